@@ -1,0 +1,55 @@
+"""Route discovery: one strategy per dispatch style, registered in one explicit list.
+
+Condition strategies read `if` tests, statement strategies read `match` statements and table lookups,
+module strategies read decorators across modules. `find_routes` runs them all over one handler.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from decompose.analysis.dispatch.base import CodeRoute, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.event_source import EventSourceAnalyzer
+from decompose.analysis.dispatch.if_chain import IfChainAnalyzer
+from decompose.analysis.dispatch.match import MatchAnalyzer
+from decompose.analysis.dispatch.powertools import PowertoolsAnalyzer
+from decompose.analysis.dispatch.table import TableAnalyzer
+from decompose.analysis.dispatch.walker import DispatchWalker
+from decompose.analysis.symbols import SymbolTable
+
+__all__ = ["CodeRoute", "DispatchContext", "DispatchIssue", "Strategies", "built_in_strategies", "find_routes"]
+
+
+@dataclass
+class Strategies:
+    """The strategies of one analysis run (module strategies keep state between prepare and routes)."""
+
+    conditions: list
+    statements: list
+    modules: list
+
+    def prepare(self, symbols: SymbolTable) -> list[ast.AST]:
+        """Let module strategies scan the code first; returns registrations to keep out of every reach."""
+        return [node for strategy in self.modules for node in strategy.prepare(symbols)]
+
+
+def built_in_strategies() -> Strategies:
+    """Every built-in strategy, in the order they are asked."""
+    return Strategies(
+        conditions=[IfChainAnalyzer(), EventSourceAnalyzer()],
+        statements=[MatchAnalyzer(), TableAnalyzer()],
+        modules=[PowertoolsAnalyzer()],
+    )
+
+
+def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[CodeRoute], list[DispatchIssue]]:
+    """Every route the handler dispatches to, by every strategy."""
+    routes: list[CodeRoute] = []
+    issues: list[DispatchIssue] = []
+    for strategy in strategies.modules:
+        for found in strategy.routes(context):
+            (routes if isinstance(found, CodeRoute) else issues).append(found)
+    walker = DispatchWalker(context, strategies.conditions, strategies.statements)
+    walked, walk_issues = walker.run()
+    return routes + walked, issues + walk_issues

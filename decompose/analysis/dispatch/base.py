@@ -1,0 +1,184 @@
+"""What a dispatch strategy finds, and the contract every strategy implements.
+
+A strategy reads one style of routing (an if/elif chain, a dispatch table, a `match`, Powertools
+decorators, event-source checks) and reports `CodeRoute`s: the method/path or event source the code tests,
+the entry function the route runs, and the statements of the branch that serves it. Strategies never look at
+the template; matching code routes to template events is `analysis.triggers`' job.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from decompose.analysis.dispatch.events import Evaluator, Symbolic
+    from decompose.analysis.graph import DefinitionGraph
+    from decompose.analysis.symbols import Definition, SymbolTable
+
+HTTP = "http"
+RECORDS = "Records"  # an event with Records whose source the code did not test
+EVENT_SOURCE_TYPES = {
+    "aws:s3": "S3",
+    "aws:sqs": "SQS",
+    "aws:sns": "SNS",
+    "aws:dynamodb": "DynamoDB",
+    "aws:kinesis": "Kinesis",
+}
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What the branches taken so far say about the event.
+
+    HTTP: `method`/`path` (API Gateway syntax) and `payload` ("v1"/"v2"). Others: `kind` is a SAM event
+    type (`S3`, `EventBridgeRule`, `WebSocket`...) and `source` what the code compared (`aws:s3`,
+    `shop.orders/OrderPlaced`, `$connect`). `strategy` names the strategy that made the last decisive test.
+    """
+
+    kind: str | None = None
+    method: str | None = None
+    path: str | None = None
+    payload: str = ""
+    source: str | None = None
+    strategy: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        if self.kind == HTTP:
+            return self.method is not None or self.path is not None
+        return self.kind is not None and self.kind != RECORDS
+
+    def merge(self, other: Constraint) -> Constraint | None:
+        """Both constraints at once, or None when they contradict (an impossible branch)."""
+        kind = other.kind or self.kind
+        if self.kind and other.kind and self.kind != other.kind and RECORDS not in (self.kind, other.kind):
+            return None
+        if self.kind == RECORDS and other.kind:
+            kind = other.kind
+        method = _merge_value(self.method, other.method)
+        path = _merge_path(self.path, other.path)
+        source = _merge_source(self.source, other.source)
+        if method is False or path is False:
+            return None
+        return replace(
+            self,
+            kind=kind,
+            method=method,  # type: ignore[arg-type]
+            path=path,  # type: ignore[arg-type]
+            payload=other.payload or self.payload,
+            source=source if source is not False else self.source,  # type: ignore[arg-type]
+            strategy=other.strategy or self.strategy,
+        )
+
+
+def _merge_value(a: str | None, b: str | None) -> str | bool | None:
+    if a is None or b is None or a == b:
+        return a if b is None else b
+    return False
+
+
+def _merge_source(a: str | None, b: str | None) -> str | bool | None:
+    """EventBridge tests combine: `shop.orders` and `*/OrderPlaced` make `shop.orders/OrderPlaced`."""
+    if b in (None, "*", a):
+        return a
+    if a is None:
+        return b
+    if a == "*":
+        return b
+    if b.startswith("*/") and "/" not in a:
+        return a + b[1:]
+    if a.startswith("*/") and "/" not in b:
+        return b + a[1:]
+    return False
+
+
+def _merge_path(a: str | None, b: str | None) -> str | bool | None:
+    if a is None or b is None or a == b:
+        return a if b is None else b
+    if a.endswith("{proxy+}") and b.startswith(a.removesuffix("{proxy+}")):
+        return b
+    if b.endswith("{proxy+}") and a.startswith(b.removesuffix("{proxy+}")):
+        return a
+    return False
+
+
+@dataclass(frozen=True)
+class CodeRoute:
+    """A route as the code dispatches it, before the template is consulted."""
+
+    constraint: Constraint
+    entry: str  # a definition id of the symbol table (a lambda gets one too)
+    line: int  # where the entry is defined
+    module: str  # the entry's module
+    extra: tuple[str, ...] = ()  # graph targets the dispatch branch itself uses (response helpers...)
+    dispatch_line: int | None = None
+    inline: bool = False  # the branch itself is the route's code: reach comes from `extra` only
+
+
+@dataclass(frozen=True)
+class DispatchIssue:
+    """Something a strategy saw but could not resolve (reported as `unresolved-dispatch`)."""
+
+    module: str
+    line: int
+    message: str
+
+
+@dataclass
+class DispatchContext:
+    """What strategies may use: the symbol table, the definition graph (for lambdas) and the handler."""
+
+    symbols: SymbolTable
+    graph: DefinitionGraph
+    handler: Definition
+
+
+class ConditionStrategy(Protocol):
+    """A strategy that reads the tests of `if` statements (and boolean operands of them)."""
+
+    name: ClassVar[str]
+
+    def constraints(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
+        """The alternatives a true `test` implies, or None if this strategy does not read `test`."""
+
+
+class StatementStrategy(Protocol):
+    """A strategy that reads whole statements of a function (a `match`, a table lookup)."""
+
+    name: ClassVar[str]
+
+    def routes(
+        self, stmt: ast.stmt, evaluator: Evaluator, walker: Walker, constraint: Constraint
+    ) -> Iterator[CodeRoute] | None:
+        """Routes `stmt` dispatches to, or None if this strategy does not read `stmt`."""
+
+
+class ModuleStrategy(Protocol):
+    """A strategy that finds routes by reading modules rather than the handler's body (decorators)."""
+
+    name: ClassVar[str]
+
+    def routes(self, context: DispatchContext) -> Iterator[CodeRoute | DispatchIssue]:
+        """Routes registered on the framework object the handler delegates to."""
+
+    def registrations(self) -> list[ast.AST]:
+        """Decorators and statements that only register routes: not part of any route's reach."""
+
+
+class Walker(Protocol):
+    """The part of the walker a statement strategy calls back into."""
+
+    def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int: ...
+
+    def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None: ...
+
+    def emit(self, route: CodeRoute) -> None: ...
+
+    def issue(self, line: int, message: str) -> None: ...
+
+    def symbolic(self, node: ast.expr, evaluator: Evaluator) -> Symbolic | None: ...

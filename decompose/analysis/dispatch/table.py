@@ -1,0 +1,164 @@
+"""Dispatch tables: dicts from route to handler, looked up with the event.
+
+`ROUTES.get(f"{method} {path}")`, `ROUTES[event["routeKey"]]`, `TABLE.get((method, resource))`,
+`ROUTES[path][method]` / `ROUTES.get(path, {}).get(method)` over nested `{path: {method: fn}}`, and the
+console-blueprint `operations[event["httpMethod"]]` (method only: the path comes from the enclosing tests
+or the template). Tables are dict literals, module-level or local; values are project functions (imported
+from other modules too) or lambdas.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import ClassVar
+
+from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, Walker
+from decompose.analysis.dispatch.events import Evaluator, Role, RoleValue, RouteKeyValue, Symbolic, TupleValue
+from decompose.analysis.dispatch.if_chain import literal_value, tuple_constraint
+from decompose.analysis.dispatch.literals import normalise_path, split_route_key
+
+SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
+
+
+class TableAnalyzer:
+    """Routes from lookups into dict literals keyed by what the event says."""
+
+    name: ClassVar[str] = "table"
+
+    def routes(
+        self, stmt: ast.stmt, evaluator: Evaluator, walker: Walker, constraint: Constraint
+    ) -> Iterator[CodeRoute] | None:
+        if not isinstance(stmt, SIMPLE):
+            return None
+        found: list[CodeRoute] = []
+        for lookup in _lookups(stmt):
+            table, keys = _unwind(lookup, evaluator)
+            if table is None or not keys:
+                continue
+            roles = [evaluator.eval(k) for k in keys]
+            if any(r is None for r in roles):
+                continue
+            found.extend(self._entries(table, roles, constraint, evaluator, walker))  # type: ignore[arg-type]
+        return iter(found) if found else None
+
+    def _entries(
+        self, table: ast.Dict, roles: list[Symbolic], constraint: Constraint, evaluator: Evaluator, walker: Walker
+    ) -> Iterator[CodeRoute]:
+        role, rest = roles[0], roles[1:]
+        for key_node, value in zip(table.keys, table.values, strict=True):
+            key = literal_value(key_node) if key_node is not None else None
+            part = self._key(role, key)
+            if part is None:
+                if key_node is not None:
+                    walker.issue(key_node.lineno, f"dispatch-table key {ast.unparse(key_node)} is not a route")
+                continue
+            merged = constraint.merge(part)
+            if merged is None:
+                continue
+            if rest:
+                inner = _dict(value, evaluator)
+                if inner is not None:
+                    yield from self._entries(inner, rest, merged, evaluator, walker)
+                continue
+            entry = walker.entry_for(value, evaluator)
+            if entry is None:
+                walker.issue(
+                    value.lineno, f"dispatch-table value {ast.unparse(value)} is not a function of the project"
+                )
+                continue
+            definition, line = entry
+            module = (
+                definition.split(".<lambda")[0]
+                if ".<lambda" in definition
+                else evaluator.symbols.definitions[definition].module
+            )
+            yield CodeRoute(merged, definition, line, module, (), value.lineno)
+
+    def _key(self, role: Symbolic, key: object) -> Constraint | None:
+        if isinstance(role, RouteKeyValue | RoleValue) and isinstance(key, str):
+            if isinstance(role, RouteKeyValue) or role.role in (Role.ROUTE_KEY, Role.WS_ROUTE):
+                parts = split_route_key(key)
+                return self._http(parts[0], parts[1], role.payload) if parts else None
+            if role.role is Role.METHOD:
+                return self._http(key.upper(), None, role.payload)
+            if role.role in (Role.PATH, Role.RESOURCE) and key.startswith("/"):
+                return self._http(None, normalise_path(key), role.payload)
+            return None
+        if isinstance(role, TupleValue) and isinstance(key, tuple):
+            return tuple_constraint(role, key, self.name)
+        return None
+
+    def _http(self, method: str | None, path: str | None, payload: str) -> Constraint:
+        return Constraint(kind=HTTP, method=method, path=path, payload=payload, strategy=self.name)
+
+
+def _lookups(stmt: ast.stmt) -> Iterator[ast.expr]:
+    """Outermost subscripts and `.get()` calls of a statement (a chain counts once)."""
+    inner: set[int] = set()
+    for node in ast.walk(stmt):
+        if id(node) in inner:
+            continue
+        if _is_lookup(node):
+            current = node
+            while _is_lookup(current):
+                inner.add(id(current))
+                current = _container(current)  # type: ignore[arg-type]
+            yield node  # type: ignore[misc]
+
+
+def _is_lookup(node: ast.AST) -> bool:
+    if isinstance(node, ast.Subscript):
+        return True
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and bool(node.args)
+    )
+
+
+def _container(node: ast.expr) -> ast.expr:
+    if isinstance(node, ast.Subscript):
+        return node.value
+    return node.func.value  # type: ignore[attr-defined]
+
+
+def _unwind(node: ast.expr, evaluator: Evaluator) -> tuple[ast.Dict | None, list[ast.expr]]:
+    """`T[a][b]` / `T.get(a, {}).get(b)` -> (the dict literal T names, [a, b])."""
+    keys: list[ast.expr] = []
+    current = node
+    while _is_lookup(current):
+        keys.insert(0, current.slice if isinstance(current, ast.Subscript) else current.args[0])  # type: ignore[attr-defined]
+        current = _container(current)
+    return _dict(current, evaluator), keys
+
+
+def _dict(node: ast.expr, evaluator: Evaluator) -> ast.Dict | None:
+    """A dict literal, or the dict literal a local or module-level name was assigned."""
+    if isinstance(node, ast.Dict):
+        return node
+    if isinstance(node, ast.Name):
+        local = _local_assignment(node.id, evaluator)
+        if local is not None:
+            return local
+    target = evaluator.symbols.resolve_expression(evaluator.module, node)
+    definition = evaluator.symbols.definitions.get(target) if isinstance(target, str) else None
+    if definition is not None and definition.kind == "assignment":
+        value = getattr(definition.nodes[-1], "value", None)
+        return value if isinstance(value, ast.Dict) else None
+    return None
+
+
+def _local_assignment(name: str, evaluator: Evaluator) -> ast.Dict | None:
+    definition = evaluator.symbols.definitions.get(evaluator.definition or "")
+    if definition is None:
+        return None
+    for node in ast.walk(definition.nodes[0]):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ):
+            return node.value
+    return None

@@ -1,0 +1,293 @@
+"""The walk shared by every strategy that reads a handler's body.
+
+It follows the handler statement by statement with a symbolic environment (`events.Evaluator`), asks the
+condition strategies what each `if` test says about the event, lets statement strategies read `match`
+statements and table lookups, and walks into helper functions that receive the event. A branch whose tests
+pin a route down and that dispatches no further is a *leaf*: its route's entry is the project function the
+branch calls that the fewest other branches call (so `respond(200, list_orders())` runs `list_orders`), and
+everything else the branch uses joins the route's reach.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from decompose.analysis.dispatch.base import CodeRoute, Constraint, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.events import Evaluator, EventPath, RoleValue, Symbolic
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from decompose.analysis.dispatch.base import ConditionStrategy, StatementStrategy
+    from decompose.analysis.graph import NodeFacts
+    from decompose.analysis.symbols import Definition
+
+MAX_DEPTH = 8
+CALLABLE_KINDS = frozenset({"function", "method", "class"})
+
+
+@dataclass
+class _Leaf:
+    constraint: Constraint
+    definition: Definition
+    calls: list[str]
+    facts: NodeFacts
+    line: int
+
+
+class DispatchWalker:
+    """Walks one handler and returns the routes and unresolved dispatches it finds."""
+
+    def __init__(
+        self,
+        context: DispatchContext,
+        conditions: Sequence[ConditionStrategy],
+        statements: Sequence[StatementStrategy],
+    ) -> None:
+        self.context = context
+        self.symbols = context.symbols
+        self.conditions = conditions
+        self.statements = statements
+        self.routes: list[CodeRoute] = []
+        self.issues: list[DispatchIssue] = []
+        self._leaves: list[_Leaf] = []
+        self._current: Definition = context.handler
+
+    def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
+        handler = self.context.handler
+        node = handler.nodes[0]
+        params = node.args.args if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+        env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
+        self._walk_function(handler, env, Constraint(), ())
+        self._resolve_leaves()
+        return self.routes, self.issues
+
+    # ----------------------------------------------------------------------------- walker protocol
+    def emit(self, route: CodeRoute) -> None:
+        self.routes.append(route)
+
+    def issue(self, line: int, message: str) -> None:
+        self.issues.append(DispatchIssue(self._current.module, line, message))
+
+    def symbolic(self, node: ast.expr, evaluator: Evaluator) -> Symbolic | None:
+        return evaluator.eval(node)
+
+    def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
+        """The definition a dispatch-table value names: a function, a method, or a lambda."""
+        if isinstance(value, ast.Lambda):
+            return self.context.graph.add_lambda(evaluator.module, value), value.lineno
+        target = self._scope(evaluator).resolve(value)
+        definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+        if definition is None or definition.kind not in CALLABLE_KINDS:
+            return None
+        return definition.id, definition.line
+
+    def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
+        """Walk a branch taken under `constraint`; a branch that dispatches no further is a leaf."""
+        found = self.walk_block(body, constraint, evaluator)
+        if found:
+            return found
+        found = self._descend(body, constraint, evaluator)
+        if found:
+            return found
+        if constraint.complete:
+            self._leaf(body, constraint, evaluator)
+            return 1
+        return 0
+
+    def walk_block(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
+        found = 0
+        for stmt in body:
+            handled = False
+            for strategy in self.statements:
+                routes = strategy.routes(stmt, evaluator, self, constraint)
+                if routes is not None:
+                    found += sum(1 for _ in map(self.emit, routes))
+                    handled = True
+                    break
+            if handled:
+                continue
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+                self._bind(stmt, evaluator)
+            elif isinstance(stmt, ast.If):
+                found += self._walk_if(stmt, constraint, evaluator)
+            elif isinstance(stmt, ast.For | ast.AsyncFor):
+                self._bind_loop(stmt, evaluator)
+                found += self.walk_block(stmt.body, constraint, evaluator)
+            elif isinstance(stmt, ast.While | ast.With | ast.AsyncWith):
+                found += self.walk_block(stmt.body, constraint, evaluator)
+            elif isinstance(stmt, ast.Try | ast.TryStar):
+                for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
+                    found += self.walk_block(block, constraint, evaluator)
+        return found
+
+    # ----------------------------------------------------------------------------------- internals
+    def _walk_function(
+        self, definition: Definition, env: dict[str, Symbolic], constraint: Constraint, stack: tuple[str, ...]
+    ) -> int:
+        node = definition.nodes[0]
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return 0
+        evaluator = Evaluator(self.symbols, definition.module, env, definition.id, (*stack, definition.id))
+        previous, self._current = self._current, definition
+        try:
+            return self.walk_block(node.body, constraint, evaluator)
+        finally:
+            self._current = previous
+
+    def _walk_if(self, stmt: ast.If, constraint: Constraint, evaluator: Evaluator) -> int:
+        _bind_walrus(stmt.test, evaluator)
+        alternatives = self._constraints(stmt.test, evaluator)
+        if alternatives is None:
+            return self.walk_block(stmt.body, constraint, evaluator) + self.walk_block(
+                stmt.orelse, constraint, evaluator
+            )
+        found = 0
+        for alternative in alternatives:
+            merged = constraint.merge(alternative)
+            if merged is not None:
+                found += self.branch(stmt.body, merged, evaluator)
+        return found + self.walk_block(stmt.orelse, constraint, evaluator)
+
+    def _constraints(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
+        if isinstance(test, ast.BoolOp):
+            parts = [self._constraints(value, evaluator) for value in test.values]
+            known = [p for p in parts if p is not None]
+            if not known:
+                return None
+            if isinstance(test.op, ast.Or):
+                return [c for part in known for c in part]
+            combined = [Constraint()]
+            for part in known:
+                combined = [m for a in combined for b in part if (m := a.merge(b)) is not None]
+            return combined
+        for strategy in self.conditions:
+            found = strategy.constraints(test, evaluator)
+            if found is not None:
+                return found
+        return None
+
+    def _bind(self, stmt: ast.Assign | ast.AnnAssign, evaluator: Evaluator) -> None:
+        value = evaluator.eval(stmt.value)
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if value is None:
+                    evaluator.env.pop(target.id, None)
+                else:
+                    evaluator.env[target.id] = value
+            elif isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple):
+                for name, item in zip(target.elts, stmt.value.elts, strict=False):
+                    if isinstance(name, ast.Name) and (symbolic := evaluator.eval(item)) is not None:
+                        evaluator.env[name.id] = symbolic
+
+    def _bind_loop(self, stmt: ast.For | ast.AsyncFor, evaluator: Evaluator) -> None:
+        iterable = evaluator.eval(stmt.iter)
+        if isinstance(iterable, EventPath) and isinstance(stmt.target, ast.Name):
+            evaluator.env[stmt.target.id] = iterable.child("*")
+
+    def _descend(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
+        """Walk into project functions the branch calls with (a part of) the event."""
+        found = 0
+        scope = self._scope(evaluator)
+        for call in _calls(body):
+            target = scope.resolve(call.func)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if definition is None or definition.kind not in ("function", "method") or definition.id in evaluator.stack:
+                continue
+            if len(evaluator.stack) >= MAX_DEPTH:
+                continue
+            env = _bind_arguments(definition, call, evaluator)
+            if env:
+                found += self._walk_function(definition, env, constraint, evaluator.stack)
+        return found
+
+    def _leaf(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> None:
+        definition = self.symbols.definitions[evaluator.definition or self.context.handler.id]
+        scope = self.context.graph.scope(definition)
+        calls: list[str] = []
+        for call in _calls(body):
+            target = scope.resolve(call.func)
+            found = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
+                calls.append(found.id)
+        facts = scope.references(body)
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, body[0].lineno if body else definition.line))
+
+    def _resolve_leaves(self) -> None:
+        counts = Counter(call for leaf in self._leaves for call in leaf.calls)
+        for number, leaf in enumerate(self._leaves):
+            pseudo = f"branch:{leaf.definition.id}:{leaf.line}:{number}"
+            self.context.graph.add_pseudo(pseudo, leaf.facts)
+            if leaf.calls:
+                entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
+                definition = self.symbols.definitions[entry]
+                self.emit(CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), leaf.line))
+            else:
+                self.issues.append(
+                    DispatchIssue(
+                        leaf.definition.module,
+                        leaf.line,
+                        "route is served inline by the dispatcher; move its code into a function to extract it",
+                    )
+                )
+                self.emit(
+                    CodeRoute(
+                        leaf.constraint,
+                        leaf.definition.id,
+                        leaf.line,
+                        leaf.definition.module,
+                        (pseudo,),
+                        leaf.line,
+                        inline=True,
+                    )
+                )
+
+    def _scope(self, evaluator: Evaluator):  # noqa: ANN202 - graph.Scope, imported lazily
+        definition = self.symbols.definitions.get(evaluator.definition or "") or self.context.handler
+        return self.context.graph.scope(definition)
+
+
+def _calls(body: list[ast.stmt]) -> list[ast.Call]:
+    """Calls in evaluation order (arguments before the call), not entering nested definitions."""
+    out: list[ast.Call] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+        if isinstance(node, ast.Call):
+            out.append(node)
+
+    for stmt in body:
+        visit(stmt)
+    return out
+
+
+def _bind_arguments(definition: Definition, call: ast.Call, evaluator: Evaluator) -> dict[str, Symbolic]:
+    node = definition.nodes[0]
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    if definition.kind == "method" and params:
+        params = params[1:]
+    env: dict[str, Symbolic] = {}
+    for name, arg in zip(params, call.args, strict=False):
+        value = evaluator.eval(arg)
+        if isinstance(value, EventPath | RoleValue) or value is not None:
+            env[name] = value
+    for keyword in call.keywords:
+        value = evaluator.eval(keyword.value)
+        if keyword.arg and value is not None:
+            env[keyword.arg] = value
+    return env
+
+
+def _bind_walrus(test: ast.expr, evaluator: Evaluator) -> None:
+    for node in ast.walk(test):
+        if isinstance(node, ast.NamedExpr) and (value := evaluator.eval(node.value)) is not None:
+            evaluator.env[node.target.id] = value

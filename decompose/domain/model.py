@@ -1,0 +1,166 @@
+"""Value objects shared by every stage of the pipeline.
+
+They are frozen dataclasses with no behaviour beyond small derived properties, so a stage can hand its
+results to the next one (or to a test) without dragging a parser, a YAML tree or a terminal along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in the user's project: a path relative to the project root and a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the user should know: a problem in their input or a limit of the analysis."""
+
+    rule: str
+    severity: Severity
+    message: str
+    location: Location | None = None
+    route: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, str]:
+        loc = self.location
+        return (loc.path if loc else "", (loc.line or 0) if loc else 0, self.rule, self.message)
+
+
+HTTP_TRIGGERS = frozenset({"Api", "HttpApi"})
+
+
+@dataclass(frozen=True)
+class TriggerEvent:
+    """One entry of a function's `Events` in the template, normalised.
+
+    HTTP events carry method and path (`ANY` / `None` path for an HttpApi `$default`); other events carry
+    `source` (the logical id, schedule expression or route key they name) and, for EventBridge rules,
+    the `pattern` values they filter on.
+    """
+
+    name: str
+    type: str
+    method: str | None = None
+    path: str | None = None
+    source: str | None = None
+    pattern: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    line: int | None = None
+
+    @property
+    def is_http(self) -> bool:
+        return self.type in HTTP_TRIGGERS
+
+    @property
+    def is_catch_all(self) -> bool:
+        return self.is_http and (self.path is None or self.path.endswith("{proxy+}"))
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Python Lambda function as the template (after Globals) or the command line declares it."""
+
+    logical_id: str | None
+    handler: str
+    code_uri: str
+    runtime: str | None
+    events: tuple[TriggerEvent, ...] = ()
+    environment: tuple[tuple[str, Any], ...] = ()
+    policies: tuple[Any, ...] = ()
+    line: int | None = None
+
+    @property
+    def handler_module(self) -> str:
+        return self.handler.rpartition(".")[0]
+
+    @property
+    def handler_function(self) -> str:
+        return self.handler.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What invokes a route: an HTTP method + path, or a non-HTTP source, and the template event if any."""
+
+    type: str
+    method: str | None = None
+    path: str | None = None
+    source: str | None = None
+    event: str | None = None
+
+    @property
+    def is_http(self) -> bool:
+        return self.type in HTTP_TRIGGERS
+
+    @property
+    def route_id(self) -> str:
+        if self.is_http:
+            return f"{self.method or 'ANY'} {self.path}"
+        return f"{self.type} {self.source}"
+
+
+@dataclass(frozen=True)
+class RouteReach:
+    """Exactly the project code and third-party distributions a route's entry can reach."""
+
+    definitions: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    distributions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of a function: its trigger, the strategy that found it, its entry point and reach."""
+
+    trigger: Trigger
+    dispatch: str
+    entry: str
+    location: Location
+    reach: RouteReach = field(default_factory=RouteReach)
+    permissions: tuple[Any, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.trigger.route_id
+
+
+@dataclass(frozen=True)
+class FunctionAnalysis:
+    """The routes found in one function, in a stable order."""
+
+    spec: FunctionSpec
+    routes: tuple[Route, ...]
+
+    @property
+    def dispatch_styles(self) -> tuple[str, ...]:
+        return tuple(sorted({r.dispatch for r in self.routes}))
+
+
+@dataclass(frozen=True)
+class AnalysisReport:
+    """Everything `decompose analyze` learned about one project."""
+
+    template: str | None
+    functions: tuple[FunctionAnalysis, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)

@@ -1,0 +1,1 @@
+"""Adapters that read the user's project from disk: the SAM template and the Python sources."""

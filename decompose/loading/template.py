@@ -1,0 +1,268 @@
+"""Read a SAM / CloudFormation template into `FunctionSpec` values.
+
+Decoding is cfn-lint's (YAML and JSON, short-form intrinsics, line numbers on every node) and Globals are
+merged by aws-sam-translator's own `Globals`, so a function here has exactly the properties SAM would give it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode
+from samtranslator.plugins.globals.globals import Globals, InvalidGlobalsSectionException
+
+from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent
+from decompose.errors import TemplateError
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+HTTP_EVENT_TYPES = frozenset({"Api", "HttpApi"})
+
+logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class LoadedTemplate:
+    """A decoded template: its path (relative to the project root), the resources and the functions."""
+
+    path: str
+    resources: Mapping[str, Any]
+    functions: tuple[FunctionSpec, ...]
+    findings: tuple[Finding, ...]
+
+
+def find_template(root: Path) -> Path | None:
+    """The template of a project directory, by SAM's own default names."""
+    for name in TEMPLATE_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_template(root: Path, template_path: Path) -> LoadedTemplate:
+    """Decode `template_path` and list its Python functions, Globals merged.
+
+    Raises `TemplateError` (with file and line) when the file is not a template at all; problems with single
+    functions become findings so the rest of the template is still analyzed.
+    """
+    rel = _relative(template_path, root)
+    template, matches = decode(str(template_path))
+    if matches or template is None:
+        first = matches[0] if matches else None
+        message = first.message.replace("{filename}", rel) if first else "empty template"
+        line = first.linenumber if first else 1
+        raise TemplateError(f"not a YAML/JSON template: {message}", Location(rel, line))
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        raise TemplateError("template has no Resources mapping", Location(rel, 1))
+    try:
+        globals_ = Globals(template)
+    except InvalidGlobalsSectionException as exc:
+        raise TemplateError(
+            f"invalid Globals section: {exc.message}", Location(rel, _line(template.get("Globals")))
+        ) from exc
+    resources: dict[str, Any] = template["Resources"]
+    functions: list[FunctionSpec] = []
+    findings: list[Finding] = []
+    for key, resource in resources.items():
+        logical_id = str(key)
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("Type")
+        if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
+            continue
+        props = resource.get("Properties") or {}
+        if kind == SERVERLESS_FUNCTION:
+            try:
+                props = globals_.merge(kind, dict(props), logical_id, resource.get("IgnoreGlobals"))
+            except Exception as exc:
+                findings.append(_template_finding(f"{logical_id}: cannot merge Globals: {exc}", rel, resource))
+                continue
+        spec, problem = _function_spec(logical_id, kind, props, resources, rel, _line(key))
+        if problem:
+            findings.append(problem)
+        if spec:
+            functions.append(spec)
+    if not functions and not findings:
+        findings.append(
+            Finding(
+                "no-python-function", Severity.WARNING, "template declares no Python Lambda function", Location(rel, 1)
+            )
+        )
+    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings))
+
+
+def _function_spec(  # noqa: PLR0917 - one private call site, every argument distinct
+    logical_id: str,
+    kind: str,
+    props: Mapping[str, Any],
+    resources: Mapping[str, Any],
+    rel: str,
+    line: int | None,
+) -> tuple[FunctionSpec | None, Finding | None]:
+    runtime = props.get("Runtime")
+    package_type = props.get("PackageType", "Zip")
+    where = Location(rel, line)
+    if package_type == "Image":
+        return None, Finding(
+            "unsupported-runtime",
+            Severity.WARNING,
+            f"{logical_id} is a container image function; only zip Python functions are analyzed",
+            where,
+        )
+    if not isinstance(runtime, str) or not runtime.startswith("python"):
+        return None, Finding(
+            "unsupported-runtime", Severity.WARNING, f"{logical_id} runs {runtime!r}, not Python; skipped", where
+        )
+    handler = props.get("Handler")
+    code = props.get("CodeUri") if kind == SERVERLESS_FUNCTION else props.get("Code")
+    if kind == LAMBDA_FUNCTION and isinstance(code, Mapping):
+        code = code.get("ZipFile") and None  # inline code has no path on disk
+    if not isinstance(handler, str) or "." not in handler:
+        return None, Finding(
+            "handler-not-found", Severity.ERROR, f"{logical_id} has no Handler of the form module.function", where
+        )
+    if not isinstance(code, str) or code.startswith("s3://"):
+        return None, Finding(
+            "unsupported-runtime",
+            Severity.WARNING,
+            f"{logical_id} has no local code path (CodeUri/Code); skipped",
+            where,
+        )
+    env = (props.get("Environment") or {}).get("Variables") or {}
+    policies = props.get("Policies") or ()
+    if not isinstance(policies, list):
+        policies = [policies]
+    events = tuple(_events(props.get("Events") or {}))
+    events += tuple(_websocket_events(logical_id, resources))
+    spec = FunctionSpec(
+        logical_id=logical_id,
+        handler=handler,
+        code_uri=code.rstrip("/") or ".",
+        runtime=runtime,
+        events=events,
+        environment=tuple(env.items()) if isinstance(env, Mapping) else (),
+        policies=tuple(policies),
+        line=line,
+    )
+    return spec, None
+
+
+def _events(events: Mapping[str, Any]) -> Iterator[TriggerEvent]:
+    for event_key, event in events.items():
+        if not isinstance(event, Mapping):
+            continue
+        name = str(event_key)
+        kind = str(event.get("Type"))
+        props = event.get("Properties") or {}
+        line = _line(event_key)
+        if kind in HTTP_EVENT_TYPES:
+            method = props.get("Method")
+            path = props.get("Path")
+            yield TriggerEvent(
+                name=name,
+                type=kind,
+                method=str(method).upper() if isinstance(method, str) and method.lower() != "any" else "ANY",
+                path=path if isinstance(path, str) else None,
+                line=line,
+            )
+        elif kind in ("Schedule", "ScheduleV2"):
+            yield TriggerEvent(
+                name, kind, source=source_name(props.get("Schedule") or props.get("ScheduleExpression")), line=line
+            )
+        elif kind in ("EventBridgeRule", "CloudWatchEvent"):
+            pattern = props.get("Pattern") or {}
+            yield TriggerEvent(name, "EventBridgeRule", source=name, pattern=_pattern(pattern), line=line)
+        else:
+            key = {"S3": "Bucket", "SQS": "Queue", "SNS": "Topic", "DynamoDB": "Stream", "Kinesis": "Stream"}.get(kind)
+            source = source_name(props.get(key)) if key else name
+            yield TriggerEvent(name, kind, source=source, line=line)
+
+
+def _pattern(pattern: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(pattern, Mapping):
+        return ()
+    out = []
+    for key in ("source", "detail-type"):
+        values = pattern.get(key)
+        if isinstance(values, list):
+            out.append((key, tuple(str(v) for v in values if isinstance(v, str))))
+    return tuple(out)
+
+
+def _websocket_events(function_id: str, resources: Mapping[str, Any]) -> Iterator[TriggerEvent]:
+    """WebSocket routes are not SAM events: find `AWS::ApiGatewayV2::Route`s whose integration targets us."""
+    integrations = {
+        name
+        for name, res in resources.items()
+        if isinstance(res, Mapping)
+        and res.get("Type") == "AWS::ApiGatewayV2::Integration"
+        and function_id in _mentions((res.get("Properties") or {}).get("IntegrationUri"))
+    }
+    if not integrations:
+        return
+    for key, res in resources.items():
+        if not isinstance(res, Mapping) or res.get("Type") != "AWS::ApiGatewayV2::Route":
+            continue
+        props = res.get("Properties") or {}
+        if integrations & _mentions(props.get("Target")):
+            yield TriggerEvent(str(key), "WebSocket", source=str(props.get("RouteKey")), line=_line(key))
+
+
+def _mentions(value: Any) -> set[str]:
+    """Every logical id an intrinsic-bearing value names (Ref, GetAtt, ${X} or ${X.Attr} in Sub)."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                target = inner[0] if isinstance(inner, list) and inner else str(inner).split(".")[0]
+                found.add(str(target))
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) and inner else inner
+                if isinstance(text, str):
+                    found |= {part.split("}")[0].split(".")[0] for part in text.split("${")[1:]}
+                found |= _mentions(inner)
+            else:
+                found |= _mentions(inner)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _mentions(item)
+    return found
+
+
+def source_name(value: Any) -> str:
+    """How a route id names an event source: the logical id behind Ref/GetAtt, else the literal text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "Ref":
+            return str(inner)
+        if key == "Fn::GetAtt":
+            return str(inner[0] if isinstance(inner, list) else str(inner).split(".")[0])
+        if key == "Fn::Sub":
+            return str(inner[0] if isinstance(inner, list) else inner)
+    return "?"
+
+
+def _template_finding(message: str, rel: str, node: Any) -> Finding:
+    return Finding("template-error", Severity.ERROR, message, Location(rel, _line(node)))
+
+
+def _line(node: Any) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,218 @@
+"""The decompose pipeline, in named stages.
+
+    load      read the SAM template (cfn-lint's decoder, SAM's Globals) and parse the code under each
+              function's CodeUri
+    analyze   per function: find the routes its handler dispatches to (one strategy per dispatch style),
+              match them to the template's events, and compute each route's reach over the definition
+              graph (networkx): the project definitions, modules and third-party distributions it needs
+    plan      (later issues) per-route boundaries and least-privilege policies
+    change    (later issues) the refactor, generated handlers and template edit, as one change set
+    present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
+
+Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
+project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
+project that cannot be read at all raises a `DecomposeError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from decompose.analysis.dispatch import CodeRoute, DispatchContext, built_in_strategies, find_routes
+from decompose.analysis.dispatch.base import Constraint
+from decompose.analysis.distributions import DistributionMap, read_requirements
+from decompose.analysis.graph import MODULE, DefinitionGraph
+from decompose.analysis.symbols import EXTERNAL, SymbolTable, is_stdlib
+from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
+from decompose.domain.model import (
+    AnalysisReport,
+    Finding,
+    FunctionAnalysis,
+    FunctionSpec,
+    Location,
+    Route,
+    RouteReach,
+    Severity,
+)
+from decompose.errors import UsageError
+from decompose.loading.source import SourceTree, read_sources
+from decompose.loading.template import find_template, load_template
+
+DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
+
+
+@dataclass
+class _CodeTree:
+    """One parsed CodeUri; functions that share a CodeUri share it."""
+
+    sources: SourceTree
+    symbols: SymbolTable
+    graph: DefinitionGraph
+    strategies: object
+    distributions: DistributionMap
+
+
+def analyze(path: Path, *, function: str | None = None, handler: str | None = None) -> AnalysisReport:
+    """Load and analyze the project at `path` (a directory or a template file)."""
+    root, template_path = _locate(path, handler)
+    findings: list[Finding] = []
+    if template_path is None:
+        specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
+        template = None
+    else:
+        loaded = load_template(root, template_path)
+        findings.extend(loaded.findings)
+        specs = loaded.functions
+        template = loaded.path
+    if function is not None:
+        specs = tuple(s for s in specs if s.logical_id == function)
+        if not specs:
+            raise UsageError(f"no Python function {function!r} in {template}")
+    trees: dict[str, _CodeTree | None] = {}
+    analyses: list[FunctionAnalysis] = []
+    for spec in specs:
+        if spec.code_uri not in trees:
+            trees[spec.code_uri] = _load_code(root, spec, template, findings)
+        tree = trees[spec.code_uri]
+        if tree is None:
+            continue
+        analysis = _analyze_function(spec, tree, template, findings)
+        if analysis is not None:
+            analyses.append(analysis)
+    analyses.sort(key=lambda a: a.spec.logical_id or "")
+    unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
+    return AnalysisReport(template, tuple(analyses), tuple(sorted(unique.values(), key=lambda f: f.sort_key)))
+
+
+def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or directory")
+    if path.is_file():
+        return path.parent, (None if handler else path)
+    if handler:
+        return path, None
+    template = find_template(path)
+    if template is None:
+        raise UsageError(
+            f"{path}: no template.yaml/template.json here; pass --handler module.function to analyze the code alone"
+        )
+    return path, template
+
+
+def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: list[Finding]) -> _CodeTree | None:
+    code_root = (root / spec.code_uri).resolve()
+    if not code_root.is_dir():
+        where = Location(template, spec.line) if template else None
+        findings.append(
+            Finding("handler-not-found", Severity.ERROR, f"CodeUri {spec.code_uri!r} is not a directory", where)
+        )
+        return None
+    sources = read_sources(root, code_root)
+    findings.extend(sources.findings)
+    symbols = SymbolTable(sources)
+    strategies = built_in_strategies()
+    registrations = strategies.prepare(symbols)
+    graph = DefinitionGraph(symbols, registrations)
+    requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
+    return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements))
+
+
+def _analyze_function(
+    spec: FunctionSpec, tree: _CodeTree, template: str | None, findings: list[Finding]
+) -> FunctionAnalysis | None:
+    symbols = tree.symbols
+    handler = symbols.definitions.get(spec.handler)
+    if handler is None or handler.kind != "function":
+        where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
+        module = symbols.modules.get(spec.handler_module)
+        if module is not None:
+            where = Location(module.module.path, 1)
+        findings.append(
+            Finding(
+                "handler-not-found",
+                Severity.ERROR,
+                f"handler {spec.handler} not found under {tree.sources.root}",
+                where,
+            )
+        )
+        return None
+    context = DispatchContext(symbols, tree.graph, handler)
+    code_routes, issues = find_routes(context, tree.strategies)  # type: ignore[arg-type]
+    for issue in issues:
+        findings.append(
+            Finding(
+                "unresolved-dispatch",
+                Severity.WARNING,
+                issue.message,
+                Location(symbols.modules[issue.module].module.path, issue.line),
+            )
+        )
+    if code_routes:
+        matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
+        findings.extend(trigger_findings)
+    else:
+        matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
+    routes: dict[str, Route] = {}
+    for item in matched:
+        route = _route(item, tree, findings)
+        routes.setdefault(route.id, route)
+    return FunctionAnalysis(spec, tuple(sorted(routes.values(), key=lambda r: r.id)))
+
+
+def _route(item: MatchedRoute, tree: _CodeTree, findings: list[Finding]) -> Route:
+    code = item.code
+    starts = list(code.extra) if code.inline else [code.entry, *code.extra]
+    reached = tree.graph.reach(*starts)
+    definitions = sorted(
+        n
+        for n in reached.nodes
+        if tree.symbols.definitions.get(n) and tree.symbols.definitions[n].kind in DEFINITION_KINDS
+    )
+    modules = sorted(n.removeprefix(MODULE) for n in reached.nodes if n.startswith(MODULE))
+    distributions: set[str] = set()
+    route_id = item.trigger.route_id
+    for node in sorted(n for n in reached.nodes if n.startswith(EXTERNAL)):
+        top = node.removeprefix(EXTERNAL)
+        if is_stdlib(top):
+            continue
+        name, known = tree.distributions.distribution(top)
+        distributions.add(name)
+        if not known:
+            findings.append(
+                Finding(
+                    "unknown-distribution",
+                    Severity.WARNING,
+                    f"import {top!r} matches no requirement or installed distribution",
+                    None,
+                    route_id,
+                )
+            )
+    for definition_id, use in reached.dynamic:
+        module = (
+            tree.symbols.modules[tree.symbols.definitions[definition_id].module].module
+            if definition_id in tree.symbols.definitions
+            else None
+        )
+        where = Location(module.path, use.line) if module else None
+        findings.append(
+            Finding(
+                "unresolved-dynamic",
+                Severity.WARNING,
+                f"{use.message}: what it reaches is not in this route's reach",
+                where,
+                route_id,
+            )
+        )
+    return Route(
+        trigger=item.trigger,
+        dispatch=code.constraint.strategy or "direct",
+        entry=code.entry,
+        location=_location(tree.symbols, code),
+        reach=RouteReach(tuple(definitions), tuple(modules), tuple(sorted(distributions))),
+    )
+
+
+def _location(symbols: SymbolTable, route: CodeRoute) -> Location:
+    source = symbols.modules.get(route.module)
+    return Location(source.module.path if source else route.module, route.line)

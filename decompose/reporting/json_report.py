@@ -1,0 +1,65 @@
+"""The stable JSON document of `decompose analyze --format json` (version 1, documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Trigger
+
+FORMAT_VERSION = 1
+
+
+def to_document(report: AnalysisReport) -> dict[str, Any]:
+    return {
+        "version": FORMAT_VERSION,
+        "template": report.template,
+        "functions": [_function(f) for f in report.functions],
+        "findings": [_finding(f) for f in report.findings],
+    }
+
+
+def render_json(report: AnalysisReport) -> str:
+    return json.dumps(to_document(report), indent=2) + "\n"
+
+
+def _function(analysis: FunctionAnalysis) -> dict[str, Any]:
+    spec = analysis.spec
+    return {
+        "logical_id": spec.logical_id,
+        "handler": spec.handler,
+        "code_uri": spec.code_uri,
+        "runtime": spec.runtime,
+        "dispatch": list(analysis.dispatch_styles),
+        "routes": [_route(r) for r in analysis.routes],
+    }
+
+
+def _route(route: Route) -> dict[str, Any]:
+    return {
+        "id": route.id,
+        "trigger": trigger_document(route.trigger),
+        "dispatch": route.dispatch,
+        "entry": route.entry,
+        "location": str(route.location),
+        "modules": list(route.reach.modules),
+        "distributions": list(route.reach.distributions),
+        "definitions": list(route.reach.definitions),
+        "permissions": list(route.permissions),
+    }
+
+
+def trigger_document(trigger: Trigger) -> dict[str, Any]:
+    if trigger.is_http:
+        return {"type": trigger.type, "method": trigger.method, "path": trigger.path, "event": trigger.event}
+    return {"type": trigger.type, "source": trigger.source, "event": trigger.event}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "location": str(finding.location) if finding.location else None,
+        "route": finding.route,
+    }
