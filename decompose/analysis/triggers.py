@@ -33,7 +33,7 @@ def match_triggers(
     matched: list[MatchedRoute] = []
     findings: list[Finding] = []
     served: set[str] = set()
-    catch_alls = [e for e in spec.events if e.is_catch_all]
+    greedy = [e for e in spec.events if e.is_http and (e.path is None or e.path.endswith("{proxy+}"))]
     for route in routes:
         c = route.constraint
         events = list(_http_events(spec, route) if c.kind == HTTP else _other_events(spec, route))
@@ -43,8 +43,9 @@ def match_triggers(
                 matched.append(MatchedRoute(route, _trigger_for(route, event)))
             continue
         where = location_of(route)
-        if c.kind == HTTP and catch_alls:
-            event = catch_alls[0]
+        covering = [e for e in greedy if e.covers(c.path or "/")] if c.kind == HTTP else []
+        if covering:
+            event = max(covering, key=lambda e: len(e.path or ""))  # the most specific greedy event wins
             trigger = Trigger(event.type, c.method or "ANY", c.path or "/{proxy+}", event=event.name)
             findings.append(
                 Finding(
@@ -83,7 +84,7 @@ def direct_routes(spec: FunctionSpec, handler: CodeRoute) -> list[MatchedRoute]:
 def _http_events(spec: FunctionSpec, route: CodeRoute) -> Iterator[TriggerEvent]:
     c = route.constraint
     for event in spec.events:
-        if not event.is_http or event.is_catch_all:
+        if not event.is_http or event.path is None:
             continue
         if c.path is not None and not same_path(event.path or "", c.path):
             continue
@@ -162,5 +163,4 @@ def _template_findings(spec: FunctionSpec, served: set[str], template: str) -> I
                 Severity.WARNING,
                 f"event {event.name} ({_event_trigger(event).route_id}) reaches no route of the code",
                 where,
-                _event_trigger(event).route_id,
             )

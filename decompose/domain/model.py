@@ -70,7 +70,15 @@ class TriggerEvent:
 
     @property
     def is_catch_all(self) -> bool:
-        return self.is_http and (self.path is None or self.path.endswith("{proxy+}"))
+        """Routes every path of its API not routed more specifically: `/{proxy+}` or HttpApi `$default`."""
+        return self.is_http and (self.path is None or self.path == "/{proxy+}")
+
+    def covers(self, path: str) -> bool:
+        """Whether this greedy event (`/{proxy+}`, `/admin/{proxy+}`, `$default`) serves `path` too."""
+        if self.path is None:
+            return self.is_http
+        prefix = self.path.removesuffix("{proxy+}")
+        return self.path.endswith("{proxy+}") and (path + "/").startswith(prefix)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import ClassVar
 
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, Walker
@@ -21,10 +22,17 @@ from decompose.analysis.dispatch.literals import normalise_path, split_route_key
 SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
 
 
+@dataclass(frozen=True)
+class TableSlice:
+    """`by_method = ROUTES.get(path, {})`: the inner tables one lookup selects, each with its route part."""
+
+    entries: tuple[tuple[Constraint, ast.Dict], ...]
+
+
 class TableAnalyzer:
     """Routes from lookups into dict literals keyed by what the event says."""
 
-    name: ClassVar[str] = "table"
+    name: ClassVar[str] = "dispatch-table"
 
     def routes(
         self, stmt: ast.stmt, evaluator: Evaluator, walker: Walker, constraint: Constraint
@@ -32,18 +40,32 @@ class TableAnalyzer:
         if not isinstance(stmt, SIMPLE):
             return None
         found: list[CodeRoute] = []
+        recognised = False
         for lookup in _lookups(stmt):
-            table, keys = _unwind(lookup, evaluator)
-            if table is None or not keys:
-                continue
+            base, keys = _unwind(lookup)
+            tables = _tables(base, evaluator)
             roles = [evaluator.eval(k) for k in keys]
-            if any(r is None for r in roles):
+            if not tables or any(r is None for r in roles):
                 continue
-            found.extend(self._entries(table, roles, constraint, evaluator, walker))  # type: ignore[arg-type]
-        return iter(found) if found else None
+            recognised = True
+            slices: list[tuple[Constraint, ast.Dict]] = []
+            for part, table in tables:
+                merged = constraint.merge(part)
+                if merged is not None:
+                    found.extend(self._entries(table, roles, merged, evaluator, walker, slices))  # type: ignore[arg-type]
+            target = _assigned_name(stmt, lookup)
+            if slices and target is not None:
+                evaluator.env[target] = TableSlice(tuple(slices))  # type: ignore[assignment]
+        return iter(found) if recognised else None
 
     def _entries(
-        self, table: ast.Dict, roles: list[Symbolic], constraint: Constraint, evaluator: Evaluator, walker: Walker
+        self,
+        table: ast.Dict,
+        roles: list[Symbolic],
+        constraint: Constraint,
+        evaluator: Evaluator,
+        walker: Walker,
+        slices: list[tuple[Constraint, ast.Dict]],
     ) -> Iterator[CodeRoute]:
         role, rest = roles[0], roles[1:]
         for key_node, value in zip(table.keys, table.values, strict=True):
@@ -56,23 +78,19 @@ class TableAnalyzer:
             merged = constraint.merge(part)
             if merged is None:
                 continue
-            if rest:
-                inner = _dict(value, evaluator)
-                if inner is not None:
-                    yield from self._entries(inner, rest, merged, evaluator, walker)
+            inner = _dict(value, evaluator)
+            if inner is not None:
+                if rest:
+                    yield from self._entries(inner, rest, merged, evaluator, walker, slices)
+                else:
+                    slices.append((merged, inner))
                 continue
             entry = walker.entry_for(value, evaluator)
             if entry is None:
-                walker.issue(
-                    value.lineno, f"dispatch-table value {ast.unparse(value)} is not a function of the project"
-                )
+                walker.issue(value.lineno, f"dispatch-table value {ast.unparse(value)} is not a function of the project")
                 continue
             definition, line = entry
-            module = (
-                definition.split(".<lambda")[0]
-                if ".<lambda" in definition
-                else evaluator.symbols.definitions[definition].module
-            )
+            module = evaluator.symbols.definitions[definition].module
             yield CodeRoute(merged, definition, line, module, (), value.lineno)
 
     def _key(self, role: Symbolic, key: object) -> Constraint | None:
@@ -91,6 +109,20 @@ class TableAnalyzer:
 
     def _http(self, method: str | None, path: str | None, payload: str) -> Constraint:
         return Constraint(kind=HTTP, method=method, path=path, payload=payload, strategy=self.name)
+
+
+def _tables(base: ast.expr, evaluator: Evaluator) -> list[tuple[Constraint, ast.Dict]]:
+    if isinstance(base, ast.Name) and isinstance(found := evaluator.env.get(base.id), TableSlice):
+        return list(found.entries)
+    table = _dict(base, evaluator)
+    return [(Constraint(), table)] if table is not None else []
+
+
+def _assigned_name(stmt: ast.stmt, lookup: ast.expr) -> str | None:
+    if isinstance(stmt, ast.Assign) and stmt.value is lookup and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None
 
 
 def _lookups(stmt: ast.stmt) -> Iterator[ast.expr]:
@@ -124,14 +156,14 @@ def _container(node: ast.expr) -> ast.expr:
     return node.func.value  # type: ignore[attr-defined]
 
 
-def _unwind(node: ast.expr, evaluator: Evaluator) -> tuple[ast.Dict | None, list[ast.expr]]:
-    """`T[a][b]` / `T.get(a, {}).get(b)` -> (the dict literal T names, [a, b])."""
+def _unwind(node: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
+    """`T[a][b]` / `T.get(a, {}).get(b)` -> (T, [a, b])."""
     keys: list[ast.expr] = []
     current = node
     while _is_lookup(current):
         keys.insert(0, current.slice if isinstance(current, ast.Subscript) else current.args[0])  # type: ignore[attr-defined]
         current = _container(current)
-    return _dict(current, evaluator), keys
+    return current, keys
 
 
 def _dict(node: ast.expr, evaluator: Evaluator) -> ast.Dict | None:

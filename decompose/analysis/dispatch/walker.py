@@ -134,7 +134,7 @@ class DispatchWalker:
         evaluator = Evaluator(self.symbols, definition.module, env, definition.id, (*stack, definition.id))
         previous, self._current = self._current, definition
         try:
-            return self.walk_block(node.body, constraint, evaluator)
+            return self.walk_block(node.body, constraint, evaluator) or self._descend(node.body, constraint, evaluator)
         finally:
             self._current = previous
 
