@@ -45,10 +45,10 @@ def sam_template(events: str = "", handler: str = "app.lambda_handler", extra_re
 
 @pytest.fixture
 def analyze_app(tmp_path: Path) -> Callable[..., AnalysisReport]:
-    """Write an app (sources under src/ unless given a path) and analyze it."""
+    """Write an app (every source under src/, the template beside it) and analyze it."""
 
     def run(sources: dict[str, str | bytes], template: str | None = None, **kwargs: str) -> AnalysisReport:
-        files: dict[str, str | bytes] = {k if "/" in k else f"src/{k}": v for k, v in sources.items()}
+        files: dict[str, str | bytes] = {f"src/{k}": v for k, v in sources.items()}
         if template is not None:
             files["template.yaml"] = template
         write_app(tmp_path, files)

@@ -1,0 +1,106 @@
+"""EventSourceAnalyzer: non-HTTP routes in one handler, matched to the template's events."""
+
+from __future__ import annotations
+
+from tests.conftest import routes_of, sam_template
+
+HANDLER = """
+def lambda_handler(event, context):
+    if "Records" in event:
+        for record in event["Records"]:
+            source = record.get("eventSource") or record.get("EventSource")
+            if source == "aws:s3":
+                on_upload(record)
+            elif source == "aws:sqs":
+                on_job(record)
+            elif source == "aws:sns":
+                on_alert(record)
+        return None
+    if event.get("source") == "shop.orders" and event.get("detail-type") == "OrderPlaced":
+        return on_order(event["detail"])
+    if event.get("detail-type") == "Scheduled Event":
+        return nightly()
+    route_key = event["requestContext"]["routeKey"]
+    if route_key == "$connect":
+        return connect(event)
+
+def on_upload(record): ...
+def on_job(record): ...
+def on_alert(record): ...
+def on_order(detail): ...
+def nightly(): ...
+def connect(event): ...
+"""
+
+EVENTS = """
+Upload:
+  Type: S3
+  Properties:
+    Bucket: !Ref Uploads
+    Events: s3:ObjectCreated:*
+Jobs:
+  Type: SQS
+  Properties:
+    Queue: !GetAtt JobsQueue.Arn
+MoreJobs:
+  Type: SQS
+  Properties:
+    Queue: !GetAtt OtherQueue.Arn
+Alerts:
+  Type: SNS
+  Properties:
+    Topic: !Ref AlertsTopic
+Placed:
+  Type: EventBridgeRule
+  Properties:
+    Pattern:
+      source: [shop.orders]
+      detail-type: [OrderPlaced]
+Nightly:
+  Type: Schedule
+  Properties:
+    Schedule: rate(1 day)
+"""
+
+RESOURCES = """
+Uploads:
+  Type: AWS::S3::Bucket
+JobsQueue:
+  Type: AWS::SQS::Queue
+OtherQueue:
+  Type: AWS::SQS::Queue
+AlertsTopic:
+  Type: AWS::SNS::Topic
+"""
+
+
+def test_code_only_ids_name_what_the_code_tests(analyze_app) -> None:
+    """Without a template, a route is named by the source value the code compares."""
+    report = analyze_app({"app.py": HANDLER}, handler="app.lambda_handler")
+    assert set(routes_of(report)) == {
+        "S3 aws:s3",
+        "SQS aws:sqs",
+        "SNS aws:sns",
+        "EventBridgeRule shop.orders/OrderPlaced",
+        "Schedule aws.events",
+        "WebSocket $connect",
+    }
+
+
+def test_template_events_name_the_routes(analyze_app) -> None:
+    """With a template, each route is named by its event's resource; one branch serving two queues is two routes."""
+    report = analyze_app({"app.py": HANDLER}, template=sam_template(EVENTS, extra_resources=RESOURCES))
+    routes = routes_of(report)
+    assert {rid: (r.entry, r.trigger.event) for rid, r in routes.items() if not rid.startswith("WebSocket")} == {
+        "S3 Uploads": ("app.on_upload", "Upload"),
+        "SQS JobsQueue": ("app.on_job", "Jobs"),
+        "SQS OtherQueue": ("app.on_job", "MoreJobs"),
+        "SNS AlertsTopic": ("app.on_alert", "Alerts"),
+        "EventBridgeRule Placed": ("app.on_order", "Placed"),
+        "Schedule rate(1 day)": ("app.nightly", "Nightly"),
+    }
+    assert {r.dispatch for r in routes.values()} == {"event-source"}
+    # The WebSocket branch has no ApiGatewayV2 route in this template.
+    assert [(f.rule, f.route) for f in report.findings if f.rule == "route-without-event"] == [
+        ("route-without-event", "WebSocket $connect")
+    ]
