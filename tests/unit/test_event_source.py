@@ -104,3 +104,27 @@ def test_template_events_name_the_routes(analyze_app) -> None:
     assert [(f.rule, f.route) for f in report.findings if f.rule == "route-without-event"] == [
         ("route-without-event", "WebSocket $connect")
     ]
+
+
+def test_guard_in_a_records_helper(analyze_app) -> None:
+    """`if record["eventSource"] != "aws:s3": continue` in a helper that receives the records is an S3 route."""
+    report = analyze_app(
+        {
+            "app.py": """
+            def _records(records):
+                for record in records:
+                    if record.get("eventSource") != "aws:s3":
+                        continue
+                    on_upload(record)
+
+            def lambda_handler(event, context):
+                if "Records" in event:
+                    return _records(event["Records"])
+                return None
+
+            def on_upload(record): ...
+            """
+        },
+        handler="app.lambda_handler",
+    )
+    assert {rid: r.entry for rid, r in routes_of(report).items()} == {"S3 aws:s3": "app.on_upload"}

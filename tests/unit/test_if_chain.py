@@ -96,6 +96,19 @@ CASES = [
         {"GET /orders/{order_id}": "get_order"},
         id="dispatch-in-a-helper-on-resource",
     ),
+    pytest.param(
+        """
+        def lambda_handler(event, context):
+            if event["httpMethod"] != "GET":
+                return respond(405, None)
+            if event["path"] == "/orders":
+                return list_orders()
+            if event["path"] == "/admin":
+                return admin()
+        """,
+        {"GET /orders": "list_orders", "GET /admin": "admin"},
+        id="early-exit-guard-narrows-the-rest",
+    ),
 ]
 
 

@@ -100,7 +100,14 @@ class DispatchWalker:
 
     def walk_block(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
         found = 0
-        for stmt in body:
+        for index, stmt in enumerate(body):
+            guard = self._guard(stmt, evaluator)
+            if guard is not None:
+                # `if source != "aws:s3": continue` -- the rest of the block runs only when the test is false.
+                rest = body[index + 1 :]
+                return found + sum(
+                    self.branch(rest, merged, evaluator) for c in guard if (merged := constraint.merge(c)) is not None
+                )
             handled = False
             for strategy in self.statements:
                 routes = strategy.routes(stmt, evaluator, self, constraint)
@@ -151,6 +158,15 @@ class DispatchWalker:
             if merged is not None:
                 found += self.branch(stmt.body, merged, evaluator)
         return found + self.walk_block(stmt.orelse, constraint, evaluator)
+
+    def _guard(self, stmt: ast.stmt, evaluator: Evaluator) -> list[Constraint] | None:
+        """What the rest of a block may assume after an early-exit `if` whose negated test is a dispatch test."""
+        if not (isinstance(stmt, ast.If) and not stmt.orelse and stmt.body):
+            return None
+        if not isinstance(stmt.body[-1], ast.Return | ast.Continue | ast.Break | ast.Raise):
+            return None
+        negated = _negate(stmt.test)
+        return self._constraints(negated, evaluator) if negated is not None else None
 
     def _constraints(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
         if isinstance(test, ast.BoolOp):
@@ -285,6 +301,18 @@ def _bind_arguments(definition: Definition, call: ast.Call, evaluator: Evaluator
         if keyword.arg and value is not None:
             env[keyword.arg] = value
     return env
+
+
+_NEGATIONS: dict[type[ast.cmpop], type[ast.cmpop]] = {ast.NotEq: ast.Eq, ast.NotIn: ast.In, ast.IsNot: ast.Is}
+
+
+def _negate(test: ast.expr) -> ast.expr | None:
+    """`a != b` -> `a == b`, `x not in y` -> `x in y`, `not t` -> `t`; None when not simply negatable."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATIONS:
+        return ast.Compare(left=test.left, ops=[_NEGATIONS[type(test.ops[0])]()], comparators=test.comparators)
+    return None
 
 
 def _bind_walrus(test: ast.expr, evaluator: Evaluator) -> None:
