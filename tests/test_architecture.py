@@ -49,7 +49,7 @@ def _import_graph() -> nx.DiGraph:
 
 
 def test_dependencies_point_inward() -> None:
-    """No module imports from a layer outside its own (cli > pipeline > reporting/analysis > loading > errors > domain)."""
+    """No module imports from an outer layer (cli > pipeline > reporting/analysis > loading > errors > domain)."""
     outward = [
         (a, b)
         for a, b in _import_graph().edges

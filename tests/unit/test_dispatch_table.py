@@ -96,7 +96,7 @@ def test_values_imported_from_other_modules(analyze_app) -> None:
                 return ROUTES[event["routeKey"]](event)
             """,
             "users.py": "def list_users(event):\n    return []\n",
-            "teams.py": "\"\"\"Teams.\"\"\"\n\n\ndef list_teams(event):\n    return []\n",
+            "teams.py": '"""Teams."""\n\n\ndef list_teams(event):\n    return []\n',
         },
         handler="app.lambda_handler",
     )

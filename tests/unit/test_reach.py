@@ -1,4 +1,4 @@
-"""Reach: exactly the definitions, modules and distributions a route's entry needs, nothing another route alone needs."""
+"""Reach: exactly the definitions, modules and distributions a route needs, nothing another route alone needs."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class TableAnalyzer:
                 evaluator.env[target] = TableSlice(tuple(slices))  # type: ignore[assignment]
         return iter(found) if recognised else None
 
-    def _entries(
+    def _entries(  # noqa: PLR0917 - recursive helper; the arguments are the recursion's state
         self,
         table: ast.Dict,
         roles: list[Symbolic],
@@ -87,7 +87,8 @@ class TableAnalyzer:
                 continue
             entry = walker.entry_for(value, evaluator)
             if entry is None:
-                walker.issue(value.lineno, f"dispatch-table value {ast.unparse(value)} is not a function of the project")
+                message = f"dispatch-table value {ast.unparse(value)} is not a function of the project"
+                walker.issue(value.lineno, message)
                 continue
             definition, line = entry
             module = evaluator.symbols.definitions[definition].module

@@ -1,0 +1,1 @@
+"""Helpers shared by every route of the shop monolith."""
