@@ -58,6 +58,7 @@ class DefinitionGraph:
         self._ignored = {id(node) for node in ignored}
         self.graph: nx.DiGraph = nx.DiGraph()
         self.facts: dict[str, NodeFacts] = {}
+        self._scopes: dict[str, Scope] = {}
         for module in symbols.modules.values():
             name = module.module.name
             self.graph.add_node(MODULE + name)
@@ -88,11 +89,13 @@ class DefinitionGraph:
         return def_id
 
     def scope(self, definition: Definition) -> Scope:
-        """Name resolution inside one function, for reading the statements of a dispatch branch."""
-        collector = _Collector(self.symbols, definition.module, self._ignored)
-        for node in definition.nodes:
-            collector._scope(node)
-        return Scope(collector)
+        """Name resolution inside one function, for reading the statements of a dispatch branch (cached)."""
+        if definition.id not in self._scopes:
+            collector = _Collector(self.symbols, definition.module, self._ignored)
+            for node in definition.nodes:
+                collector._scope(node)
+            self._scopes[definition.id] = Scope(collector)
+        return self._scopes[definition.id]
 
     def add_pseudo(self, node_id: str, facts: NodeFacts, targets: Iterable[str] = ()) -> None:
         """A node for code that is not a definition (a dispatch branch): what it uses, and extra targets."""

@@ -9,6 +9,7 @@ the dispatch strategies resolve against; it never executes user code.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -185,7 +186,15 @@ class SymbolTable:
 
     def is_project_module(self, name: str) -> bool:
         """A module of the tree, or a namespace package (a folder without `__init__.py`) above one."""
-        return name in self.modules or any(m.startswith(name + ".") for m in self.modules)
+        return name in self._packages
+
+    @functools.cached_property
+    def _packages(self) -> frozenset[str]:
+        names = set()
+        for module in self.tree.modules:
+            parts = module.split(".")
+            names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return frozenset(names)
 
     def resolve_import(
         self, target: str, attr: str | None, seen: frozenset[tuple[str, str]] = frozenset()

@@ -34,9 +34,13 @@ def match_triggers(
     findings: list[Finding] = []
     served: set[str] = set()
     greedy = [e for e in spec.events if e.is_http and (e.path is None or e.path.endswith("{proxy+}"))]
+    by_path: dict[str, list[TriggerEvent]] = {}
+    for event in spec.events:
+        if event.is_http and event.path is not None:
+            by_path.setdefault(path_shape(event.path), []).append(event)
     for route in routes:
         c = route.constraint
-        events = list(_http_events(spec, route) if c.kind == HTTP else _other_events(spec, route))
+        events = list(_http_events(by_path, spec, route) if c.kind == HTTP else _other_events(spec, route))
         if events:
             for event in events:
                 served.add(event.name)
@@ -81,13 +85,10 @@ def direct_routes(spec: FunctionSpec, handler: CodeRoute) -> list[MatchedRoute]:
     return [MatchedRoute(handler, _event_trigger(e)) for e in spec.events]
 
 
-def _http_events(spec: FunctionSpec, route: CodeRoute) -> Iterator[TriggerEvent]:
+def _http_events(by_path: dict[str, list[TriggerEvent]], spec: FunctionSpec, route: CodeRoute) -> Iterator[TriggerEvent]:
     c = route.constraint
-    for event in spec.events:
-        if not event.is_http or event.path is None:
-            continue
-        if c.path is not None and not same_path(event.path or "", c.path):
-            continue
+    candidates = by_path.get(path_shape(c.path), []) if c.path is not None else [e for e in spec.events if e.is_http and e.path]
+    for event in candidates:
         if c.method not in (None, "ANY") and event.method not in ("ANY", c.method):
             continue
         yield event
@@ -120,9 +121,9 @@ def _pattern_matches(event: TriggerEvent, source: str) -> bool:
     return not (wanted_detail and "detail-type" in pattern and wanted_detail not in pattern["detail-type"])
 
 
-def same_path(template_path: str, code_path: str) -> bool:
-    """Equal up to parameter names: `/orders/{id}` is `/orders/{order_id}`."""
-    return _PARAM.sub("{}", template_path.rstrip("/") or "/") == _PARAM.sub("{}", code_path.rstrip("/") or "/")
+def path_shape(path: str) -> str:
+    """A path with its parameter names erased: `/orders/{id}` and `/orders/{order_id}` have one shape."""
+    return _PARAM.sub("{}", path.rstrip("/") or "/")
 
 
 def _trigger_for(route: CodeRoute, event: TriggerEvent) -> Trigger:

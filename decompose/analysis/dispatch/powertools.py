@@ -62,14 +62,17 @@ class PowertoolsAnalyzer:
                 elif cls in ROUTERS:
                     registry.routers.add(definition.id)
         owners = registry.resolvers.keys() | registry.routers
-        for module in symbols.modules.values():
-            for stmt in ast.walk(module.module.tree):
-                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+        if owners:
+            for definition in symbols.definitions.values():
+                node = definition.nodes[0]
+                if definition.kind == "function" and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     registry.registrations.extend(
-                        d for d in stmt.decorator_list if _decorator_owner(symbols, module.module.name, d) in owners
+                        d for d in node.decorator_list if _decorator_owner(symbols, definition.module, d) in owners
                     )
-                elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-                    self._include(symbols, module.module.name, stmt, registry)
+                elif definition.kind == "statement":
+                    for stmt in definition.nodes:
+                        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                            self._include(symbols, definition.module, stmt, registry)
         self._registry = registry
         return registry.registrations
 

@@ -10,6 +10,7 @@ from other modules too) or lambdas.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -185,13 +186,16 @@ def _dict(node: ast.expr, evaluator: Evaluator) -> ast.Dict | None:
 
 def _local_assignment(name: str, evaluator: Evaluator) -> ast.Dict | None:
     definition = evaluator.symbols.definitions.get(evaluator.definition or "")
-    if definition is None:
-        return None
-    for node in ast.walk(definition.nodes[0]):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Dict)
-            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-        ):
-            return node.value
-    return None
+    return _local_dicts(definition.nodes[0]).get(name) if definition is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _local_dicts(function: ast.AST) -> dict[str, ast.Dict]:
+    """Dict literals assigned to plain names anywhere in a function (the first assignment wins)."""
+    found: dict[str, ast.Dict] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, node.value)
+    return found
