@@ -17,10 +17,11 @@ project that cannot be read at all raises a `DecomposeError`.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from decompose.analysis.dispatch import CodeRoute, DispatchContext, built_in_strategies, find_routes
 from decompose.analysis.dispatch.base import Constraint
@@ -39,10 +40,20 @@ from decompose.domain.model import (
     Severity,
 )
 from decompose.errors import UsageError
+from decompose.iam.derive import derive_route_policy
+from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.loading.source import SourceTree, read_sources
 from decompose.loading.template import find_template, load_template
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
+
+
+@dataclass
+class _Context:
+    """What every function of one run shares: the template's resources."""
+
+    template: str | None
+    resources: Mapping[str, Any]
 
 
 @dataclass
@@ -81,12 +92,13 @@ def _analyze(path: Path, function: str | None, handler: str | None) -> AnalysisR
     findings: list[Finding] = []
     if template_path is None:
         specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
-        template = None
+        run = _Context(None, {})
     else:
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        template = loaded.path
+        run = _Context(loaded.path, loaded.resources)
+    template = run.template
     if function is not None:
         specs = tuple(s for s in specs if s.logical_id == function)
         if not specs:
@@ -99,7 +111,7 @@ def _analyze(path: Path, function: str | None, handler: str | None) -> AnalysisR
         tree = trees[spec.code_uri]
         if tree is None:
             continue
-        analysis = _analyze_function(spec, tree, template, findings)
+        analysis = _analyze_function(spec, tree, run, findings)
         if analysis is not None:
             analyses.append(analysis)
     analyses.sort(key=lambda a: a.spec.logical_id or "")
@@ -141,8 +153,9 @@ def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: l
 
 
 def _analyze_function(
-    spec: FunctionSpec, tree: _CodeTree, template: str | None, findings: list[Finding]
+    spec: FunctionSpec, tree: _CodeTree, run: _Context, findings: list[Finding]
 ) -> FunctionAnalysis | None:
+    template = run.template
     symbols = tree.symbols
     handler = symbols.definitions.get(spec.handler)
     if handler is None or handler.kind != "function":
@@ -175,10 +188,14 @@ def _analyze_function(
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
+    granted, problems = granted_statements(spec.policies)
+    where = Location(template, spec.line) if template else None
+    findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
     routes: dict[str, Route] = {}
     for item in matched:
         route = _route(item, tree, findings)
-        routes.setdefault(route.id, route)
+        if route.id not in routes:
+            routes[route.id] = _with_policy(route, item, tree, spec, run, granted if template else None, findings)
     return FunctionAnalysis(spec, tuple(sorted(routes.values(), key=lambda r: r.id)))
 
 
@@ -233,6 +250,32 @@ def _route(item: MatchedRoute, tree: _CodeTree, findings: list[Finding]) -> Rout
         location=_location(tree.symbols, code),
         reach=RouteReach(tuple(definitions), tuple(modules), tuple(sorted(distributions))),
     )
+
+
+def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every argument distinct
+    route: Route,
+    item: MatchedRoute,
+    tree: _CodeTree,
+    spec: FunctionSpec,
+    run: _Context,
+    granted: Sequence[GrantedStatement] | None,
+    findings: list[Finding],
+) -> Route:
+    """The route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+    code = item.code
+    starts = list(code.extra) if code.inline else [code.entry, *code.extra]
+    derived = derive_route_policy(
+        symbols=tree.symbols,
+        graph=tree.graph,
+        reached=tree.graph.reach(*starts).nodes,
+        entry=code.entry,
+        spec=spec,
+        resources=run.resources,
+        trigger=item.trigger,
+        monolith=granted,
+    )
+    findings.extend(derived.findings)
+    return replace(route, permissions=derived.permissions, policies=derived.policies)
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

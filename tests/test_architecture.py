@@ -20,7 +20,7 @@ PACKAGE = REPO / "decompose"
 LAYERS = [
     ["decompose.cli", "decompose.__main__"],
     ["decompose.pipeline"],
-    ["decompose.reporting", "decompose.analysis"],
+    ["decompose.reporting", "decompose.iam", "decompose.analysis"],
     ["decompose.loading"],
     ["decompose.errors"],
     ["decompose.domain"],

@@ -85,9 +85,13 @@ def direct_routes(spec: FunctionSpec, handler: CodeRoute) -> list[MatchedRoute]:
     return [MatchedRoute(handler, _event_trigger(e)) for e in spec.events]
 
 
-def _http_events(by_path: dict[str, list[TriggerEvent]], spec: FunctionSpec, route: CodeRoute) -> Iterator[TriggerEvent]:
+def _http_events(
+    by_path: dict[str, list[TriggerEvent]], spec: FunctionSpec, route: CodeRoute
+) -> Iterator[TriggerEvent]:
     c = route.constraint
-    candidates = by_path.get(path_shape(c.path), []) if c.path is not None else [e for e in spec.events if e.is_http and e.path]
+    candidates = (
+        by_path.get(path_shape(c.path), []) if c.path is not None else [e for e in spec.events if e.is_http and e.path]
+    )
     for event in candidates:
         if c.method not in (None, "ANY") and event.method not in ("ANY", c.method):
             continue

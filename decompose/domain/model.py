@@ -142,7 +142,8 @@ class Route:
     entry: str
     location: Location
     reach: RouteReach = field(default_factory=RouteReach)
-    permissions: tuple[Any, ...] = ()
+    permissions: tuple[Any, ...] = ()  # decompose.domain.iam.Permission values
+    policies: tuple[Any, ...] = ()  # the SAM `Policies:` list for the route's own function
 
     @property
     def id(self) -> str:

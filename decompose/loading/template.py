@@ -135,7 +135,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
             where,
         )
     env = (props.get("Environment") or {}).get("Variables") or {}
-    policies = props.get("Policies") or ()
+    policies = props.get("Policies") or []
     if not isinstance(policies, list):
         policies = [policies]
     events = tuple(_events(props.get("Events") or {}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from decompose.domain.iam import Permission
 from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Trigger
 
 FORMAT_VERSION = 1
@@ -45,8 +46,28 @@ def _route(route: Route) -> dict[str, Any]:
         "modules": list(route.reach.modules),
         "distributions": list(route.reach.distributions),
         "definitions": list(route.reach.definitions),
-        "permissions": list(route.permissions),
+        "permissions": [_permission(p) for p in route.permissions],
+        "policies": plain(list(route.policies)),
     }
+
+
+def _permission(permission: Permission) -> dict[str, Any]:
+    return {
+        "action": permission.action,
+        "resource": permission.resource,
+        "arn": plain(permission.arn),
+        "location": str(permission.location),
+        "via": permission.via,
+    }
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copies of template values (cfn-lint's decoded nodes are dict/str subclasses)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value
 
 
 def trigger_document(trigger: Trigger) -> dict[str, Any]:

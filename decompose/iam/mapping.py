@@ -1,0 +1,102 @@
+"""SdkCall -> the IAM actions it needs, as a pure function of the call and `data/iam_mapping.json`.
+
+The rule: one action per operation, `<iam prefix>:<Operation>` (prefix from `models.iam_prefix`), on the
+resource chosen by the service's resource rules. Everything else is data, each entry citing its source.
+
+Data file schema (version 1):
+
+- `prefixes.overrides`: client name -> IAM prefix, used when the botocore model has no signingName.
+- `foreign_actions`: actions an entry may grant outside its service's prefix (`iam:PassRole`).
+- `resources.<service>.rules`: ordered; the first rule whose `member` is an input member of the operation
+  (and, with `"passed": true`, is passed by the call; with `"operations"`, whose regex `re.search`es the
+  operation name) gives `resource_type`, `resource_param` (default: the member) and `suffix_param`. No rule
+  -> resource type `*`.
+- `operations.<service>.<Operation>` and `vias.<"kind name">` (e.g. `"transfer upload_file"`, matched on
+  the call's `via` with any `Resource.` qualifier dropped): an entry with `source`, optional `note`,
+  optional `actions` (replacing the default action; `[]` means the call needs no permission) and optional
+  `when`, a list of conditions applied in order. A condition names a `param` and one test: `"is": "passed"`
+  / `"absent"`, `"matches": regex` (the param is a literal whose value `re.match`es, ignoring case) or
+  `"not_matches": regex` (it does not: absent, not literal, or different); then `"replace"` (the actions
+  so far) and/or `"add"`.
+- An action spec is `{"action", "resource_type"?, "resource_param"?, "suffix_param"?}`; without
+  `resource_type` it takes the default resource of the operation.
+
+Presigned URLs (`via` "presign ...") need the presigned operation's own action: they map like the call.
+Nothing adds KMS, legal-hold, retention or object-lambda actions: those depend on the resource, not the call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from decompose.domain.iam import ActionNeed, SdkCall
+from decompose.iam.models import iam_prefix as _iam_prefix
+from decompose.iam.models import input_members, mapping_data
+
+
+def _default_resource(call: SdkCall) -> tuple[str, str | None, str | None]:
+    """(resource_type, resource_param, suffix_param) of the operation by its service's resource rules."""
+    members = input_members(call.service, call.operation)
+    for rule in mapping_data()["resources"].get(call.service, {}).get("rules", []):
+        member = rule["member"]
+        if member not in members:
+            continue
+        if rule.get("passed") and call.param(member) is None:
+            continue
+        if "operations" in rule and not re.search(rule["operations"], call.operation):
+            continue
+        return rule["resource_type"], rule.get("resource_param", member), rule.get("suffix_param")
+    return "*", None, None
+
+
+def _need(spec: dict[str, Any], default: tuple[str, str | None, str | None], source: str) -> ActionNeed:
+    if "resource_type" in spec:
+        resource = (spec["resource_type"], spec.get("resource_param"), spec.get("suffix_param"))
+    else:
+        resource = default
+    return ActionNeed(spec["action"], *resource, source=source)
+
+
+def _holds(condition: dict[str, Any], call: SdkCall) -> bool:
+    value = call.param(condition["param"])
+    if "is" in condition:
+        return (value is not None) == (condition["is"] == "passed")
+    pattern = condition.get("matches", condition.get("not_matches"))
+    matched = (
+        value is not None and value.kind == "literal" and re.match(pattern, value.value, re.IGNORECASE) is not None
+    )
+    return matched if "matches" in condition else not matched
+
+
+def via_key(via: str) -> str:
+    """The data key of a call's `via`: "transfer Bucket.upload_file" -> "transfer upload_file"."""
+    kind, _, name = via.partition(" ")
+    return f"{kind} {name.rpartition('.')[2]}" if name else kind
+
+
+def mapping_entry(call: SdkCall) -> dict[str, Any] | None:
+    """The data entry that governs `call` (its via's, else its operation's), None for the plain rule."""
+    data = mapping_data()
+    via = data["vias"].get(via_key(call.via))
+    if via is not None and via["service"] == call.service:
+        return via
+    return data["operations"].get(call.service, {}).get(call.operation)
+
+
+def actions_for(call: SdkCall) -> list[ActionNeed]:
+    """The IAM actions `call` needs, in data order, without duplicates."""
+    default = _default_resource(call)
+    entry = mapping_entry(call)
+    if entry is None:
+        return [ActionNeed(f"{_iam_prefix(call.service)}:{call.operation}", *default)]
+    source = entry["source"]
+    specs = entry.get("actions", [{"action": f"{_iam_prefix(call.service)}:{call.operation}"}])
+    needs = [_need(spec, default, source) for spec in specs]
+    for condition in entry.get("when", []):
+        if not _holds(condition, call):
+            continue
+        if "replace" in condition:
+            needs = [_need(spec, default, source) for spec in condition["replace"]]
+        needs += [_need(spec, default, source) for spec in condition.get("add", [])]
+    return list(dict.fromkeys(needs))

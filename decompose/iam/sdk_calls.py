@@ -1,0 +1,720 @@
+"""Every AWS SDK call a route can make, found by abstract interpretation over its reach.
+
+A flow-insensitive fixpoint over the route's reached definitions computes what each name, parameter,
+return value and instance attribute can hold: the boto3 module, a session, a client of a service, a
+resource object with its identifiers, a paginator, a waiter, an instance of a project class, a string
+whose origin is known (a literal, an environment variable, a part of the event). Clients therefore are
+followed wherever teams put them: module level, `functools.cache` factories, `self._client`, arguments,
+helpers in other modules that return them. A final pass reads every call on such a value and names the
+botocore operation it performs, using the botocore/boto3 models (`decompose.iam.models`) as the source of
+truth: client methods, resource actions and `load`, collections, paginators, waiters, presigned URLs and
+the S3 transfer helpers.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from decompose.analysis.graph import DefinitionGraph
+from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
+from decompose.domain.iam import SdkCall, ValueSource
+from decompose.domain.model import Location
+from decompose.iam import models
+
+MAX_ROUNDS = 12
+_UNKNOWN = ValueSource("unknown", "not a string known statically")
+MAX_VARIANTS = 16
+PRESIGN = frozenset({"generate_presigned_url", "generate_presigned_post"})
+# S3 transfer helpers: method -> (operation, positional parameter names after self)
+TRANSFER = {
+    "upload_file": ("PutObject", ("Filename", "Bucket", "Key")),
+    "upload_fileobj": ("PutObject", ("Fileobj", "Bucket", "Key")),
+    "download_file": ("GetObject", ("Bucket", "Key", "Filename")),
+    "download_fileobj": ("GetObject", ("Bucket", "Key", "Fileobj")),
+    "copy": ("CopyObject", ("CopySource", "Bucket", "Key")),
+}
+# On a resource the transfer helpers take the resource's identifiers implicitly.
+RESOURCE_TRANSFER = {
+    "upload_file": ("PutObject", ("Filename",)),
+    "upload_fileobj": ("PutObject", ("Fileobj",)),
+    "download_file": ("GetObject", ("Filename",)),
+    "download_fileobj": ("GetObject", ("Fileobj",)),
+    "copy": ("CopyObject", ("CopySource",)),
+    "copy_from": ("CopyObject", ()),
+}
+COLLECTION_METHODS = frozenset({"all", "filter", "limit", "page_size"})
+
+
+# ------------------------------------------------------------------------------------------ abstract values
+@dataclass(frozen=True)
+class Module:
+    """An external module or an attribute path into it: ("boto3",), ("boto3", "session"), ("os",)."""
+
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Session:
+    pass
+
+
+@dataclass(frozen=True)
+class Client:
+    service: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    service: str
+    type: str
+    ids: tuple[tuple[str, ValueSource], ...] = ()
+
+
+@dataclass(frozen=True)
+class Collection:
+    resource: Resource
+    name: str
+
+
+@dataclass(frozen=True)
+class BatchWriter:
+    resource: Resource
+
+
+@dataclass(frozen=True)
+class Paginator:
+    service: str
+    operation: str
+
+
+@dataclass(frozen=True)
+class Waiter:
+    service: str
+    operation: str
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A method looked up on a value, not yet called."""
+
+    owner: object
+    name: str
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    id: str
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    id: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    cls: str
+
+
+@dataclass(frozen=True)
+class Text:
+    source: ValueSource
+
+
+@dataclass(frozen=True)
+class EventPart:
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environ:
+    pass
+
+
+@dataclass(frozen=True)
+class DictLiteral:
+    """A dict display `{"Bucket": b, "Prefix": p}`, kept for `**kwargs` expansion in an SDK call."""
+
+    node: ast.Dict
+    definition: str
+
+
+Value = object
+
+
+class SdkCallFinder:
+    """Finds the SDK calls of one route, given the definitions it reaches."""
+
+    def __init__(self, symbols: SymbolTable, graph: DefinitionGraph, reached: Iterable[str], entry: str) -> None:
+        self.symbols = symbols
+        self.graph = graph
+        self.entry = entry
+        kinds = ("function", "method", "assignment", "lambda")
+        self.definitions = [
+            symbols.definitions[n]
+            for n in sorted(reached)
+            if n in symbols.definitions and symbols.definitions[n].kind in kinds
+        ]
+        self.locals: dict[tuple[str, str], set[Value]] = defaultdict(set)
+        self.globals: dict[str, set[Value]] = defaultdict(set)
+        self.returns: dict[str, set[Value]] = defaultdict(set)
+        self.attributes: dict[tuple[str, str], set[Value]] = defaultdict(set)
+        self._scopes = {d.id: graph.scope(d) for d in self.definitions}
+        self._changed = False
+
+    # ----------------------------------------------------------------------------------------- public
+    def calls(self) -> list[SdkCall]:
+        self._seed_entry()
+        for _ in range(MAX_ROUNDS):
+            self._changed = False
+            for definition in self.definitions:
+                self._infer(definition)
+            if not self._changed:
+                break
+        found: dict[tuple, SdkCall] = {}
+        for definition in self.definitions:
+            for call in self._sdk_calls(definition):
+                found.setdefault((call.service, call.operation, call.location, call.params, call.via), call)
+        return sorted(found.values(), key=lambda c: (c.location, c.service, c.operation, c.via, c.params))
+
+    # -------------------------------------------------------------------------------------- inference
+    def _seed_entry(self) -> None:
+        entry = self.symbols.definitions.get(self.entry)
+        if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
+            return
+        args = entry.nodes[0].args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            self.locals[(entry.id, arg.arg)].add(EventPart())
+
+    def _add(self, target: set[Value], values: Iterable[Value]) -> None:
+        before = len(target)
+        target.update(values)
+        if len(target) != before:
+            self._changed = True
+
+    def _infer(self, definition: Definition) -> None:
+        for node in definition.nodes:
+            if definition.kind == "assignment":
+                value = getattr(node, "value", None)
+                if value is not None:
+                    self._add(self.globals[definition.id], self.eval(value, definition))
+                continue
+            body = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
+            for stmt in body:
+                for inner in _walk(stmt):
+                    self._infer_node(inner, definition)
+
+    def _infer_node(self, node: ast.AST, definition: Definition) -> None:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            values = self.eval(node.value, definition)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                self._bind(target, values, definition)
+        elif isinstance(node, ast.NamedExpr):
+            self._bind(node.target, self.eval(node.value, definition), definition)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            self._bind(node.optional_vars, self.eval(node.context_expr, definition), definition)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            self._bind(node.target, self._elements(self.eval(node.iter, definition)), definition)
+        elif isinstance(node, ast.Return) and node.value is not None:
+            self._add(self.returns[definition.id], self.eval(node.value, definition))
+        elif isinstance(node, ast.Call):
+            self._flow_arguments(node, definition)
+
+    def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
+        if isinstance(target, ast.Name):
+            self._add(self.locals[(definition.id, target.id)], values)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            for owner in self._name(target.value.id, definition):
+                if isinstance(owner, Instance):
+                    self._add(self.attributes[(owner.cls, target.attr)], values)
+
+    def _elements(self, values: set[Value]) -> set[Value]:
+        out: set[Value] = set()
+        for value in values:
+            if isinstance(value, EventPart):
+                out.add(EventPart((*value.keys, "*")))
+        return out
+
+    def _flow_arguments(self, call: ast.Call, definition: Definition) -> None:
+        """Arguments flow into the parameters of the project functions a call can reach."""
+        for callee in self.eval(call.func, definition):
+            target, skip_self = self._callee(callee)
+            if target is None:
+                continue
+            node = target.nodes[0]
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            if skip_self and params:
+                if isinstance(callee, Bound) and isinstance(callee.owner, Instance):
+                    self._add(self.locals[(target.id, params[0])], {callee.owner})
+                elif isinstance(callee, ClassRef):
+                    self._add(self.locals[(target.id, params[0])], {Instance(callee.id)})
+                params = params[1:]
+            for name, arg in zip(params, call.args, strict=False):
+                self._add(self.locals[(target.id, name)], self.eval(arg, definition))
+            for keyword in call.keywords:
+                if keyword.arg:
+                    self._add(self.locals[(target.id, keyword.arg)], self.eval(keyword.value, definition))
+
+    def _callee(self, value: Value) -> tuple[Definition | None, bool]:
+        if isinstance(value, FunctionRef):
+            definition = self.symbols.definitions.get(value.id)
+            return definition, bool(definition and definition.kind == "method")
+        if isinstance(value, ClassRef):
+            init = self._method(value.id, "__init__")
+            return (self.symbols.definitions.get(init) if init else None), True
+        if isinstance(value, Bound) and isinstance(value.owner, Instance):
+            method = self._method(value.owner.cls, value.name)
+            return (self.symbols.definitions.get(method) if method else None), True
+        return None, False
+
+    def _method(self, cls: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        definition = self.symbols.definitions.get(cls)
+        if definition is None or cls in seen:
+            return None
+        if name in definition.methods:
+            return definition.methods[name]
+        node = definition.nodes[0]
+        for base in getattr(node, "bases", []):
+            target = self.symbols.resolve_expression(definition.module, base)
+            if isinstance(target, str) and (found := self._method(target, name, seen | {cls})):
+                return found
+        return None
+
+    # ------------------------------------------------------------------------------------- evaluation
+    def eval(self, node: ast.AST | None, definition: Definition) -> set[Value]:
+        if node is None:
+            return set()
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {Text(ValueSource("literal", node.value))}
+        if isinstance(node, ast.JoinedStr):
+            return {self._joined(node, definition)}
+        if isinstance(node, ast.Dict):
+            return {DictLiteral(node, definition.id)}
+        if isinstance(node, ast.Name):
+            return self._name(node.id, definition)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, definition)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node, definition)
+        if isinstance(node, ast.Call):
+            return self._call(node, definition)
+        if isinstance(node, ast.BoolOp):
+            return set().union(*(self.eval(v, definition) for v in node.values))
+        if isinstance(node, ast.IfExp):
+            return self.eval(node.body, definition) | self.eval(node.orelse, definition)
+        if isinstance(node, ast.NamedExpr | ast.Await):
+            return self.eval(node.value, definition)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = _texts(self.eval(node.left, definition))
+            if len(left) == 1 and left[0].kind == "literal":
+                return {Text(ValueSource("unknown", "computed string", left[0].value + left[0].prefix))}
+        return set()
+
+    def _joined(self, node: ast.JoinedStr, definition: Definition) -> Text:
+        if len(node.values) == 1 and isinstance(node.values[0], ast.FormattedValue):
+            texts = _texts(self.eval(node.values[0].value, definition))
+            if len(texts) == 1:
+                return Text(texts[0])
+        prefix = ""
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                prefix += str(part.value)
+                continue
+            texts = _texts(self.eval(part.value, definition)) if isinstance(part, ast.FormattedValue) else []
+            if len(texts) == 1 and texts[0].kind == "literal" and part.format_spec is None:  # type: ignore[union-attr]
+                prefix += texts[0].value
+                continue
+            break
+        if all(isinstance(p, ast.Constant) for p in node.values):
+            return Text(ValueSource("literal", prefix))
+        return Text(ValueSource("unknown", "computed string", prefix))
+
+    def _name(self, name: str, definition: Definition) -> set[Value]:
+        local = self.locals.get((definition.id, name))
+        if local:
+            return set(local)
+        imported = self.symbols.modules[definition.module].imports.get(name)
+        if imported is not None and not self.symbols.is_project_module(imported[0].split(".")[0]):
+            target, attr, _ = imported
+            return {Module((*target.split("."), *([attr] if attr else [])))}
+        scope = self._scopes.get(definition.id)
+        binding = (
+            scope.resolve(ast.Name(name, ast.Load())) if scope else self.symbols.resolve_global(definition.module, name)
+        )
+        return self._binding(binding)
+
+    def _binding(self, binding: object) -> set[Value]:
+        if binding is None:
+            return set()
+        if isinstance(binding, ModuleRef):
+            return {Module((binding.name.removeprefix("ext:"),))} if binding.name.startswith("ext:") else {binding}
+        if isinstance(binding, str) and binding.startswith("ext:"):
+            return {Module((binding.removeprefix("ext:"),))}
+        found = self.symbols.definitions.get(binding) if isinstance(binding, str) else None
+        if found is None:
+            return set()
+        if found.kind == "assignment":
+            return set(self.globals.get(found.id, ()))
+        if found.kind in ("function", "method", "lambda"):
+            return {FunctionRef(found.id)}
+        if found.kind == "class":
+            return {ClassRef(found.id)}
+        return set()
+
+    def _attribute(self, node: ast.Attribute, definition: Definition) -> set[Value]:
+        scope = self._scopes.get(definition.id)
+        if scope is not None:
+            static = scope.resolve(node)
+            if static is not None and not (isinstance(static, str) and static.startswith("ext:")):
+                return self._binding(static)
+        out: set[Value] = set()
+        for base in self.eval(node.value, definition):
+            out |= self._member(base, node.attr)
+        return out
+
+    def _member(self, base: Value, attr: str) -> set[Value]:
+        if isinstance(base, Module):
+            if base.path == ("os",) and attr == "environ":
+                return {Environ()}
+            return {Module((*base.path, attr))}
+        if isinstance(base, ModuleRef):
+            return self._binding(self.symbols.resolve_attribute(base, attr))
+        if isinstance(base, Instance):
+            out = set(self.attributes.get((base.cls, attr), ()))
+            if self._method(base.cls, attr):
+                out.add(Bound(base, attr))
+            return out
+        if isinstance(base, ClassRef):
+            method = self._method(base.id, attr)
+            return {FunctionRef(method)} if method else set()
+        if isinstance(base, Resource):
+            if attr == "meta":
+                return {Bound(base, "meta")}
+            collection = models.resource_collection(base.service, base.type, attr)
+            if collection is not None:
+                return {Collection(base, attr)}
+            identifier = _identifier(base, attr)
+            if identifier is not None:
+                return {Text(identifier)}
+            return {Bound(base, attr)}
+        if isinstance(base, Bound) and base.name == "meta" and attr == "client" and isinstance(base.owner, Resource):
+            return {Client(base.owner.service)}
+        if isinstance(base, Client | Session | Collection | Paginator | Waiter | BatchWriter | Environ | EventPart):
+            return {Bound(base, attr)}
+        return set()
+
+    def _subscript(self, node: ast.Subscript, definition: Definition) -> set[Value]:
+        key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        out: set[Value] = set()
+        for base in self.eval(node.value, definition):
+            if isinstance(base, Environ) and isinstance(key, str):
+                out.add(Text(ValueSource("env", key)))
+            elif isinstance(base, EventPart):
+                out.add(EventPart((*base.keys, str(key) if key is not None else "*")))
+        return out
+
+    def _call(self, node: ast.Call, definition: Definition) -> set[Value]:
+        out: set[Value] = set()
+        for func in self.eval(node.func, definition):
+            out |= self._result(func, node, definition)
+        return out
+
+    def _result(self, func: Value, node: ast.Call, definition: Definition) -> set[Value]:
+        if isinstance(func, Module):
+            return self._module_call(func.path, node, definition)
+        if isinstance(func, FunctionRef):
+            return set(self.returns.get(func.id, ()))
+        if isinstance(func, ClassRef):
+            return {Instance(func.id)}
+        if not isinstance(func, Bound):
+            return set()
+        owner, name = func.owner, func.name
+        if isinstance(owner, Instance):
+            method = self._method(owner.cls, name)
+            return set(self.returns.get(method, ())) if method else set()
+        if isinstance(owner, Session) and name in ("client", "create_client"):
+            return self._client(node, definition)
+        if isinstance(owner, Session) and name == "resource":
+            return self._resource(node, definition)
+        if isinstance(owner, Environ) and name == "get":
+            return self._env(node)
+        if isinstance(owner, EventPart) and name == "get" and node.args:
+            key = node.args[0].value if isinstance(node.args[0], ast.Constant) else "*"
+            return {EventPart((*owner.keys, str(key)))}
+        if isinstance(owner, Client):
+            if name == "get_paginator":
+                operation = models.paginator_operation(owner.service, _literal(node, 0, "operation_name") or "")
+                return {Paginator(owner.service, operation)} if operation else set()
+            if name == "get_waiter":
+                operation = models.waiter_operation(owner.service, _literal(node, 0, "waiter_name") or "")
+                return {Waiter(owner.service, operation)} if operation else set()
+            return set()
+        if isinstance(owner, Resource):
+            if name == "batch_writer":
+                return {BatchWriter(owner)}
+            resource = self._subresource(owner, name, node, definition)
+            return {resource} if resource is not None else set()
+        if isinstance(owner, Collection) and name in COLLECTION_METHODS:
+            return {owner}
+        return set()
+
+    def _module_call(self, path: tuple[str, ...], node: ast.Call, definition: Definition) -> set[Value]:
+        if path in (("boto3", "client"), ("boto3", "session", "Session", "client")):
+            return self._client(node, definition)
+        if path == ("boto3", "resource"):
+            return self._resource(node, definition)
+        if path in (("boto3", "Session"), ("boto3", "session", "Session"), ("botocore", "session", "get_session")):
+            return {Session()}
+        if path == ("botocore", "session", "Session"):
+            return {Session()}
+        if path in (("os", "getenv"), ("os", "environ", "get")):
+            return self._env(node)
+        return set()
+
+    def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
+        service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
+        return {Client(service)} if service and models.is_service(service) else set()
+
+    def _resource(self, node: ast.Call, definition: Definition) -> set[Value]:
+        service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
+        return {Resource(service, "ServiceResource")} if service and models.is_service(service) else set()
+
+    def _text(self, node: ast.Call, index: int, keyword: str, definition: Definition) -> str | None:
+        arg = (
+            node.args[index]
+            if len(node.args) > index
+            else next((k.value for k in node.keywords if k.arg == keyword), None)
+        )
+        texts = _texts(self.eval(arg, definition)) if arg is not None else []
+        return texts[0].value if len(texts) == 1 and texts[0].kind == "literal" else None
+
+    def _env(self, node: ast.Call) -> set[Value]:
+        name = _literal(node, 0, "key")
+        return {Text(ValueSource("env", name))} if name else set()
+
+    def _subresource(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
+        """`dynamodb.Table(name)`, `s3.Bucket(b).Object(k)`: a resource with its identifiers' sources."""
+        service = owner.service
+        sub = models.resource_subresource(service, owner.type, name)
+        if sub is not None:
+            target, from_parent, from_args = sub.type, dict(sub.from_parent), tuple(sub.from_args)
+        elif name in models.resource_types(service):
+            target, from_parent, from_args = name, {}, models.resource_identifiers(service, name)
+        else:
+            return None
+        inherited = dict(owner.ids)
+        keywords = {k.arg.lower(): k.value for k in node.keywords if k.arg}
+        ids: list[tuple[str, ValueSource]] = []
+        for identifier in models.resource_identifiers(service, target):
+            if identifier in from_parent and from_parent[identifier] in inherited:
+                ids.append((identifier, inherited[from_parent[identifier]]))
+                continue
+            index = from_args.index(identifier) if identifier in from_args else -1
+            arg = node.args[index] if 0 <= index < len(node.args) else keywords.get(identifier.lower())
+            ids.append((identifier, _source_of(self.eval(arg, definition)) if arg is not None else _UNKNOWN))
+        return Resource(service, target, tuple(ids))
+
+    # ---------------------------------------------------------------------------------- SDK call pass
+    def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
+        path = self.symbols.modules[definition.module].module.path
+        for node in definition.nodes:
+            for call in _walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                    for receiver in self.eval(call.func.value, definition):
+                        yield from self._operation(receiver, call, definition, Location(path, call.lineno))
+                if isinstance(call, ast.For | ast.comprehension | ast.AsyncFor):
+                    for value in self.eval(call.iter, definition):
+                        if isinstance(value, Collection):
+                            yield from self._collection(
+                                value, None, definition, Location(path, getattr(call, "lineno", call.iter.lineno))
+                            )
+
+    def _operation(self, receiver: Value, call: ast.Call, definition: Definition, where: Location) -> Iterator[SdkCall]:
+        method = call.func.attr  # type: ignore[attr-defined]
+        if isinstance(receiver, Client):
+            service = receiver.service
+            if method in PRESIGN:
+                operation = models.operation_for_method(service, _literal(call, 0, "ClientMethod") or "")
+                if operation:
+                    params = _dict_param(call, "Params")
+                    yield from self._emit(
+                        service, operation, where, self._params_from_dict(params, definition), f"presign {method}"
+                    )
+                return
+            if method in TRANSFER and service == "s3":
+                operation, names = TRANSFER[method]
+                yield from self._emit(
+                    service, operation, where, self._positional(call, names, definition), f"transfer {method}"
+                )
+                return
+            operation = models.operation_for_method(service, method)
+            if operation:
+                yield from self._emit(service, operation, where, self._keywords(call, definition), "client")
+        elif isinstance(receiver, Resource):
+            if method in RESOURCE_TRANSFER and receiver.service == "s3":
+                operation, names = RESOURCE_TRANSFER[method]
+                params = self._resource_params(receiver, operation) + self._positional(call, names, definition)
+                yield from self._emit("s3", operation, where, params, f"transfer {receiver.type}.{method}")
+                return
+            action = models.resource_action(receiver.service, receiver.type, "load" if method == "reload" else method)
+            if action is not None:
+                operation, mapping = action
+                ids = dict(receiver.ids)
+                params = [(param, ids[ident]) for param, ident in mapping.items() if ident in ids]
+                yield from self._emit(
+                    receiver.service,
+                    operation,
+                    where,
+                    params + self._keywords(call, definition),
+                    f"resource {receiver.type}.{method}",
+                )
+        elif isinstance(receiver, Collection) and method in COLLECTION_METHODS:
+            yield from self._collection(receiver, call, definition, where)
+        elif isinstance(receiver, BatchWriter) and method in ("put_item", "delete_item"):
+            table = dict(receiver.resource.ids).get("Name", ValueSource("unknown", "table name"))
+            yield from self._emit(
+                receiver.resource.service,
+                "BatchWriteItem",
+                where,
+                [("RequestItems", table)],
+                f"resource Table.batch_writer.{method}",
+            )
+        elif isinstance(receiver, Paginator) and method == "paginate":
+            yield from self._emit(
+                receiver.service, receiver.operation, where, self._keywords(call, definition), "paginator"
+            )
+        elif isinstance(receiver, Waiter) and method == "wait":
+            yield from self._emit(
+                receiver.service, receiver.operation, where, self._keywords(call, definition), "waiter"
+            )
+
+    def _collection(
+        self, collection: Collection, call: ast.Call | None, definition: Definition, where: Location
+    ) -> Iterator[SdkCall]:
+        found = models.resource_collection(collection.resource.service, collection.resource.type, collection.name)
+        if found is None:
+            return
+        operation, mapping = found
+        ids = dict(collection.resource.ids)
+        params = [(param, ids[ident]) for param, ident in mapping.items() if ident in ids]
+        extra = self._keywords(call, definition) if call is not None else []
+        yield from self._emit(
+            collection.resource.service,
+            operation,
+            where,
+            params + extra,
+            f"collection {collection.resource.type}.{collection.name}",
+        )
+
+    def _resource_params(self, resource: Resource, operation: str) -> list[tuple[str, ValueSource]]:
+        ids = dict(resource.ids)
+        params = []
+        if "BucketName" in ids or "Name" in ids:
+            params.append(("Bucket", ids.get("BucketName") or ids["Name"]))
+        if "Key" in ids:
+            params.append(("Key", ids["Key"]))
+        del operation
+        return params
+
+    def _emit(
+        self, service: str, operation: str, where: Location, params: list[tuple[str, object]], via: str
+    ) -> Iterator[SdkCall]:
+        """One SdkCall per combination of the distinct sources an identifying argument can have."""
+        names = [name for name, _ in params]
+        choices: list[list[ValueSource]] = []
+        for _, value in params:
+            if isinstance(value, ValueSource):
+                choices.append([value])
+            else:
+                choices.append(_sources(value) or [_UNKNOWN])
+        for combination in itertools.islice(itertools.product(*choices), MAX_VARIANTS):
+            merged: dict[str, ValueSource] = {}
+            for name, source in zip(names, combination, strict=True):
+                merged.setdefault(name, source)
+            yield SdkCall(service, operation, where, tuple(sorted(merged.items())), via)
+
+    def _keywords(self, call: ast.Call | None, definition: Definition) -> list[tuple[str, object]]:
+        """Keyword arguments, `**kwargs` built from a dict display included."""
+        if call is None:
+            return []
+        out: list[tuple[str, object]] = []
+        for keyword in call.keywords:
+            if keyword.arg:
+                out.append((keyword.arg, self.eval(keyword.value, definition)))
+                continue
+            for value in self.eval(keyword.value, definition):
+                if isinstance(value, DictLiteral):
+                    owner = self.symbols.definitions.get(value.definition, definition)
+                    out += self._params_from_dict(value.node, owner)
+        return out
+
+    def _positional(self, call: ast.Call, names: tuple[str, ...], definition: Definition) -> list[tuple[str, object]]:
+        params: list[tuple[str, object]] = [
+            (n, self.eval(a, definition)) for n, a in zip(names, call.args, strict=False)
+        ]
+        return params + self._keywords(call, definition)
+
+    def _params_from_dict(self, node: ast.Dict | None, definition: Definition) -> list[tuple[str, object]]:
+        if node is None:
+            return []
+        return [
+            (k.value, self.eval(v, definition))
+            for k, v in zip(node.keys, node.values, strict=True)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        ]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node below `node`, nested functions and lambdas included (they belong to the definition)."""
+    yield from ast.walk(node)
+
+
+def _literal(call: ast.Call, index: int, keyword: str) -> str | None:
+    arg = (
+        call.args[index] if len(call.args) > index else next((k.value for k in call.keywords if k.arg == keyword), None)
+    )
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+
+def _dict_param(call: ast.Call, keyword: str) -> ast.Dict | None:
+    value = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if value is None and len(call.args) > 1:
+        value = call.args[1]
+    return value if isinstance(value, ast.Dict) else None
+
+
+def _texts(values: Iterable[Value]) -> list[ValueSource]:
+    return sorted({v.source for v in values if isinstance(v, Text)}, key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _sources(values: object) -> list[ValueSource]:
+    if not isinstance(values, set):
+        return []
+    out = _texts(values)
+    out += [ValueSource("event", ".".join(v.keys)) for v in values if isinstance(v, EventPart)]
+    return sorted(set(out), key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _source_of(values: set[Value]) -> ValueSource:
+    found = _sources(values)
+    return found[0] if len(found) == 1 else _UNKNOWN
+
+
+def _identifier(resource: Resource, attr: str) -> ValueSource | None:
+    """`table.name`, `bucket.name`, `obj.key`: identifiers are attributes of snake-cased name."""
+    for name, source in resource.ids:
+        if _snake(name) == attr:
+            return source
+    return None
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
