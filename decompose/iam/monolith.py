@@ -150,6 +150,7 @@ def placeholder_name(logical_id: str) -> str:
     return "{" + logical_id + "}"
 
 
+@functools.lru_cache(maxsize=65536)
 def iam_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
     """IAM wildcard matching: `*` is any run of characters (`/` and `:` included), `?` exactly one.
 

@@ -14,6 +14,7 @@ the S3 transfer helpers.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -164,17 +165,26 @@ class SdkCallFinder:
         self.returns: dict[str, set[Value]] = defaultdict(set)
         self.attributes: dict[tuple[str, str], set[Value]] = defaultdict(set)
         self._scopes = {d.id: graph.scope(d) for d in self.definitions}
-        self._changed = False
+        self._stores = {"local": self.locals, "global": self.globals, "return": self.returns, "attr": self.attributes}
+        self._readers: dict[tuple[str, object], set[str]] = defaultdict(set)
+        self._current: str | None = None
+        self._work: list[str] = []
+        self._queued: set[str] = set()
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
         self._seed_entry()
-        for _ in range(MAX_ROUNDS):
-            self._changed = False
-            for definition in self.definitions:
-                self._infer(definition)
-            if not self._changed:
-                break
+        by_id = {d.id: d for d in self.definitions}
+        for definition in reversed(self.definitions):
+            self._enqueue(definition.id)
+        budget = MAX_ROUNDS * max(1, len(self.definitions))
+        while self._work and budget > 0:
+            budget -= 1
+            current = self._work.pop()
+            self._queued.discard(current)
+            self._current = current
+            self._infer(by_id[current])
+        self._current = None
         found: dict[tuple, SdkCall] = {}
         for definition in self.definitions:
             for call in self._sdk_calls(definition):
@@ -190,23 +200,36 @@ class SdkCallFinder:
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             self.locals[(entry.id, arg.arg)].add(EventPart())
 
-    def _add(self, target: set[Value], values: Iterable[Value]) -> None:
+    def _enqueue(self, definition: str) -> None:
+        if definition not in self._queued and definition in self._scopes:
+            self._queued.add(definition)
+            self._work.append(definition)
+
+    def _read(self, store: str, key: object) -> set[Value]:
+        """A fact of the inference; the definition being processed is re-run when it grows."""
+        if self._current is not None:
+            self._readers[(store, key)].add(self._current)
+        return self._stores[store].get(key, set())  # type: ignore[call-overload]
+
+    def _add(self, store: str, key: object, values: Iterable[Value]) -> None:
+        target = self._stores[store][key]  # type: ignore[index]
         before = len(target)
         target.update(values)
         if len(target) != before:
-            self._changed = True
+            for reader in self._readers.get((store, key), ()):
+                self._enqueue(reader)
+            if store == "local":
+                self._enqueue(key[0])  # type: ignore[index]
 
     def _infer(self, definition: Definition) -> None:
         for node in definition.nodes:
             if definition.kind == "assignment":
                 value = getattr(node, "value", None)
                 if value is not None:
-                    self._add(self.globals[definition.id], self.eval(value, definition))
+                    self._add("global", definition.id, self.eval(value, definition))
                 continue
-            body = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
-            for stmt in body:
-                for inner in _walk(stmt):
-                    self._infer_node(inner, definition)
+            for inner in _interesting(node):
+                self._infer_node(inner, definition)
 
     def _infer_node(self, node: ast.AST, definition: Definition) -> None:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -221,17 +244,17 @@ class SdkCallFinder:
         elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             self._bind(node.target, self._elements(self.eval(node.iter, definition)), definition)
         elif isinstance(node, ast.Return) and node.value is not None:
-            self._add(self.returns[definition.id], self.eval(node.value, definition))
+            self._add("return", definition.id, self.eval(node.value, definition))
         elif isinstance(node, ast.Call):
             self._flow_arguments(node, definition)
 
     def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
         if isinstance(target, ast.Name):
-            self._add(self.locals[(definition.id, target.id)], values)
+            self._add("local", (definition.id, target.id), values)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             for owner in self._name(target.value.id, definition):
                 if isinstance(owner, Instance):
-                    self._add(self.attributes[(owner.cls, target.attr)], values)
+                    self._add("attr", (owner.cls, target.attr), values)
 
     def _elements(self, values: set[Value]) -> set[Value]:
         out: set[Value] = set()
@@ -252,15 +275,15 @@ class SdkCallFinder:
             params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
             if skip_self and params:
                 if isinstance(callee, Bound) and isinstance(callee.owner, Instance):
-                    self._add(self.locals[(target.id, params[0])], {callee.owner})
+                    self._add("local", (target.id, params[0]), {callee.owner})
                 elif isinstance(callee, ClassRef):
-                    self._add(self.locals[(target.id, params[0])], {Instance(callee.id)})
+                    self._add("local", (target.id, params[0]), {Instance(callee.id)})
                 params = params[1:]
             for name, arg in zip(params, call.args, strict=False):
-                self._add(self.locals[(target.id, name)], self.eval(arg, definition))
+                self._add("local", (target.id, name), self.eval(arg, definition))
             for keyword in call.keywords:
                 if keyword.arg:
-                    self._add(self.locals[(target.id, keyword.arg)], self.eval(keyword.value, definition))
+                    self._add("local", (target.id, keyword.arg), self.eval(keyword.value, definition))
 
     def _callee(self, value: Value) -> tuple[Definition | None, bool]:
         if isinstance(value, FunctionRef):
@@ -337,7 +360,7 @@ class SdkCallFinder:
         return Text(ValueSource("unknown", "computed string", prefix))
 
     def _name(self, name: str, definition: Definition) -> set[Value]:
-        local = self.locals.get((definition.id, name))
+        local = self._read("local", (definition.id, name))
         if local:
             return set(local)
         imported = self.symbols.modules[definition.module].imports.get(name)
@@ -361,7 +384,7 @@ class SdkCallFinder:
         if found is None:
             return set()
         if found.kind == "assignment":
-            return set(self.globals.get(found.id, ()))
+            return set(self._read("global", found.id))
         if found.kind in ("function", "method", "lambda"):
             return {FunctionRef(found.id)}
         if found.kind == "class":
@@ -387,7 +410,7 @@ class SdkCallFinder:
         if isinstance(base, ModuleRef):
             return self._binding(self.symbols.resolve_attribute(base, attr))
         if isinstance(base, Instance):
-            out = set(self.attributes.get((base.cls, attr), ()))
+            out = set(self._read("attr", (base.cls, attr)))
             if self._method(base.cls, attr):
                 out.add(Bound(base, attr))
             return out
@@ -430,7 +453,7 @@ class SdkCallFinder:
         if isinstance(func, Module):
             return self._module_call(func.path, node, definition)
         if isinstance(func, FunctionRef):
-            return set(self.returns.get(func.id, ()))
+            return set(self._read("return", func.id))
         if isinstance(func, ClassRef):
             return {Instance(func.id)}
         if not isinstance(func, Bound):
@@ -438,7 +461,7 @@ class SdkCallFinder:
         owner, name = func.owner, func.name
         if isinstance(owner, Instance):
             method = self._method(owner.cls, name)
-            return set(self.returns.get(method, ())) if method else set()
+            return set(self._read("return", method)) if method else set()
         if isinstance(owner, Session) and name in ("client", "create_client"):
             return self._client(node, definition)
         if isinstance(owner, Session) and name == "resource":
@@ -525,7 +548,7 @@ class SdkCallFinder:
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
         path = self.symbols.modules[definition.module].module.path
         for node in definition.nodes:
-            for call in _walk(node):
+            for call in _calls_and_loops(node):
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
                     for receiver in self.eval(call.func.value, definition):
                         yield from self._operation(receiver, call, definition, Location(path, call.lineno))
@@ -672,9 +695,31 @@ class SdkCallFinder:
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node`, nested functions and lambdas included (they belong to the definition)."""
-    yield from ast.walk(node)
+_INFERRED = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.NamedExpr,
+    ast.withitem,
+    ast.For,
+    ast.AsyncFor,
+    ast.comprehension,
+    ast.Return,
+    ast.Call,
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
+    """The nodes of a definition the inference reads (computed once per definition, not once per round)."""
+    roots = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
+    return tuple(inner for root in roots for inner in ast.walk(root) if isinstance(inner, _INFERRED))
+
+
+@functools.lru_cache(maxsize=8192)
+def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
+    """The calls and loops of a definition, where SDK operations happen."""
+    kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension)
+    return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
 
 
 def _literal(call: ast.Call, index: int, keyword: str) -> str | None:

@@ -1,0 +1,189 @@
+"""Per-route permissions bound to the template, the SAM policy list, and the check against the monolith's role."""
+
+from __future__ import annotations
+
+from tests.conftest import routes_of, sam_template
+
+RESOURCES = """
+Orders:
+  Type: AWS::DynamoDB::Table
+  Properties:
+    AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+    KeySchema: [{AttributeName: id, KeyType: HASH}]
+    BillingMode: PAY_PER_REQUEST
+Uploads:
+  Type: AWS::S3::Bucket
+  Properties:
+    BucketName: !Sub "${AWS::StackName}-uploads"
+Events:
+  Type: AWS::SNS::Topic
+Jobs:
+  Type: AWS::SQS::Queue
+"""
+
+APP = """
+import os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
+S3 = boto3.client("s3")
+SNS = boto3.client("sns")
+SQS = boto3.client("sqs")
+
+def lambda_handler(event, context):
+    if "Records" in event:
+        for record in event["Records"]:
+            if record["eventSource"] == "aws:sqs":
+                on_job(record)
+            elif record["eventSource"] == "aws:s3":
+                on_upload(record)
+        return None
+    if event["httpMethod"] == "GET" and event["path"] == "/orders":
+        return list_orders()
+    if event["httpMethod"] == "POST" and event["path"] == "/orders":
+        return create_order(event)
+    if event["httpMethod"] == "GET" and event["path"] == "/mystery":
+        return mystery(event)
+
+def list_orders():
+    return TABLE.query(IndexName="byStatus", KeyConditionExpression="x")
+
+def create_order(event):
+    TABLE.put_item(Item={"id": "1"})
+    SNS.publish(TopicArn=os.environ["EVENTS_TOPIC"], Message="created")
+
+def on_upload(record):
+    bucket = record["s3"]["bucket"]["name"]
+    body = S3.get_object(Bucket=bucket, Key=record["s3"]["object"]["key"])["Body"].read()
+    S3.put_object(Bucket=os.environ["UPLOADS"], Key=f"processed/{record['s3']['object']['key']}", Body=body)
+
+def on_job(record):
+    SQS.delete_message(QueueUrl=os.environ["JOBS_URL"], ReceiptHandle=record["receiptHandle"])
+    TABLE.delete_item(Key={"id": "1"})
+
+def mystery(event):
+    return S3.list_objects_v2(Bucket=event["queryStringParameters"]["bucket"])
+"""
+
+EVENTS = """
+ListOrders:
+  Type: Api
+  Properties: {Path: /orders, Method: get}
+CreateOrder:
+  Type: Api
+  Properties: {Path: /orders, Method: post}
+Mystery:
+  Type: Api
+  Properties: {Path: /mystery, Method: get}
+Upload:
+  Type: S3
+  Properties:
+    Bucket: !Ref Uploads
+    Events: s3:ObjectCreated:*
+JobQueued:
+  Type: SQS
+  Properties:
+    Queue: !GetAtt Jobs.Arn
+"""
+
+
+def _template(policies: str) -> str:
+    template = sam_template(EVENTS, extra_resources=RESOURCES)
+    environment = (
+        "      Environment:\n        Variables:\n"
+        "          ORDERS_TABLE: !Ref Orders\n"
+        "          EVENTS_TOPIC: !Ref Events\n"
+        '          UPLOADS: !Sub "${AWS::StackName}-uploads"\n'
+        "          JOBS_URL: !Ref Jobs\n"
+    )
+    return template.replace("      Events:\n", environment + policies + "      Events:\n", 1)
+
+
+BROAD = (
+    "      Policies:\n"
+    "        - DynamoDBCrudPolicy: {TableName: !Ref Orders}\n"
+    "        - SNSPublishMessagePolicy: {TopicName: !GetAtt Events.TopicName}\n"
+    "        - S3CrudPolicy: {BucketName: !Sub '${AWS::StackName}-uploads'}\n"
+)
+
+
+def _permissions(report, route: str) -> set[tuple[str, str, str]]:
+    return {(p.action, p.resource, p.via) for p in routes_of(report)[route].permissions}
+
+
+def test_environment_variables_bind_to_template_resources(analyze_app) -> None:
+    """env ORDERS_TABLE -> !Ref Orders: the permission names the table, and the index the query uses."""
+    report = analyze_app({"app.py": APP}, template=_template(BROAD))
+    assert _permissions(report, "GET /orders") == {
+        ("dynamodb:Query", "Orders/index/byStatus", "env ORDERS_TABLE -> !Ref Orders")
+    }
+    policies = routes_of(report)["GET /orders"].policies
+    assert policies == (
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:Query"],
+                    "Resource": {"Fn::Sub": "${Orders.Arn}/index/byStatus"},
+                }
+            ],
+        },
+    )
+
+
+def test_exact_sam_templates_only(analyze_app) -> None:
+    """sns:Publish on one topic is SNSPublishMessagePolicy; one DynamoDB write stays an inline statement."""
+    policies = routes_of(analyze_app({"app.py": APP}, template=_template(BROAD)))["POST /orders"].policies
+    assert {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["Events", "TopicName"]}}} in policies
+    statements = [s for p in policies if "Statement" in p for s in p["Statement"]]
+    assert statements == [
+        {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": {"Fn::GetAtt": ["Orders", "Arn"]}}
+    ]
+    assert not any("DynamoDBCrudPolicy" in p or "DynamoDBWritePolicy" in p for p in policies)
+
+
+def test_event_values_bind_to_the_trigger_and_key_prefixes_narrow_objects(analyze_app) -> None:
+    """The S3 record's bucket is the trigger's bucket; an f-string key prefix narrows the object ARN."""
+    report = analyze_app({"app.py": APP}, template=_template(BROAD))
+    assert _permissions(report, "S3 Uploads") == {
+        ("s3:GetObject", "Uploads/*", "event s3.bucket.name -> trigger Uploads"),
+        ("s3:PutObject", "Uploads/processed/*", "env UPLOADS -> !Sub '${AWS::StackName}-uploads'"),
+    }
+
+
+def test_what_sam_grants_for_the_event_source_is_not_repeated(analyze_app) -> None:
+    """sqs:DeleteMessage on the function's own SQS trigger comes with SAM's poller policy: not in the list."""
+    route = routes_of(analyze_app({"app.py": APP}, template=_template(BROAD)))["SQS Jobs"]
+    assert ("sqs:DeleteMessage", "Jobs") in {(p.action, p.resource) for p in route.permissions}
+    granted = [a for p in route.policies if "Statement" in p for s in p["Statement"] for a in s["Action"]]
+    assert granted == ["dynamodb:DeleteItem"]
+
+
+def test_unknowable_resource_is_star_for_that_action_only_with_a_finding(analyze_app) -> None:
+    """A bucket taken from the query string cannot be bound: '*' for s3:ListBucket, and a finding says why."""
+    report = analyze_app({"app.py": APP}, template=_template(BROAD))
+    assert {(p.action, p.resource) for p in routes_of(report)["GET /mystery"].permissions} == {("s3:ListBucket", "*")}
+    unbound = [(f.rule, str(f.location), f.route) for f in report.findings if f.rule == "unbound-resource"]
+    assert unbound == [("unbound-resource", "src/app.py:41", "GET /mystery")]
+
+
+def test_an_action_the_monolith_lacks_is_a_finding_not_a_grant(analyze_app) -> None:
+    """With only a DynamoDB read policy, the write routes are reported as beyond the monolith's role."""
+    narrow = "      Policies:\n        - DynamoDBReadPolicy: {TableName: !Ref Orders}\n"
+    report = analyze_app({"app.py": APP}, template=_template(narrow))
+    beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
+    assert ("POST /orders", "dynamodb:PutItem") in beyond
+    assert ("POST /orders", "sns:Publish") in beyond
+    assert ("GET /orders", "dynamodb:Query") not in beyond
+    assert "dynamodb:PutItem" in {p.action for p in routes_of(report)["POST /orders"].permissions}
+
+
+def test_missing_environment_variable_is_reported(analyze_app) -> None:
+    """A variable the code reads but the function does not set is an unbound resource with the reason."""
+    template = _template(BROAD).replace("          EVENTS_TOPIC: !Ref Events\n", "")
+    report = analyze_app({"app.py": APP}, template=template)
+    messages = [f.message for f in report.findings if f.rule == "unbound-resource" and f.route == "POST /orders"]
+    assert messages == [
+        "sns:Publish: environment variable EVENTS_TOPIC is not set on ApiFunction; granted on '*' for this action only"
+    ]

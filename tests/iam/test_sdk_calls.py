@@ -1,0 +1,218 @@
+"""SdkCallFinder: every AWS call a route can make, wherever its client or resource object comes from."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from decompose.analysis.graph import DefinitionGraph
+from decompose.analysis.symbols import SymbolTable
+from decompose.iam.sdk_calls import SdkCallFinder
+from decompose.loading.source import read_sources
+from tests.conftest import write_app
+
+IDENTIFYING = ("Bucket", "TableName", "QueueUrl", "TopicArn", "FunctionName", "RequestItems", "IndexName")
+
+
+def sdk_calls(tmp_path, files: dict[str, str], entry: str = "app.handler") -> set[tuple[str, str, tuple]]:
+    """(service, operation, identifying params) of the calls reachable from `entry` in a tiny app."""
+    write_app(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
+    symbols = SymbolTable(read_sources(tmp_path, tmp_path))
+    graph = DefinitionGraph(symbols)
+    reached = graph.reach(entry).nodes
+    found = set()
+    for call in SdkCallFinder(symbols, graph, reached, entry).calls():
+        identifying = IDENTIFYING + (("Key",) if call.service == "s3" else ())
+        params = tuple(
+            (name, source.kind, source.prefix if source.kind == "unknown" else source.value)
+            for name, source in call.params
+            if name in identifying
+        )
+        found.add((call.service, call.operation, params))
+    return found
+
+
+CASES = [
+    pytest.param(
+        {
+            "app.py": """
+            import os
+            import boto3
+            S3 = boto3.client("s3")
+            def handler(event, context):
+                S3.put_object(Bucket=os.environ["BUCKET"], Key="a.txt", Body=b"")
+            """
+        },
+        {("s3", "PutObject", (("Bucket", "env", "BUCKET"), ("Key", "literal", "a.txt")))},
+        id="module-level-client-env-and-literal",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import functools
+            import boto3
+            from boto3 import client as make_client
+            @functools.lru_cache
+            def sqs():
+                return make_client("sqs")
+            QUEUE = "https://sqs.eu-west-1.amazonaws.com/123/jobs"
+            def handler(event, context):
+                sqs().send_message(QueueUrl=QUEUE, MessageBody="x")
+            """
+        },
+        {("sqs", "SendMessage", (("QueueUrl", "literal", "https://sqs.eu-west-1.amazonaws.com/123/jobs"),))},
+        id="cached-factory-from-import-and-module-constant",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            from repo import Repo
+            def handler(event, context):
+                return Repo().find(event["id"])
+            """,
+            "repo.py": """
+            import os
+            import boto3
+            class Repo:
+                def __init__(self):
+                    self._table = boto3.resource("dynamodb").Table(os.getenv("TABLE"))
+                def find(self, key):
+                    return self._table.get_item(Key={"id": key})
+                def unused(self):
+                    return self._table.delete_item(Key={})
+            """,
+        },
+        {("dynamodb", "GetItem", (("TableName", "env", "TABLE"),))},
+        id="resource-on-self-in-another-module",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            from helpers import notify
+            def handler(event, context):
+                notify(boto3.client("sns"), "arn:aws:sns:eu-west-1:123:t")
+            """,
+            "helpers.py": """
+            def notify(client, topic):
+                client.publish(TopicArn=topic, Message="hi")
+            """,
+        },
+        {("sns", "Publish", (("TopicArn", "literal", "arn:aws:sns:eu-west-1:123:t"),))},
+        id="client-and-resource-passed-as-arguments",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            def _session():
+                return boto3.session.Session()
+            def handler(event, context):
+                ddb = _session().client("dynamodb")
+                pages = ddb.get_paginator("query").paginate(TableName="orders", IndexName="byCustomer")
+                ddb.get_waiter("table_exists").wait(TableName="orders")
+                return list(pages)
+            """
+        },
+        {
+            ("dynamodb", "Query", (("IndexName", "literal", "byCustomer"), ("TableName", "literal", "orders"))),
+            ("dynamodb", "DescribeTable", (("TableName", "literal", "orders"),)),
+        },
+        id="session-paginator-waiter",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            s3 = boto3.resource("s3")
+            def handler(event, context):
+                bucket = s3.Bucket("media")
+                for obj in bucket.objects.filter(Prefix="in/"):
+                    pass
+                bucket.Object(f"out/{event['name']}").put(Body=b"")
+                bucket.upload_file("/tmp/x", "raw/x")
+            """
+        },
+        {
+            ("s3", "ListObjects", (("Bucket", "literal", "media"),)),
+            ("s3", "PutObject", (("Bucket", "literal", "media"), ("Key", "unknown", "out/"))),
+            ("s3", "PutObject", (("Bucket", "literal", "media"),)),
+        },
+        id="s3-resource-collection-subresource-transfer",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            client = boto3.client("s3")
+            def handler(event, context):
+                client.generate_presigned_url("get_object", Params={"Bucket": "docs", "Key": "k"})
+                client.download_file("docs", "k", "/tmp/k")
+                record = event["Records"][0]
+                client.head_object(Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"])
+            """
+        },
+        {
+            ("s3", "GetObject", (("Bucket", "literal", "docs"), ("Key", "literal", "k"))),
+            (
+                "s3",
+                "HeadObject",
+                (("Bucket", "event", "Records.0.s3.bucket.name"), ("Key", "event", "Records.0.s3.object.key")),
+            ),
+        },
+        id="presign-transfer-and-event-values",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            table = boto3.resource("dynamodb").Table("products")
+            def handler(event, context):
+                with table.batch_writer() as batch:
+                    batch.put_item(Item={})
+                return table.meta.client.describe_table(TableName="products")
+            """
+        },
+        {
+            ("dynamodb", "BatchWriteItem", (("RequestItems", "literal", "products"),)),
+            ("dynamodb", "DescribeTable", (("TableName", "literal", "products"),)),
+        },
+        id="batch-writer-and-meta-client",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import botocore.session
+            def handler(event, context):
+                session = botocore.session.get_session()
+                session.create_client("lambda").invoke(FunctionName="worker", Payload=b"{}")
+            """
+        },
+        {("lambda", "Invoke", (("FunctionName", "literal", "worker"),))},
+        id="botocore-session",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), CASES)
+def test_sdk_calls(tmp_path, files: dict[str, str], expected: set) -> None:
+    """Each way of creating and passing clients yields exactly the operations the route can perform."""
+    assert sdk_calls(tmp_path, files) == expected
+
+
+def test_calls_outside_the_reach_are_not_counted(tmp_path) -> None:
+    """A client used only by code the route does not reach contributes nothing."""
+    files = {
+        "app.py": """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            return other()
+        def other():
+            return 1
+        def cleanup():
+            s3.delete_object(Bucket="b", Key="k")
+        """
+    }
+    assert sdk_calls(tmp_path, files) == set()
