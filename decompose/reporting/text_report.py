@@ -49,6 +49,13 @@ def _route(route: Route, width: int) -> Iterator[str]:
     yield f"      entry          {route.entry} ({route.location})"
     yield f"      modules        {', '.join(route.reach.modules) or '-'}"
     yield f"      distributions  {', '.join(route.reach.distributions) or '-'}"
+    label = "policy"
+    for permission in route.permissions:
+        where = f"{permission.location}; {permission.via}"
+        yield f"      {label:<13}  {permission.action} on {permission.resource}  ({where})"
+        label = ""
+    if not route.permissions:
+        yield "      policy         - (no AWS calls)"
 
 
 def _finding(finding: Finding) -> str:
