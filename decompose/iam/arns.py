@@ -95,8 +95,9 @@ def arn_for(resource_type: str, logical_id: str, resources: Mapping[str, Any], s
 
     `resource_type` is the IAM resource type of the action ("table", "index", "stream", "bucket", "object",
     "queue", "topic", "function", "stateMachine", "event-bus", "secret", "parameter", "key"). `suffix` refines
-    it: an index name for "index" (None means any index), a key prefix for "object" (`*` is appended; None
-    means any object). Raises `ValueError` when the resource is missing or of another type.
+    it: an index name for "index" (None means any index), a key or key pattern for "object"
+    (`reports/*` for a prefix, `settings.json` for one object; None means any object). Raises `ValueError`
+    when the resource is missing or of another type.
     """
     cfn_type = _type_of(logical_id, resources)
     allowed = _ARN_TYPES.get(resource_type)
@@ -113,8 +114,7 @@ def arn_for(resource_type: str, logical_id: str, resources: Mapping[str, Any], s
     if resource_type in ("bucket", "object"):
         tail = ""
         if resource_type == "object":
-            prefix = _escape_sub(suffix or "")
-            tail = "/" + (prefix if prefix.endswith("*") else prefix + "*")
+            tail = "/" + (_escape_sub(suffix) if suffix else "*")
         name = _name_expr(logical_id, resources)
         return {"Fn::Sub": [f"arn:${{AWS::Partition}}:s3:::${{Name}}{tail}", {"Name": name}]}
     if resource_type == "parameter":

@@ -66,9 +66,13 @@ def bind(
     """The permission `need` requires for `call`, bound to the template where possible."""
     if need.resource_type == "*":
         return Permission(need.action, "*", "*", call.location, "the action takes no resource"), None
-    source = call.param(need.resource_param) if need.resource_param else None
+    if need.resource_type == "connection":
+        return _connection(need, call, spec, resources, route)
+    source, suffix = _copy_source(call) if need.resource_param == "CopySource" else (None, None)
+    if source is None:
+        source = call.param(need.resource_param) if need.resource_param else None
+        suffix = _suffix(need, call)
     target = _target(source, spec, resources, trigger, need.resource_type)
-    suffix = _suffix(need, call)
     if target.logical_id is not None:
         arn = arns.arn_for(need.resource_type, target.logical_id, resources, suffix)
         return Permission(
@@ -86,6 +90,60 @@ def bind(
         route,
     )
     return Permission(need.action, "*", "*", call.location, target.via), finding
+
+
+def _copy_source(call: SdkCall) -> tuple[ValueSource | None, str | None]:
+    """`CopySource` as "bucket/key" text or as {"Bucket": ..., "Key": ...}: the source bucket and key."""
+    whole = call.param("CopySource")
+    if whole is not None and whole.kind == "literal" and "/" in whole.value:
+        bucket, _, key = whole.value.partition("/")
+        return ValueSource("literal", bucket), key.split("?")[0]
+    bucket, key = call.param("CopySource.Bucket"), call.param("CopySource.Key")
+    if bucket is None:
+        return None, None
+    suffix = (
+        key.value if key is not None and key.kind == "literal" else (key.prefix + "*" if key and key.prefix else None)
+    )
+    return bucket, suffix
+
+
+_CONNECTION_METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
+
+
+def _connection(
+    need: ActionNeed, call: SdkCall, spec: FunctionSpec, resources: Mapping[str, Any], route: str
+) -> tuple[Permission, Finding | None]:
+    """`execute-api:ManageConnections` on the WebSocket API the management client's endpoint names."""
+    source = call.param("endpoint_url")
+    value = dict(spec.environment).get(source.value) if source is not None and source.kind == "env" else None
+    text = value.get("Fn::Sub") if isinstance(value, Mapping) else None
+    text = text[0] if isinstance(text, list) else text
+    apis = [
+        name
+        for name in _sub_names(text)
+        if isinstance(resources.get(name), Mapping) and resources[name].get("Type") == "AWS::ApiGatewayV2::Api"
+    ]
+    if not isinstance(text, str) or len(apis) != 1:
+        why = "the WebSocket endpoint of the management client is not a template API"
+        return Permission(need.action, "*", "*", call.location, why), Finding(
+            "unbound-resource",
+            Severity.WARNING,
+            f"{need.action}: {why}; granted on '*' for this action only",
+            call.location,
+            route,
+        )
+    stage = text.rstrip("/").rsplit("/", 1)[-1] if text.count("/") >= 3 and "${" not in text.rsplit("/", 1)[-1] else "*"
+    method = _CONNECTION_METHODS.get(call.operation, "*")
+    api_arn = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${%s}" % apis[0]  # noqa: UP031
+    arn = {"Fn::Sub": f"{api_arn}/{stage}/{method}/@connections/*"}
+    via = f"env {source.value} -> {_short(value)}"  # type: ignore[union-attr]
+    return Permission(need.action, f"{apis[0]}/{stage}/{method}/@connections/*", arn, call.location, via), None
+
+
+def _sub_names(text: Any) -> list[str]:
+    if not isinstance(text, str):
+        return []
+    return [part.split("}")[0] for part in text.split("${")[1:] if "." not in part.split("}")[0]]
 
 
 def _target(

@@ -66,6 +66,7 @@ class Session:
 @dataclass(frozen=True)
 class Client:
     service: str
+    endpoint: ValueSource | None = None  # `endpoint_url=`: names the API for apigatewaymanagementapi
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class DictLiteral:
 
     node: ast.Dict
     definition: str
+    members: tuple[tuple[str, frozenset[object]], ...] = ()
 
 
 Value = object
@@ -228,8 +230,18 @@ class SdkCallFinder:
                 if value is not None:
                     self._add("global", definition.id, self.eval(value, definition))
                 continue
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._defaults(node.args, definition)
             for inner in _interesting(node):
                 self._infer_node(inner, definition)
+
+    def _defaults(self, args: ast.arguments, definition: Definition) -> None:
+        """`def __init__(self, table=TABLE)`: a parameter can hold its default value."""
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+        pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
+        for arg, default in pairs:
+            self._add("local", (definition.id, arg.arg), self.eval(default, definition))
 
     def _infer_node(self, node: ast.AST, definition: Definition) -> None:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -319,7 +331,12 @@ class SdkCallFinder:
         if isinstance(node, ast.JoinedStr):
             return {self._joined(node, definition)}
         if isinstance(node, ast.Dict):
-            return {DictLiteral(node, definition.id)}
+            members = tuple(
+                (key.value, frozenset(self.eval(value, definition)))
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            )
+            return {DictLiteral(node, definition.id, members)}
         if isinstance(node, ast.Name):
             return self._name(node.id, definition)
         if isinstance(node, ast.Attribute):
@@ -503,7 +520,10 @@ class SdkCallFinder:
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
         service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
-        return {Client(service)} if service and models.is_service(service) else set()
+        if not service or not models.is_service(service):
+            return set()
+        endpoint = next((k.value for k in node.keywords if k.arg == "endpoint_url"), None)
+        return {Client(service, _source_of(self.eval(endpoint, definition)) if endpoint is not None else None)}
 
     def _resource(self, node: ast.Call, definition: Definition) -> set[Value]:
         service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
@@ -563,6 +583,10 @@ class SdkCallFinder:
         method = call.func.attr  # type: ignore[attr-defined]
         if isinstance(receiver, Client):
             service = receiver.service
+            if method == "generate_presigned_post" and service == "s3":
+                params = self._positional(call, ("Bucket", "Key"), definition)
+                yield from self._emit(service, "PutObject", where, params, f"presign {method}")
+                return
             if method in PRESIGN:
                 operation = models.operation_for_method(service, _literal(call, 0, "ClientMethod") or "")
                 if operation:
@@ -579,7 +603,10 @@ class SdkCallFinder:
                 return
             operation = models.operation_for_method(service, method)
             if operation:
-                yield from self._emit(service, operation, where, self._keywords(call, definition), "client")
+                params = self._keywords(call, definition)
+                if receiver.endpoint is not None:
+                    params.append(("endpoint_url", receiver.endpoint))
+                yield from self._emit(service, operation, where, params, "client")
         elif isinstance(receiver, Resource):
             if method in RESOURCE_TRANSFER and receiver.service == "s3":
                 operation, names = RESOURCE_TRANSFER[method]
@@ -650,6 +677,7 @@ class SdkCallFinder:
         self, service: str, operation: str, where: Location, params: list[tuple[str, object]], via: str
     ) -> Iterator[SdkCall]:
         """One SdkCall per combination of the distinct sources an identifying argument can have."""
+        params = _flatten(params)
         names = [name for name, _ in params]
         choices: list[list[ValueSource]] = []
         for _, value in params:
@@ -738,6 +766,17 @@ def _dict_param(call: ast.Call, keyword: str) -> ast.Dict | None:
 
 def _texts(values: Iterable[Value]) -> list[ValueSource]:
     return sorted({v.source for v in values if isinstance(v, Text)}, key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _flatten(params: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """`CopySource={"Bucket": b, "Key": k}` also gives `CopySource.Bucket` and `CopySource.Key`."""
+    out = list(params)
+    for name, value in params:
+        if isinstance(value, set):
+            for item in value:
+                if isinstance(item, DictLiteral):
+                    out += [(f"{name}.{key}", set(inner)) for key, inner in item.members]
+    return out
 
 
 def _sources(values: object) -> list[ValueSource]:

@@ -224,14 +224,14 @@ ARN_FOR_CASES = [
     (
         "object",
         "Bucket",
-        "invoices/",
+        "invoices/*",
         {"Fn::Sub": [S3 + "/invoices/*", {"Name": {"Ref": "Bucket"}}]},
         "arn:aws:s3:::{Bucket}/invoices/*",
     ),
     (
         "object",
         "Bucket",
-        "${odd}",
+        "${odd}*",
         {"Fn::Sub": [S3 + "/${!odd}*", {"Name": {"Ref": "Bucket"}}]},
         "arn:aws:s3:::{Bucket}/${odd}*",
     ),
