@@ -202,13 +202,7 @@ def _template_or_intrinsic(name: str, parameters: Any, where: str) -> tuple[list
         return [], [f"{where}: unknown SAM policy template {name!r}; its grants are not counted"]
     except ValueError as exc:
         return [], [f"{where}: {exc}"]
-    granted: list[GrantedStatement] = []
-    problems: list[str] = []
-    for statement in _as_list(document.get("Statement")):
-        got, issues = _statement(statement, name, report=True)
-        granted += got
-        problems += issues
-    return granted, problems
+    return statements_of(document, name)
 
 
 def _managed(reference: str, where: str) -> tuple[list[GrantedStatement], list[str]]:

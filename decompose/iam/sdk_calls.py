@@ -88,15 +88,13 @@ class BatchWriter:
 
 
 @dataclass(frozen=True)
-class Paginator:
+class Deferred:
+    """A paginator or waiter: `method` (`paginate`, `wait`) performs `operation`."""
+
     service: str
     operation: str
-
-
-@dataclass(frozen=True)
-class Waiter:
-    service: str
-    operation: str
+    method: str
+    via: str
 
 
 @dataclass(frozen=True)
@@ -446,7 +444,7 @@ class SdkCallFinder:
             return {Bound(base, attr)}
         if isinstance(base, Bound) and base.name == "meta" and attr == "client" and isinstance(base.owner, Resource):
             return {Client(base.owner.service)}
-        if isinstance(base, Client | Session | Collection | Paginator | Waiter | BatchWriter | Environ | EventPart):
+        if isinstance(base, Client | Session | Collection | Deferred | BatchWriter | Environ | EventPart):
             return {Bound(base, attr)}
         return set()
 
@@ -491,10 +489,10 @@ class SdkCallFinder:
         if isinstance(owner, Client):
             if name == "get_paginator":
                 operation = models.paginator_operation(owner.service, _literal(node, 0, "operation_name") or "")
-                return {Paginator(owner.service, operation)} if operation else set()
+                return {Deferred(owner.service, operation, "paginate", "paginator")} if operation else set()
             if name == "get_waiter":
                 operation = models.waiter_operation(owner.service, _literal(node, 0, "waiter_name") or "")
-                return {Waiter(owner.service, operation)} if operation else set()
+                return {Deferred(owner.service, operation, "wait", "waiter")} if operation else set()
             return set()
         if isinstance(owner, Resource):
             if name == "batch_writer":
@@ -636,14 +634,9 @@ class SdkCallFinder:
                 [("RequestItems", table)],
                 f"resource Table.batch_writer.{method}",
             )
-        elif isinstance(receiver, Paginator) and method == "paginate":
-            yield from self._emit(
-                receiver.service, receiver.operation, where, self._keywords(call, definition), "paginator"
-            )
-        elif isinstance(receiver, Waiter) and method == "wait":
-            yield from self._emit(
-                receiver.service, receiver.operation, where, self._keywords(call, definition), "waiter"
-            )
+        elif isinstance(receiver, Deferred) and method == receiver.method:
+            params = self._keywords(call, definition)
+            yield from self._emit(receiver.service, receiver.operation, where, params, receiver.via)
 
     def _collection(
         self, collection: Collection, call: ast.Call | None, definition: Definition, where: Location
