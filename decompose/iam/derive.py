@@ -12,6 +12,7 @@ from decompose.analysis.symbols import SymbolTable
 from decompose.domain.iam import Permission, SdkCall
 from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
 from decompose.iam.binding import bind
+from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers
 from decompose.iam.policy import build_policies
@@ -45,9 +46,9 @@ def derive_route_policy(
     for call in calls:
         for need in actions_for(call):
             permission, finding = bind(need, call=call, spec=spec, resources=resources, trigger=trigger, route=route)
-            permissions.setdefault(
-                (permission.action, permission.resource, str(permission.location), permission.via), permission
-            )
+            for granted in (permission, *kms_permissions(call, permission, resources)):
+                key = (granted.action, granted.resource, str(granted.location), granted.via)
+                permissions.setdefault(key, granted)
             if finding is not None:
                 findings.append(finding)
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))

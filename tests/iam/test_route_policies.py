@@ -187,3 +187,20 @@ def test_missing_environment_variable_is_reported(analyze_app) -> None:
     assert messages == [
         "sns:Publish: environment variable EVENTS_TOPIC is not set on ApiFunction; granted on '*' for this action only"
     ]
+
+
+ENCRYPTED = "      SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: !Ref DataKey}\n"
+KEY = "  DataKey:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {Version: '2012-10-17', Statement: []}\n"
+
+
+def test_kms_only_for_customer_managed_keys(analyze_app) -> None:
+    """A table encrypted with the template's own key adds kms:Decrypt on it; default encryption adds nothing."""
+    billing = "BillingMode: PAY_PER_REQUEST\n"
+    template = _template(BROAD).replace(billing, billing + ENCRYPTED, 1) + KEY
+    report = analyze_app({"app.py": APP}, template=template)
+    assert {(p.action, p.resource) for p in routes_of(report)["GET /orders"].permissions} == {
+        ("dynamodb:Query", "Orders/index/byStatus"),
+        ("kms:Decrypt", "DataKey"),
+    }
+    plain = analyze_app({"app.py": APP}, template=_template(BROAD))
+    assert {p.action for p in routes_of(plain)["GET /orders"].permissions} == {"dynamodb:Query"}
