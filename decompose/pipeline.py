@@ -26,7 +26,7 @@ from typing import Any
 from decompose.analysis.dispatch import CodeRoute, DispatchContext, built_in_strategies, find_routes
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
-from decompose.analysis.graph import MODULE, DefinitionGraph
+from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
 from decompose.analysis.symbols import EXTERNAL, SymbolTable, is_stdlib
 from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
 from decompose.domain.model import (
@@ -193,16 +193,17 @@ def _analyze_function(
     findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
     routes: dict[str, Route] = {}
     for item in matched:
-        route = _route(item, tree, findings)
+        code = item.code
+        reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
+        route = _route(item, tree, reached, findings)
         if route.id not in routes:
-            routes[route.id] = _with_policy(route, item, tree, spec, run, granted if template else None, findings)
+            monolith = granted if template else None
+            routes[route.id] = _with_policy(route, item, tree, spec, run, reached, monolith, findings)
     return FunctionAnalysis(spec, tuple(sorted(routes.values(), key=lambda r: r.id)))
 
 
-def _route(item: MatchedRoute, tree: _CodeTree, findings: list[Finding]) -> Route:
+def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list[Finding]) -> Route:
     code = item.code
-    starts = list(code.extra) if code.inline else [code.entry, *code.extra]
-    reached = tree.graph.reach(*starts)
     definitions = sorted(
         n
         for n in reached.nodes
@@ -258,16 +259,16 @@ def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every ar
     tree: _CodeTree,
     spec: FunctionSpec,
     run: _Context,
+    reached: Reached,
     granted: Sequence[GrantedStatement] | None,
     findings: list[Finding],
 ) -> Route:
     """The route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
     code = item.code
-    starts = list(code.extra) if code.inline else [code.entry, *code.extra]
     derived = derive_route_policy(
         symbols=tree.symbols,
         graph=tree.graph,
-        reached=tree.graph.reach(*starts).nodes,
+        reached=reached.nodes,
         entry=code.entry,
         spec=spec,
         resources=run.resources,
