@@ -138,9 +138,23 @@ class Scope:
 
     def __init__(self, collector: _Collector) -> None:
         self._collector = collector
+        self._names: dict[str, Binding | None] = {}
+        self._nodes: dict[int, tuple[ast.expr, Binding | None]] = {}
 
     def resolve(self, expr: ast.expr) -> Binding | None:
-        return self._collector._resolve_chain(expr)
+        """What a Name or dotted Attribute chain of this function refers to (memoised per node)."""
+        cached = self._nodes.get(id(expr))
+        if cached is not None and cached[0] is expr:
+            return cached[1]
+        found = self._collector._resolve_chain(expr)
+        self._nodes[id(expr)] = (expr, found)  # the node is kept, so its id cannot be reused
+        return found
+
+    def resolve_name(self, name: str) -> Binding | None:
+        """What a bare name means inside this function (memoised)."""
+        if name not in self._names:
+            self._names[name] = self._collector._resolve_name(name)
+        return self._names[name]
 
     def references(self, nodes: Iterable[ast.AST]) -> NodeFacts:
         """The targets, attribute names and dynamic uses of `nodes`, read in this scope."""

@@ -12,7 +12,7 @@ from typing import Any
 from decompose.domain.model import Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class ValueSource:
     """Where a string argument of an SDK call comes from, as far as static analysis can tell.
 

@@ -170,6 +170,7 @@ class SdkCallFinder:
         self._current: str | None = None
         self._work: list[str] = []
         self._queued: set[str] = set()
+        self._globals_done: set[str] = set()
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -199,6 +200,18 @@ class SdkCallFinder:
         args = entry.nodes[0].args
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             self.locals[(entry.id, arg.arg)].add(EventPart())
+
+    def _ensure_global(self, definition: Definition) -> None:
+        """Evaluate a module-level assignment the first time it is read, so constants are known before use
+        (the facts only grow: a value computed from a not-yet-known constant would stay as a spurious one)."""
+        if definition.id in self._globals_done or definition.id not in self._scopes:
+            return
+        self._globals_done.add(definition.id)
+        current, self._current = self._current, definition.id
+        try:
+            self._infer(definition)
+        finally:
+            self._current = current
 
     def _enqueue(self, definition: str) -> None:
         if definition not in self._queued and definition in self._scopes:
@@ -383,9 +396,7 @@ class SdkCallFinder:
             target, attr, _ = imported
             return {Module((*target.split("."), *([attr] if attr else [])))}
         scope = self._scopes.get(definition.id)
-        binding = (
-            scope.resolve(ast.Name(name, ast.Load())) if scope else self.symbols.resolve_global(definition.module, name)
-        )
+        binding = scope.resolve_name(name) if scope else self.symbols.resolve_global(definition.module, name)
         return self._binding(binding)
 
     def _binding(self, binding: object) -> set[Value]:
@@ -399,6 +410,7 @@ class SdkCallFinder:
         if found is None:
             return set()
         if found.kind == "assignment":
+            self._ensure_global(found)
             return set(self._read("global", found.id))
         if found.kind in ("function", "method", "lambda"):
             return {FunctionRef(found.id)}
