@@ -34,8 +34,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--function", "function", metavar="LOGICAL_ID", help="Only this function of the template.")
 @click.option("--handler", metavar="MODULE.FUNCTION", help="Analyze the code under PATH alone, with this handler.")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
+@click.option("--no-iam", is_flag=True, help="Skip the least-privilege IAM stage: routes and reach only (faster).")
 @click.pass_context
-def analyze_command(ctx: click.Context, path: Path, function: str | None, handler: str | None, fmt: str) -> None:
+def analyze_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context, path: Path, function: str | None, handler: str | None, fmt: str, no_iam: bool
+) -> None:
     """Find every route of the Lambda monolith at PATH and the code each one reaches.
 
     PATH is a SAM project directory (with template.yaml) or a template file. Nothing is written.
@@ -43,7 +46,7 @@ def analyze_command(ctx: click.Context, path: Path, function: str | None, handle
     if handler is not None and (handler.count(".") < 1 or not all(p.isidentifier() for p in handler.split("."))):
         raise click.BadParameter("expected module.function, e.g. app.lambda_handler", param_hint="--handler")
     try:
-        report = analyze(path, function=function, handler=handler)
+        report = analyze(path, function=function, handler=handler, iam=not no_iam)
     except DecomposeError as error:
         if ctx.obj["debug"]:
             raise

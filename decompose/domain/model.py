@@ -169,6 +169,7 @@ class AnalysisReport:
     template: str | None
     functions: tuple[FunctionAnalysis, ...]
     findings: tuple[Finding, ...]
+    iam: bool = True  # whether the least-privilege stage ran (permissions/policies are empty otherwise)
 
     @property
     def has_errors(self) -> bool:

@@ -15,6 +15,7 @@ def to_document(report: AnalysisReport) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "template": report.template,
+        "iam": report.iam,
         "functions": [_function(f) for f in report.functions],
         "findings": [_finding(f) for f in report.findings],
     }

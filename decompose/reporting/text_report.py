@@ -21,7 +21,7 @@ def _lines(report: AnalysisReport) -> Iterator[str]:
         yield click.style(f"Template {report.template}", bold=True)
     for function in report.functions:
         yield ""
-        yield from _function(function)
+        yield from _function(function, iam=report.iam)
     if report.findings:
         yield ""
         yield click.style(f"Findings ({len(report.findings)})", bold=True)
@@ -31,7 +31,7 @@ def _lines(report: AnalysisReport) -> Iterator[str]:
     yield counts
 
 
-def _function(function: FunctionAnalysis) -> Iterator[str]:
+def _function(function: FunctionAnalysis, *, iam: bool) -> Iterator[str]:
     spec = function.spec
     title = spec.logical_id or spec.handler
     yield click.style(title, bold=True) + (
@@ -40,15 +40,17 @@ def _function(function: FunctionAnalysis) -> Iterator[str]:
     )
     width = max((len(r.id) for r in function.routes), default=0)
     for route in function.routes:
-        yield from _route(route, width)
+        yield from _route(route, width, iam=iam)
 
 
-def _route(route: Route, width: int) -> Iterator[str]:
+def _route(route: Route, width: int, *, iam: bool) -> Iterator[str]:
     event = route.trigger.event or "no event"
     yield f"  {click.style(route.id.ljust(width), fg='green')}  [{event}, {route.dispatch}]"
     yield f"      entry          {route.entry} ({route.location})"
     yield f"      modules        {', '.join(route.reach.modules) or '-'}"
     yield f"      distributions  {', '.join(route.reach.distributions) or '-'}"
+    if not iam:
+        return
     label = "policy"
     for permission in route.permissions:
         where = f"{permission.location}; {permission.via}"

@@ -87,3 +87,12 @@ def test_bad_handler_option_is_a_usage_error(tmp_path: Path) -> None:
     """--handler must look like module.function."""
     result = _run("analyze", str(tmp_path), "--handler", "not a handler")
     assert result.exit_code == 2
+
+
+def test_no_iam_skips_the_policy_stage() -> None:
+    """--no-iam lists routes and reach without policies, and says so in the JSON."""
+    result = _run("analyze", str(FIXTURES / "powertools"), "--no-iam", "--format", "json")
+    document = json.loads(result.output)
+    assert document["iam"] is False
+    assert all(r["permissions"] == [] for f in document["functions"] for r in f["routes"])
+    assert "policy" not in _run("analyze", str(FIXTURES / "powertools"), "--no-iam").output
