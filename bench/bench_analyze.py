@@ -5,8 +5,10 @@
 
 For each size the app is generated into a temporary directory (`bench/synth.py`), then:
 
-* analyze s: best wall time of `analyze(path)` in this process (best of 3; best of 2 for the largest size),
-  after one import of decompose; the report's route count must equal the generated count
+* analyze --no-iam s: best wall time of `analyze(path, iam=False)` (routes and reach) in this process (best
+  of 3; best of 2 for the largest size), after one import of decompose; the route count must equal the
+  generated count
+* analyze with IAM s: one run of the full `analyze(path)`, least-privilege policies included
 * peak MB: peak RSS (Linux `VmHWM`, see `_peak_rss_mb`) of a fresh Python subprocess that imports decompose
   and runs `analyze` once; the subprocess's peak RSS just after the imports is printed as the baseline
 * grimp import graph s: best wall time of `grimp.build_graph(<every top-level package>, cache_dir=None)` on
@@ -51,6 +53,7 @@ class Result:
     modules: int
     lines: int
     analyze_s: float
+    full_s: float
     peak_mb: float
     baseline_mb: float
     grimp_s: float
@@ -88,13 +91,15 @@ def _measure(routes: int) -> Result:
         root = Path(tmp)
         size = synth.generate(root, routes, modules, helpers, LINES_PER_ROUTE)
         _log(f"{routes} routes: {size['lines']} lines in {size['files']} files")
-        analyze_s = _best(lambda: _analyze_checked(root, routes), repeats)
-        _log(f"  analyze best of {repeats}: {analyze_s:.2f} s")
+        analyze_s = _best(lambda: _analyze_checked(root, routes, iam=False), repeats)
+        _log(f"  analyze --no-iam best of {repeats}: {analyze_s:.2f} s")
+        full_s = _best(lambda: _analyze_checked(root, routes, iam=True), 1)
+        _log(f"  analyze with IAM: {full_s:.2f} s")
         grimp_s = _best(lambda: _grimp_graph(root), repeats)
         _log(f"  grimp best of {repeats}: {grimp_s:.2f} s")
         memory = _memory_subprocess(root)
         _log(f"  peak RSS {memory['peak_mb']:.0f} MB (baseline {memory['baseline_mb']:.0f} MB)")
-    return Result(routes, modules, size["lines"], analyze_s, memory["peak_mb"], memory["baseline_mb"], grimp_s)
+    return Result(routes, modules, size["lines"], analyze_s, full_s, memory["peak_mb"], memory["baseline_mb"], grimp_s)
 
 
 def _best(run: Callable[[], object], repeats: int) -> float:
@@ -108,11 +113,11 @@ def _best(run: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
-def _analyze_checked(root: Path, expected: int) -> None:
+def _analyze_checked(root: Path, expected: int, *, iam: bool) -> None:
     """Analyze the app and check that every generated route was found."""
     from decompose.pipeline import analyze  # noqa: PLC0415  (imported before timing by `main`)
 
-    report = analyze(root)
+    report = analyze(root, iam=iam)
     found = sum(len(function.routes) for function in report.functions)
     assert found == expected, f"analyze found {found} routes, generated {expected}"
 
@@ -169,13 +174,13 @@ def _peak_rss_mb() -> float:
 def _table(results: list[Result]) -> str:
     """The Markdown table of all sizes."""
     rows = [
-        "| routes | modules | lines | analyze s | s per 1k lines | peak MB | grimp import graph s |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| routes | modules | lines | analyze --no-iam s | s per 1k lines | analyze with IAM s | peak MB | grimp s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
             f"| {r.routes} | {r.modules} | {r.lines:,} | {r.analyze_s:.2f} | {r.s_per_kloc:.3f} "
-            f"| {r.peak_mb:.0f} | {r.grimp_s:.2f} |"
+            f"| {r.full_s:.2f} | {r.peak_mb:.0f} | {r.grimp_s:.2f} |"
         )
     baselines = ", ".join(f"{r.baseline_mb:.0f}" for r in results)
     rows.append(f"\npeak MB is max RSS of a fresh process; RSS after importing decompose: {baselines} MB")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from decompose.domain.model import (
 from decompose.errors import UsageError
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
+from decompose.iam.sdk_calls import InferenceMemo
 from decompose.loading.source import SourceTree, read_sources
 from decompose.loading.template import find_template, load_template
 
@@ -66,6 +67,7 @@ class _CodeTree:
     graph: DefinitionGraph
     strategies: object
     distributions: DistributionMap
+    iam_memo: InferenceMemo = field(default_factory=dict)  # shared by the routes of this tree
 
 
 @contextmanager
@@ -281,6 +283,7 @@ def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every ar
         resources=run.resources,
         trigger=item.trigger,
         monolith=granted,
+        memo=tree.iam_memo,
     )
     findings.extend(derived.findings)
     return replace(route, permissions=derived.permissions, policies=derived.policies)

@@ -16,7 +16,7 @@ from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers
 from decompose.iam.policy import build_policies
-from decompose.iam.sdk_calls import SdkCallFinder
+from decompose.iam.sdk_calls import InferenceMemo, SdkCallFinder
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,11 @@ def derive_route_policy(
     resources: Mapping[str, Any],
     trigger: Trigger,
     monolith: Sequence[GrantedStatement] | None,
+    memo: InferenceMemo | None = None,
 ) -> RoutePolicy:
     """Everything IAM about one route, from the definitions it reaches."""
     route = trigger.route_id
-    calls = SdkCallFinder(symbols, graph, reached, entry).calls()
+    calls = SdkCallFinder(symbols, graph, reached, entry, memo).calls()
     permissions: dict[tuple[str, str, str, str], Permission] = {}
     findings: list[Finding] = []
     for call in calls:

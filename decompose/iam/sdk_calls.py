@@ -145,12 +145,23 @@ class DictLiteral:
 
 
 Value = object
+Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
+# definition id -> (the facts it touched, as they were; the facts it added) for its last few inferences
+InferenceMemo = dict[str, list[tuple[tuple[Fact, ...], tuple[Fact, ...]]]]
+MEMO_VARIANTS = 8
 
 
 class SdkCallFinder:
     """Finds the SDK calls of one route, given the definitions it reaches."""
 
-    def __init__(self, symbols: SymbolTable, graph: DefinitionGraph, reached: Iterable[str], entry: str) -> None:
+    def __init__(
+        self,
+        symbols: SymbolTable,
+        graph: DefinitionGraph,
+        reached: Iterable[str],
+        entry: str,
+        memo: InferenceMemo | None = None,
+    ) -> None:
         self.symbols = symbols
         self.graph = graph
         self.entry = entry
@@ -171,6 +182,8 @@ class SdkCallFinder:
         self._work: list[str] = []
         self._queued: set[str] = set()
         self._globals_done: set[str] = set()
+        self._memo: InferenceMemo = memo if memo is not None else {}
+        self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -184,7 +197,7 @@ class SdkCallFinder:
             current = self._work.pop()
             self._queued.discard(current)
             self._current = current
-            self._infer(by_id[current])
+            self._process(by_id[current])
         self._current = None
         found: dict[tuple, SdkCall] = {}
         for definition in self.definitions:
@@ -218,13 +231,45 @@ class SdkCallFinder:
             self._queued.add(definition)
             self._work.append(definition)
 
+    def _process(self, definition: Definition) -> None:
+        """Infer one definition, or replay what it did when every fact it touched is as it was then.
+
+        Routes share helpers, and a helper that sees the same facts as in an earlier route (the memo is
+        shared by the routes of one code tree) writes the same facts: replaying them skips the evaluation.
+        """
+        entries = self._memo.setdefault(definition.id, [])
+        for snapshot, writes in entries:
+            if all(frozenset(self._stores[store].get(key, ())) == values for store, key, values in snapshot):  # type: ignore[call-overload]
+                for store, key, _ in snapshot:
+                    self._readers[(store, key)].add(definition.id)
+                for store, key, values in writes:
+                    self._add(store, key, values)
+                return
+        outer, self._recording = self._recording, ({}, [])
+        try:
+            self._infer(definition)
+            snap, writes = self._recording
+        finally:
+            self._recording = outer
+        entries.append((tuple((store, key, values) for (store, key), values in snap.items()), tuple(writes)))
+        del entries[:-MEMO_VARIANTS]
+
+    def _touch(self, store: str, key: object) -> None:
+        if self._recording is not None and (store, key) not in self._recording[0]:
+            self._recording[0][(store, key)] = frozenset(self._stores[store].get(key, ()))  # type: ignore[call-overload]
+
     def _read(self, store: str, key: object) -> set[Value]:
         """A fact of the inference; the definition being processed is re-run when it grows."""
         if self._current is not None:
             self._readers[(store, key)].add(self._current)
+        self._touch(store, key)
         return self._stores[store].get(key, set())  # type: ignore[call-overload]
 
     def _add(self, store: str, key: object, values: Iterable[Value]) -> None:
+        values = frozenset(values)
+        if self._recording is not None:
+            self._touch(store, key)
+            self._recording[1].append((store, key, values))
         target = self._stores[store][key]  # type: ignore[index]
         before = len(target)
         target.update(values)
