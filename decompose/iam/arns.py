@@ -48,6 +48,8 @@ _EVENT_BUS = "AWS::Events::EventBus"
 _SECRET = "AWS::SecretsManager::Secret"
 _PARAMETER = "AWS::SSM::Parameter"
 _KEY = "AWS::KMS::Key"
+# Resources whose Ref is an id generated at deploy time (API Gateway API ids).
+_GENERATED_IDS = ("AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi")
 _KINESIS = "AWS::Kinesis::Stream"
 
 # The property that names a resource of each type, when the template sets it.
@@ -287,8 +289,8 @@ class _Renderer:
             return f"https://sqs.{self.region}.{self._url_suffix}/{self.account}/{self.name(name, depth)}"
         if kind in (_TOPIC, _SECRET) or kind in _STATE_MACHINES:
             return self.get_att(name, {_TOPIC: "TopicArn", _SECRET: "Id"}.get(kind, "Arn"), depth)
-        if kind == _KEY:
-            return self.name_of(name)
+        if kind in (_KEY, *_GENERATED_IDS):
+            return self.name_of(name)  # an id CloudFormation generates: the caller's name for it
         if kind in _NAME_PROPERTY:
             return self.name(name, depth)
         raise UnrenderableError(f"Ref to {name} ({kind}): its return value is not known to decompose")

@@ -347,3 +347,13 @@ def test_rendered_arns_are_the_ones_aws_returns(aws):
     assert rendered({"Fn::GetAtt": ["Stream", "Arn"]}) == stream_arn
     assert rendered({"Fn::GetAtt": ["Bus", "Arn"]}) == bus_arn
     assert rendered(arn_for("parameter", "Parameter", RESOURCES)) == parameter_arn
+
+
+def test_ref_to_an_api_is_its_generated_id() -> None:
+    """A WebSocket endpoint built from `${ChatApi}` renders with the API's id (the caller's name for it)."""
+    resources = {"ChatApi": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}}}
+    url = {"Fn::Sub": "https://${ChatApi}.execute-api.${AWS::Region}.amazonaws.com/production"}
+    assert (
+        render(url, resources, lambda logical_id: "abc123")
+        == "https://abc123.execute-api.us-east-1.amazonaws.com/production"
+    )
