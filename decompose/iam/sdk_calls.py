@@ -786,14 +786,14 @@ _INFERRED = (
 )
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 17)
 def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
     """The nodes of a definition the inference reads (computed once per definition, not once per round)."""
     roots = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
     return tuple(inner for root in roots for inner in ast.walk(root) if isinstance(inner, _INFERRED))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension)
