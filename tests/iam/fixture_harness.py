@@ -57,7 +57,6 @@ from moto.core import enable_iam_authentication
 from decompose.domain.model import FunctionAnalysis, Route, TriggerEvent
 from decompose.iam.arns import render
 from decompose.iam.models import iam_prefix
-from decompose.iam.monolith import expand_policy_template
 from decompose.loading.template import load_template
 from decompose.pipeline import analyze
 
@@ -69,12 +68,12 @@ from .harness import (
     RecordedCall,
     RunResult,
     Statement,
-    _as_list,
     _create_user,
     _is_access_denied,
     _session,
     moto_permits,
     moto_view,
+    rendered_statements,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -214,25 +213,8 @@ def all_cases() -> tuple[Case, ...]:
 
 @functools.cache
 def route_statements(fixture: str, route_id: str) -> tuple[Statement, ...]:
-    statements: list[Statement] = []
-    for index, entry in enumerate(routes(fixture)[route_id].policies, start=1):
-        if isinstance(entry, Mapping) and "Statement" in entry:
-            document, origin = entry, f"inline document {index}"
-        elif isinstance(entry, Mapping) and len(entry) == 1:
-            ((name, parameters),) = entry.items()
-            document, origin = expand_policy_template(str(name), parameters), str(name)
-        else:
-            raise AssertionError(f"Policies entry {index} is neither a policy document nor a SAM template: {entry!r}")
-        for number, statement in enumerate(_as_list(document["Statement"]), start=1):
-            assert statement.get("Effect") == "Allow", f"{origin}: only Allow statements are generated"
-            statements.append(
-                Statement(
-                    tuple(str(a) for a in _as_list(statement["Action"])),
-                    tuple(render_value(fixture, r) for r in _as_list(statement["Resource"])),
-                    f"{origin} statement {number}",
-                )
-            )
-    return tuple(statements)
+    policies = routes(fixture)[route_id].policies
+    return tuple(rendered_statements(policies, lambda resource: render_value(fixture, resource)))
 
 
 # --- the stack ------------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ import importlib.util
 import io
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -184,8 +184,12 @@ class Statement:
         return {"Effect": "Allow", "Action": list(self.actions), "Resource": list(self.resources)}
 
 
-def rendered_statements(policies: tuple[Any, ...] | list[Any]) -> list[Statement]:
-    """A SAM `Policies:` list as concrete Allow statements (templates expanded, resources rendered)."""
+def rendered_statements(
+    policies: tuple[Any, ...] | list[Any], render: Callable[[Any], str] | None = None
+) -> list[Statement]:
+    """A SAM `Policies:` list as concrete Allow statements (templates expanded, resources rendered with
+    `render`, the sample's physical names by default)."""
+    render = render or render_arn
     statements: list[Statement] = []
     for index, entry in enumerate(policies, start=1):
         if isinstance(entry, Mapping) and "Statement" in entry:
@@ -201,7 +205,7 @@ def rendered_statements(policies: tuple[Any, ...] | list[Any]) -> list[Statement
             statements.append(
                 Statement(
                     tuple(str(a) for a in _as_list(statement["Action"])),
-                    tuple(render_arn(r) for r in _as_list(statement["Resource"])),
+                    tuple(render(r) for r in _as_list(statement["Resource"])),
                     f"{origin} statement {number}",
                 )
             )
