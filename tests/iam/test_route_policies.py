@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import routes_of, sam_template
+import pytest
+
+from decompose.pipeline import analyze
+from tests.conftest import FIXTURES, REPO, routes_of, sam_template
 
 RESOURCES = """
 Orders:
@@ -204,3 +207,15 @@ def test_kms_only_for_customer_managed_keys(analyze_app) -> None:
     }
     plain = analyze_app({"app.py": APP}, template=_template(BROAD))
     assert {p.action for p in routes_of(plain)["GET /orders"].permissions} == {"dynamodb:Query"}
+
+
+@pytest.mark.parametrize(
+    "app", ["sample_monolith", *(f"tests/fixtures/{p.name}" for p in sorted(FIXTURES.iterdir()) if p.is_dir())]
+)
+def test_every_policy_is_bound_and_within_the_monolith_role(app: str) -> None:
+    """On the sample and every fixture, no permission is unbound and none exceeds the monolith's own role."""
+    report = analyze(REPO / app)
+    assert [f for f in report.findings if f.rule in ("unbound-resource", "beyond-monolith-role")] == []
+    permissions = [p for function in report.functions for route in function.routes for p in route.permissions]
+    assert permissions
+    assert all(p.resource != "*" or p.via == "the action takes no resource" for p in permissions)
