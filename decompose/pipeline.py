@@ -5,7 +5,10 @@
     analyze   per function: find the routes its handler dispatches to (one strategy per dispatch style),
               match them to the template's events, and compute each route's reach over the definition
               graph (networkx): the project definitions, modules and third-party distributions it needs
-    plan      (later issues) per-route boundaries and least-privilege policies
+    iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
+              need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
+              against the monolith's own role
+    plan      (later issues) per-route boundaries and groupings
     change    (later issues) the refactor, generated handlers and template edit, as one change set
     present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
 
