@@ -70,8 +70,10 @@ class DefinitionGraph:
             self._add_definition(definition)
 
     def _add_definition(self, definition: Definition) -> None:
-        facts = _Collector(self.symbols, definition.module, self._ignored).collect(definition)
+        collector = _Collector(self.symbols, definition.module, self._ignored)
+        facts = collector.collect(definition)
         self.facts[definition.id] = facts
+        self._scopes[definition.id] = Scope(collector)  # its locals are known now: no second walk
         self.graph.add_node(definition.id)
         self.graph.add_edge(definition.id, MODULE + definition.module)
         if definition.owner:

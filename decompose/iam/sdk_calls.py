@@ -149,6 +149,7 @@ Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 # definition id -> (the facts it touched, as they were; the facts it added) for its last few inferences
 InferenceMemo = dict[str, list[tuple[tuple[Fact, ...], tuple[Fact, ...]]]]
 MEMO_VARIANTS = 8
+_NOTHING: frozenset[Value] = frozenset()
 
 
 class SdkCallFinder:
@@ -239,7 +240,8 @@ class SdkCallFinder:
         """
         entries = self._memo.setdefault(definition.id, [])
         for snapshot, writes in entries:
-            if all(frozenset(self._stores[store].get(key, ())) == values for store, key, values in snapshot):  # type: ignore[call-overload]
+            stores = self._stores
+            if all(stores[store].get(key, _NOTHING) == values for store, key, values in snapshot):  # type: ignore[call-overload]
                 for store, key, _ in snapshot:
                     self._readers[(store, key)].add(definition.id)
                 for store, key, values in writes:
