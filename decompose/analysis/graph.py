@@ -152,6 +152,10 @@ class Scope:
         self._nodes[id(expr)] = (expr, found)  # the node is kept, so its id cannot be reused
         return found
 
+    def is_local(self, name: str) -> bool:
+        """Whether `name` is bound inside this function (a parameter, an assignment, a local import)."""
+        return name in self._collector.locals or name in self._collector.local_imports
+
     def resolve_name(self, name: str) -> Binding | None:
         """What a bare name means inside this function (memoised)."""
         if name not in self._names:

@@ -189,6 +189,11 @@ class SymbolTable:
         return name in self._packages
 
     @functools.cached_property
+    def method_names(self) -> frozenset[str]:
+        """The name of every method of every project class."""
+        return frozenset(d.name for d in self.definitions.values() if d.kind == "method")
+
+    @functools.cached_property
     def _packages(self) -> frozenset[str]:
         names = set()
         for module in self.tree.modules:

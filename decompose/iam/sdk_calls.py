@@ -333,8 +333,26 @@ class SdkCallFinder:
                 out.add(EventPart((*value.keys, "*")))
         return out
 
+    def _may_call_project(self, func: ast.expr, definition: Definition) -> bool:
+        """False when `func` cannot be a project function, class or method (a builtin, an external call,
+        a method name no project class defines): then no argument flows and nothing needs evaluating."""
+        scope = self._scopes.get(definition.id)
+        if isinstance(func, ast.Name):
+            if scope is None or scope.is_local(func.id):
+                return True
+            binding = scope.resolve_name(func.id)
+            return isinstance(binding, str) and binding in self.symbols.definitions
+        if isinstance(func, ast.Attribute):
+            if func.attr in self.symbols.method_names or scope is None:
+                return True
+            binding = scope.resolve(func)  # `module.function(...)`, `package.module.Class(...)`
+            return isinstance(binding, str) and binding in self.symbols.definitions
+        return True
+
     def _flow_arguments(self, call: ast.Call, definition: Definition) -> None:
         """Arguments flow into the parameters of the project functions a call can reach."""
+        if not self._may_call_project(call.func, definition):
+            return
         for callee in self.eval(call.func, definition):
             target, skip_self = self._callee(callee)
             if target is None:

@@ -216,3 +216,22 @@ def test_calls_outside_the_reach_are_not_counted(tmp_path) -> None:
         """
     }
     assert sdk_calls(tmp_path, files) == set()
+
+
+def test_a_client_passed_to_a_module_function_is_followed(tmp_path) -> None:
+    """`helpers.send(client, url)`: the argument flows through a module attribute call too."""
+    files = {
+        "app.py": """
+        import boto3
+        import helpers
+        def handler(event, context):
+            helpers.send(boto3.client("sqs"), "https://sqs.eu-west-1.amazonaws.com/1/q")
+        """,
+        "helpers.py": """
+        def send(client, url):
+            client.send_message(QueueUrl=url, MessageBody="x")
+        """,
+    }
+    assert sdk_calls(tmp_path, files) == {
+        ("sqs", "SendMessage", (("QueueUrl", "literal", "https://sqs.eu-west-1.amazonaws.com/1/q"),))
+    }
