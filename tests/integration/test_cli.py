@@ -96,3 +96,18 @@ def test_no_iam_skips_the_policy_stage() -> None:
     assert document["iam"] is False
     assert all(r["permissions"] == [] for f in document["functions"] for r in f["routes"])
     assert "policy" not in _run("analyze", str(FIXTURES / "powertools"), "--no-iam").output
+
+
+def test_markdown_escapes_what_could_break_a_table(tmp_path: Path) -> None:
+    """A route path with a pipe or a backtick stays inside its table cell."""
+    handler = (
+        "def lambda_handler(event, context):\n"
+        '    if event["httpMethod"] == "GET" and event["path"] == "/a|b`c":\n'
+        "        return a()\n\n"
+        "def a():\n    return 1\n"
+    )
+    write_app(tmp_path, {"app.py": handler})
+    result = _run("analyze", str(tmp_path), "--handler", "app.lambda_handler", "--format", "markdown")
+    row = next(line for line in result.output.splitlines() if "/a" in line)
+    assert "/a\\|b'c" in row
+    assert row.count("|") - row.count("\\|") == 7  # six cells, unbroken
