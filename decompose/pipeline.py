@@ -277,10 +277,12 @@ def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every ar
 ) -> Route:
     """The route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
     code = item.code
+    # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
+    nodes = reached.nodes | {code.entry} if code.inline else reached.nodes
     derived = derive_route_policy(
         symbols=tree.symbols,
         graph=tree.graph,
-        reached=reached.nodes,
+        reached=nodes,
         entry=code.entry,
         spec=spec,
         resources=run.resources,

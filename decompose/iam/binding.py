@@ -11,7 +11,7 @@ What cannot be known becomes `*` for that action only, with a finding that says 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from decompose.domain.iam import ActionNeed, Permission, SdkCall, ValueSource
@@ -58,6 +58,45 @@ class Target:
     logical_id: str | None
     literal: str | None
     via: str
+
+
+def bind_all(
+    need: ActionNeed,
+    *,
+    call: SdkCall,
+    spec: FunctionSpec,
+    resources: Mapping[str, Any],
+    trigger: Trigger,
+    route: str,
+) -> list[tuple[Permission, Finding | None]]:
+    """Like `bind`, once per value an environment variable can take: `!If [Prod, !Ref A, !Ref B]` needs both."""
+    name = _env_name(need, call)
+    environment = dict(spec.environment)
+    value = environment.get(name) if name else None
+    alternatives = _if_branches(value)
+    if len(alternatives) <= 1:
+        return [bind(need, call=call, spec=spec, resources=resources, trigger=trigger, route=route)]
+    out = []
+    for alternative in alternatives:
+        variant = replace(spec, environment=tuple({**environment, name: alternative}.items()))
+        out.append(bind(need, call=call, spec=variant, resources=resources, trigger=trigger, route=route))
+    return out
+
+
+def _env_name(need: ActionNeed, call: SdkCall) -> str | None:
+    source = call.param(need.resource_param) if need.resource_param else None
+    return source.value if source is not None and source.kind == "env" else None
+
+
+def _if_branches(value: Any) -> list[Any]:
+    """The values `Fn::If` can give (nested ones flattened); `AWS::NoValue` gives none."""
+    if isinstance(value, Mapping) and len(value) == 1 and "Fn::If" in value:
+        branches = value["Fn::If"]
+        if isinstance(branches, list) and len(branches) == 3:
+            return [v for branch in branches[1:] for v in _if_branches(branch)]
+    if value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
 
 
 def bind(

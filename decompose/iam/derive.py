@@ -11,7 +11,7 @@ from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
 from decompose.domain.iam import Permission, SdkCall
 from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
-from decompose.iam.binding import bind
+from decompose.iam.binding import bind_all
 from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers
@@ -46,12 +46,14 @@ def derive_route_policy(
     findings: list[Finding] = []
     for call in calls:
         for need in actions_for(call):
-            permission, finding = bind(need, call=call, spec=spec, resources=resources, trigger=trigger, route=route)
-            for granted in (permission, *kms_permissions(call, permission, resources)):
-                key = (granted.action, granted.resource, str(granted.location), granted.via)
-                permissions.setdefault(key, granted)
-            if finding is not None:
-                findings.append(finding)
+            for permission, finding in bind_all(
+                need, call=call, spec=spec, resources=resources, trigger=trigger, route=route
+            ):
+                for granted in (permission, *kms_permissions(call, permission, resources)):
+                    key = (granted.action, granted.resource, str(granted.location), granted.via)
+                    permissions.setdefault(key, granted)
+                if finding is not None:
+                    findings.append(finding)
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))
     if monolith is not None:
         findings.extend(_beyond_monolith(ordered, monolith, resources, spec, route))

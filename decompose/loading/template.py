@@ -168,7 +168,7 @@ def _events(events: Mapping[str, Any]) -> Iterator[TriggerEvent]:
                 name=name,
                 type=kind,
                 method=str(method).upper() if isinstance(method, str) and method.lower() != "any" else "ANY",
-                path=path if isinstance(path, str) else None,
+                path=_event_path(kind, path),
                 line=line,
             )
         elif kind in ("Schedule", "ScheduleV2"):
@@ -182,6 +182,17 @@ def _events(events: Mapping[str, Any]) -> Iterator[TriggerEvent]:
             key = {"S3": "Bucket", "SQS": "Queue", "SNS": "Topic", "DynamoDB": "Stream", "Kinesis": "Stream"}.get(kind)
             source = source_name(props.get(key)) if key else name
             yield TriggerEvent(name, kind, source=source, line=line)
+
+
+def _event_path(kind: str, path: Any) -> str | None:
+    """The event's path; None only for an HttpApi event without one (`$default`). A path built with an
+    intrinsic (`!Sub "/${Stage}/x"`) keeps its text: it then matches no code route literally, which the
+    cross-check reports, instead of passing for a catch-all."""
+    if isinstance(path, str):
+        return path
+    if path is None and kind == "HttpApi":
+        return None
+    return source_name(path) if path is not None else "/"
 
 
 def _pattern(pattern: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -219,3 +219,29 @@ def test_every_policy_is_bound_and_within_the_monolith_role(app: str) -> None:
     permissions = [p for function in report.functions for route in function.routes for p in route.permissions]
     assert permissions
     assert all(p.resource != "*" or p.via == "the action takes no resource" for p in permissions)
+
+
+INLINE = """
+import os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
+
+def lambda_handler(event, context):
+    if event["httpMethod"] == "GET" and event["path"] == "/orders":
+        return TABLE.get_item(Key={"id": "1"})
+"""
+
+
+def test_inline_route_keeps_its_calls_and_if_environment_binds_every_branch(analyze_app) -> None:
+    """A route served inline by the handler still gets its calls; `!If` in the environment binds both tables."""
+    template = _template(BROAD).replace(
+        "          ORDERS_TABLE: !Ref Orders\n", "          ORDERS_TABLE: !If [IsProd, !Ref Orders, !Ref Archive]\n"
+    )
+    template = template.replace("Resources:\n", "Conditions:\n  IsProd: !Equals [a, b]\nResources:\n", 1)
+    template += "  Archive:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n"
+    report = analyze_app({"app.py": INLINE}, template=template)
+    assert {(p.action, p.resource) for p in routes_of(report)["GET /orders"].permissions} == {
+        ("dynamodb:GetItem", "Orders"),
+        ("dynamodb:GetItem", "Archive"),
+    }

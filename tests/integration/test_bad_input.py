@@ -120,3 +120,15 @@ def test_json_template_is_read_too(tmp_path: Path) -> None:
     result = _run(tmp_path, "--format", "json")
     assert result.exit_code == 0, result.output
     assert '"event": "A"' in result.output
+
+
+def test_event_path_built_with_an_intrinsic_is_not_a_catch_all(tmp_path: Path) -> None:
+    """`Path: !Sub "/${Stage}/a"` is matched literally (and reported), never taken for `/{proxy+}`."""
+    events = "A:\n  Type: Api\n  Properties:\n    Path: !Sub '/${Stage}/a'\n    Method: get\n"
+    write_app(
+        tmp_path,
+        {"template.yaml": sam_template(events), "src/app.py": GOOD, "src/broken.py": "def b():\n    return 2\n"},
+    )
+    result = _run(tmp_path)
+    assert "catch-all" not in result.output
+    assert "event-without-route: event A (GET /${Stage}/a)" in result.output
