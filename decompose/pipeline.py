@@ -20,6 +20,7 @@ project that cannot be read at all raises a `DecomposeError`.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -42,7 +43,7 @@ from decompose.domain.model import (
     RouteReach,
     Severity,
 )
-from decompose.errors import UsageError
+from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
@@ -73,16 +74,28 @@ class _CodeTree:
     iam_memo: InferenceMemo = field(default_factory=dict)  # shared by the routes of this tree
 
 
+RECURSION_LIMIT = 20_000
+
+
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing keeps every tree alive, and CPython's cyclic GC then rescans the growing heap again and
-    again (4x the parse time at 100k lines). Reference counting still frees what dies; one collection at
-    the end picks up the rest. mypy and other analyzers do the same."""
+def _analysis_runtime() -> Iterator[None]:
+    """The interpreter settings of a run, restored after it.
+
+    - Parsing keeps every tree alive, and CPython's cyclic GC then rescans the growing heap again and again
+      (4x the parse time at 100k lines). Reference counting still frees what dies. mypy does the same.
+    - An if/elif chain is a tree nested once per `elif`: a 600-route dispatcher is 600 levels deep, past
+      Python's default recursion limit of 1,000 frames for the AST walks.
+    """
     enabled = gc.isenabled()
+    limit = sys.getrecursionlimit()
     gc.disable()
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
         yield
+    except RecursionError as exc:
+        raise DecomposeError("the code nests deeper than decompose can follow (RecursionError)") from exc
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
 
@@ -92,7 +105,7 @@ def analyze(path: Path, *, function: str | None = None, handler: str | None = No
 
     `iam=False` skips the least-privilege stage (routes and reach only, about 4x faster on large apps).
     """
-    with _gc_paused():
+    with _analysis_runtime():
         return _analyze(path, function, handler, iam=iam)
 
 

@@ -155,3 +155,16 @@ def test_inline_branch_is_a_route_with_a_finding(analyze_app) -> None:
     )
     assert list(routes_of(report)) == ["GET /health"]
     assert [f.rule for f in report.findings] == ["unresolved-dispatch"]
+
+
+def test_a_long_elif_chain_is_read_to_the_end(analyze_app) -> None:
+    """A 1,500-route elif chain nests 1,500 levels deep: every route is still found, with no RecursionError."""
+    count = 1500
+    branches = "".join(
+        f"    {'if' if i == 0 else 'elif'} event['path'] == '/r{i}':\n        return r{i}()\n" for i in range(count)
+    )
+    functions = "".join(f"def r{i}():\n    return {i}\n" for i in range(count))
+    report = analyze_app(
+        {"app.py": "def lambda_handler(event, context):\n" + branches + functions}, handler="app.lambda_handler"
+    )
+    assert len(routes_of(report)) == count
