@@ -211,9 +211,15 @@ def _analyze_function(
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
-    granted, problems = granted_statements(spec.policies)
     where = Location(template, spec.line) if template else None
-    findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
+    policies = _role_policies(spec, run.resources)
+    granted: list[GrantedStatement] | None = None
+    if policies is None:
+        message = f"{spec.logical_id} uses a role that is not defined in the template: the comparison is skipped"
+        findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
+    else:
+        granted, problems = granted_statements(policies)
+        findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
     routes: dict[str, Route] = {}
     for item in matched:
         code = item.code
@@ -223,6 +229,7 @@ def _analyze_function(
             routes[route.id] = route
         elif route.id not in routes:
             monolith = granted if template else None
+
             routes[route.id] = _with_policy(route, item, tree, spec, run, reached, monolith, findings)
     return FunctionAnalysis(spec, tuple(sorted(routes.values(), key=lambda r: r.id)))
 
@@ -276,6 +283,26 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
         location=_location(tree.symbols, code),
         reach=RouteReach(tuple(definitions), tuple(modules), tuple(sorted(distributions))),
     )
+
+
+def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any] | None:
+    """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
+
+    SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
+    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
+    """
+    if spec.role is None:
+        return list(spec.policies)
+    role = spec.role
+    target = role.get("Fn::GetAtt", [None])[0] if isinstance(role, Mapping) else None
+    if isinstance(role, Mapping) and "Ref" in role:
+        target = role["Ref"]
+    resource = resources.get(target) if isinstance(target, str) else None
+    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
+        return None
+    props = resource.get("Properties") or {}
+    documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
+    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
 
 
 def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every argument distinct

@@ -92,6 +92,7 @@ class FunctionSpec:
     events: tuple[TriggerEvent, ...] = ()
     environment: tuple[tuple[str, Any], ...] = ()
     policies: tuple[Any, ...] = ()
+    role: Any = None  # an explicit `Role` (ARN or intrinsic); None when SAM builds the role from Policies
     line: int | None = None
 
     @property

@@ -148,6 +148,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         events=events,
         environment=tuple(env.items()) if isinstance(env, Mapping) else (),
         policies=tuple(policies),
+        role=props.get("Role"),
         line=line,
     )
     return spec, None

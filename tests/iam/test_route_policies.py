@@ -245,3 +245,25 @@ def test_inline_route_keeps_its_calls_and_if_environment_binds_every_branch(anal
         ("dynamodb:GetItem", "Orders"),
         ("dynamodb:GetItem", "Archive"),
     }
+
+
+ROLE = """  ShopRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: []}
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - {Effect: Allow, Action: dynamodb:Query, Resource: !Sub '${Orders.Arn}/index/*'}
+"""
+
+
+def test_an_explicit_role_of_the_template_is_the_monolith_role(analyze_app) -> None:
+    """With `Role: !GetAtt ShopRole.Arn`, the role's own statements are what routes are compared with."""
+    template = _template("      Role: !GetAtt ShopRole.Arn\n") + ROLE
+    report = analyze_app({"app.py": APP}, template=template)
+    beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
+    assert ("POST /orders", "dynamodb:PutItem") in beyond
+    assert not any(route == "GET /orders" for route, _ in beyond)
