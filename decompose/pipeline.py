@@ -20,8 +20,11 @@ project that cannot be read at all raises a `DecomposeError`.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +45,7 @@ from decompose.domain.model import (
     Route,
     RouteReach,
     Severity,
+    plain,
 )
 from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
@@ -220,18 +224,19 @@ def _analyze_function(
     else:
         granted, problems = granted_statements(policies)
         findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
-    routes: dict[str, Route] = {}
+    routes: dict[str, tuple[Route, MatchedRoute, Reached]] = {}
     for item in matched:
         code = item.code
         reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
         route = _route(item, tree, reached, findings)
-        if route.id not in routes and not run.iam:
-            routes[route.id] = route
-        elif route.id not in routes:
-            monolith = granted if template else None
-
-            routes[route.id] = _with_policy(route, item, tree, spec, run, reached, monolith, findings)
-    return FunctionAnalysis(spec, tuple(sorted(routes.values(), key=lambda r: r.id)))
+        routes.setdefault(route.id, (route, item, reached))
+    done = [route for route, _, _ in routes.values()]
+    if run.iam:
+        work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
+        for index, (permissions, policies, route_findings) in enumerate(_derive_all(work)):
+            done[index] = replace(done[index], permissions=permissions, policies=policies)
+            findings.extend(route_findings)
+    return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
 
 def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list[Finding]) -> Route:
@@ -305,33 +310,62 @@ def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any
     return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
 
 
-def _with_policy(  # noqa: PLR0917 - private step of _analyze_function, every argument distinct
-    route: Route,
-    item: MatchedRoute,
-    tree: _CodeTree,
-    spec: FunctionSpec,
-    run: _Context,
-    reached: Reached,
-    granted: Sequence[GrantedStatement] | None,
-    findings: list[Finding],
-) -> Route:
-    """The route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+@dataclass
+class _IamWork:
+    """Everything the IAM stage of one function needs, so that forked workers inherit it."""
+
+    tree: _CodeTree
+    spec: FunctionSpec
+    run: _Context
+    granted: Sequence[GrantedStatement] | None
+    routes: list[tuple[Route, MatchedRoute, Reached]]
+
+
+PARALLEL_MIN_ROUTES = 200
+_WORK: _IamWork | None = None  # set only while a fork pool runs
+
+
+def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]]:
+    """Each route's permissions, policies and findings; on Linux, large apps use every core (fork: the
+    workers inherit the parsed code instead of re-reading it)."""
+    global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
+    cores = os.cpu_count() or 1
+    if len(work.routes) < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
+        return [_derive_one(work, index) for index in range(len(work.routes))]
+    _WORK = work
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
+            chunk = max(1, len(work.routes) // (4 * cores))
+            return list(pool.map(_derive_forked, range(len(work.routes)), chunksize=chunk))
+    finally:
+        _WORK = None
+
+
+def _derive_forked(index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+    assert _WORK is not None
+    return _derive_one(_WORK, index)
+
+
+def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+    _, item, reached = work.routes[index]
     code = item.code
     # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
     nodes = reached.nodes | {code.entry} if code.inline else reached.nodes
     derived = derive_route_policy(
-        symbols=tree.symbols,
-        graph=tree.graph,
+        symbols=work.tree.symbols,
+        graph=work.tree.graph,
         reached=nodes,
         entry=code.entry,
-        spec=spec,
-        resources=run.resources,
+        spec=work.spec,
+        resources=work.run.resources,
         trigger=item.trigger,
-        monolith=granted,
-        memo=tree.iam_memo,
+        monolith=work.granted,
+        memo=work.tree.iam_memo,
     )
-    findings.extend(derived.findings)
-    return replace(route, permissions=derived.permissions, policies=derived.policies)
+    permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings)
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

@@ -11,6 +11,15 @@ from enum import StrEnum
 from typing import Any
 
 
+def plain(value: Any) -> Any:
+    """A JSON-ready, picklable copy of a template value (decoders hand out dict/list/str subclasses)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from decompose.domain.iam import Permission
-from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Trigger
+from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Trigger, plain
 
 FORMAT_VERSION = 1
 
@@ -60,15 +60,6 @@ def _permission(permission: Permission) -> dict[str, Any]:
         "location": str(permission.location),
         "via": permission.via,
     }
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready copies of template values (cfn-lint's decoded nodes are dict/str subclasses)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return str(value) if isinstance(value, str) else value
 
 
 def trigger_document(trigger: Trigger) -> dict[str, Any]:

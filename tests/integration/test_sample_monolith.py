@@ -58,3 +58,13 @@ def test_demo_command_prints_the_route_table() -> None:
     assert result.exit_code == 0
     assert "S3 UploadsBucket" in result.output
     assert "15 route(s)" in result.output
+
+
+def test_parallel_iam_stage_gives_the_same_report(monkeypatch) -> None:
+    """The IAM stage forked over worker processes (large apps, Linux) reports exactly what one process does."""
+    from decompose import pipeline  # noqa: PLC0415 - the module whose threshold is patched
+    from decompose.reporting.json_report import to_document  # noqa: PLC0415
+
+    sequential = to_document(analyze(SAMPLE))
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROUTES", 1)
+    assert to_document(analyze(SAMPLE)) == sequential
