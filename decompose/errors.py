@@ -31,7 +31,3 @@ class UsageError(DecomposeError):
 
 class TemplateError(DecomposeError):
     """The template is not YAML/JSON, or not a shape a SAM template can have."""
-
-
-class SourceError(DecomposeError):
-    """A Python file cannot be read or parsed."""

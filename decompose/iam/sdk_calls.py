@@ -575,6 +575,8 @@ class SdkCallFinder:
             if name == "batch_writer":
                 return {BatchWriter(owner)}
             resource = self._subresource(owner, name, node, definition)
+            if resource is None:
+                resource = self._action_result(owner, name, node, definition)
             return {resource} if resource is not None else set()
         if isinstance(owner, Collection) and name in COLLECTION_METHODS:
             return {owner}
@@ -638,6 +640,24 @@ class SdkCallFinder:
             arg = node.args[index] if 0 <= index < len(node.args) else keywords.get(identifier.lower())
             ids.append((identifier, _source_of(self.eval(arg, definition)) if arg is not None else _UNKNOWN))
         return Resource(service, target, tuple(ids))
+
+    def _action_result(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
+        """`sqs.get_queue_by_name(QueueName=...)`, `s3.create_bucket(Bucket=...)`: an action that returns a
+        resource; its identifiers come from the request, the parent, or (unknown here) the response."""
+        result = models.resource_action_result(owner.service, owner.type, name)
+        if result is None:
+            return None
+        inherited = dict(owner.ids)
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        ids: list[tuple[str, ValueSource]] = []
+        for identifier in models.resource_identifiers(owner.service, result.type):
+            if identifier in result.from_parent and result.from_parent[identifier] in inherited:
+                ids.append((identifier, inherited[result.from_parent[identifier]]))
+            elif identifier in result.from_request and result.from_request[identifier] in keywords:
+                ids.append((identifier, _source_of(self.eval(keywords[result.from_request[identifier]], definition))))
+            else:
+                ids.append((identifier, ValueSource("unknown", f"returned by {name}()")))
+        return Resource(owner.service, result.type, tuple(ids))
 
     # ---------------------------------------------------------------------------------- SDK call pass
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:

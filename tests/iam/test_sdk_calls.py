@@ -235,3 +235,19 @@ def test_a_client_passed_to_a_module_function_is_followed(tmp_path) -> None:
     assert sdk_calls(tmp_path, files) == {
         ("sqs", "SendMessage", (("QueueUrl", "literal", "https://sqs.eu-west-1.amazonaws.com/1/q"),))
     }
+
+
+def test_a_resource_returned_by_an_action_is_followed(tmp_path) -> None:
+    """`get_queue_by_name` returns a Queue: its own call is found, and so is the message sent to the queue."""
+    files = {
+        "app.py": """
+        import boto3
+        def handler(event, context):
+            queue = boto3.resource("sqs").get_queue_by_name(QueueName="jobs")
+            queue.send_message(MessageBody="x")
+        """
+    }
+    assert sdk_calls(tmp_path, files) == {
+        ("sqs", "GetQueueUrl", ()),
+        ("sqs", "SendMessage", (("QueueUrl", "unknown", ""),)),  # the URL comes back in the response
+    }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from decompose.analysis.dispatch.events import Evaluator, Symbolic
+    from decompose.analysis.dispatch.events import Evaluator
     from decompose.analysis.graph import DefinitionGraph
     from decompose.analysis.symbols import Definition, SymbolTable
 
@@ -180,5 +180,3 @@ class Walker(Protocol):
     def emit(self, route: CodeRoute) -> None: ...
 
     def issue(self, line: int, message: str) -> None: ...
-
-    def symbolic(self, node: ast.expr, evaluator: Evaluator) -> Symbolic | None: ...

@@ -72,9 +72,6 @@ class DispatchWalker:
     def issue(self, line: int, message: str) -> None:
         self.issues.append(DispatchIssue(self._current.module, line, message))
 
-    def symbolic(self, node: ast.expr, evaluator: Evaluator) -> Symbolic | None:
-        return evaluator.eval(node)
-
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
         """The definition a dispatch-table value names: a function, a method, or a lambda."""
         if isinstance(value, ast.Lambda):
