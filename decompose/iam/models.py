@@ -207,6 +207,23 @@ def resource_identifiers(service: str, resource_type: str) -> tuple[str, ...]:
 
 
 @functools.cache
+def resource_attributes(service: str, resource_type: str) -> frozenset[str]:
+    """The data attributes of a resource (`Table.item_count`): reading one loads the resource first.
+
+    They are the snake-cased members of the resource's `shape` in the service model; identifiers are not
+    among them (they need no call).
+    """
+    definition = _resource_definition(service, resource_type) or {}
+    model = _service_model(service)
+    shape = definition.get("shape")
+    if model is None or not shape or "load" not in definition:
+        return frozenset()
+    members = model.shape_for(shape).members  # type: ignore[attr-defined]
+    identifiers = {xform_name(name) for name in resource_identifiers(service, resource_type)}
+    return frozenset(xform_name(name) for name in members) - identifiers
+
+
+@functools.cache
 def _resource_action(service: str, resource_type: str, action_name: str) -> tuple[str, _Params] | None:
     definition = _resource_definition(service, resource_type)
     if definition is None:

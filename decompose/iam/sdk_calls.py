@@ -183,6 +183,7 @@ class SdkCallFinder:
         self._work: list[str] = []
         self._queued: set[str] = set()
         self._globals_done: set[str] = set()
+        self._loadable: frozenset[str] = frozenset()
         self._memo: InferenceMemo = memo if memo is not None else {}
         self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
 
@@ -200,6 +201,7 @@ class SdkCallFinder:
             self._current = current
             self._process(by_id[current])
         self._current = None
+        self._loadable = self._loadable_attributes()
         found: dict[tuple, SdkCall] = {}
         for definition in self.definitions:
             for call in self._sdk_calls(definition):
@@ -667,6 +669,9 @@ class SdkCallFinder:
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
                     for receiver in self.eval(call.func.value, definition):
                         yield from self._operation(receiver, call, definition, Location(path, call.lineno))
+                if isinstance(call, ast.Attribute) and call.attr in self._loadable:
+                    for receiver in self.eval(call.value, definition):
+                        yield from self._lazy_load(receiver, call, definition, Location(path, call.lineno))
                 if isinstance(call, ast.For | ast.comprehension | ast.AsyncFor):
                     for value in self.eval(call.iter, definition):
                         if isinstance(value, Collection):
@@ -734,6 +739,33 @@ class SdkCallFinder:
         elif isinstance(receiver, Deferred) and method == receiver.method:
             params = self._keywords(call, definition)
             yield from self._emit(receiver.service, receiver.operation, where, params, receiver.via)
+
+    def _loadable_attributes(self) -> frozenset[str]:
+        """Data attribute names of the resource types this route holds (most routes hold none)."""
+        kinds = {
+            (value.service, value.type)
+            for store in self._stores.values()
+            for values in store.values()
+            for value in values
+            if isinstance(value, Resource)
+        }
+        return frozenset().union(*(models.resource_attributes(service, kind) for service, kind in kinds))
+
+    def _lazy_load(
+        self, receiver: Value, node: ast.Attribute, definition: Definition, where: Location
+    ) -> Iterator[SdkCall]:
+        """`table.item_count`: reading a data attribute of a resource not yet loaded calls its `load`."""
+        if not isinstance(receiver, Resource) or node.attr not in models.resource_attributes(
+            receiver.service, receiver.type
+        ):
+            return
+        action = models.resource_action(receiver.service, receiver.type, "load")
+        if action is not None:
+            operation, mapping = action
+            ids = dict(receiver.ids)
+            params = [(param, ids[ident]) for param, ident in mapping.items() if ident in ids]
+            del definition
+            yield from self._emit(receiver.service, operation, where, params, f"resource {receiver.type}.{node.attr}")
 
     def _collection(
         self, collection: Collection, call: ast.Call | None, definition: Definition, where: Location
@@ -836,7 +868,7 @@ def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
 @functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
-    kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension)
+    kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
 
 

@@ -251,3 +251,16 @@ def test_a_resource_returned_by_an_action_is_followed(tmp_path) -> None:
         ("sqs", "GetQueueUrl", ()),
         ("sqs", "SendMessage", (("QueueUrl", "unknown", ""),)),  # the URL comes back in the response
     }
+
+
+def test_reading_a_resource_attribute_loads_it(tmp_path) -> None:
+    """`table.item_count` makes boto3 call DescribeTable first; `table.name` (an identifier) does not."""
+    files = {
+        "app.py": """
+        import boto3
+        TABLE = boto3.resource("dynamodb").Table("orders")
+        def handler(event, context):
+            return TABLE.item_count, TABLE.name
+        """
+    }
+    assert sdk_calls(tmp_path, files) == {("dynamodb", "DescribeTable", (("TableName", "literal", "orders"),))}
