@@ -52,7 +52,7 @@ from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
 from decompose.loading.source import SourceTree, read_sources
-from decompose.loading.template import find_template, load_template
+from decompose.loading.template import find_template, load_template, referenced_id
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
 
@@ -298,11 +298,8 @@ def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any
     """
     if spec.role is None:
         return list(spec.policies)
-    role = spec.role
-    target = role.get("Fn::GetAtt", [None])[0] if isinstance(role, Mapping) else None
-    if isinstance(role, Mapping) and "Ref" in role:
-        target = role["Ref"]
-    resource = resources.get(target) if isinstance(target, str) else None
+    target = referenced_id(spec.role)
+    resource = resources.get(target) if target is not None else None
     if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
         return None
     props = resource.get("Properties") or {}

@@ -17,6 +17,7 @@ from typing import Any
 from decompose.domain.iam import ActionNeed, Permission, SdkCall, ValueSource
 from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
 from decompose.iam import arns
+from decompose.loading.template import mentions, referenced_id
 
 # IAM resource type -> CloudFormation types that can be it.
 RESOURCE_TYPES: dict[str, frozenset[str]] = {
@@ -159,7 +160,7 @@ def _connection(
     text = text[0] if isinstance(text, list) else text
     apis = [
         name
-        for name in _sub_names(text)
+        for name in sorted(mentions({"Fn::Sub": text}))
         if isinstance(resources.get(name), Mapping) and resources[name].get("Type") == "AWS::ApiGatewayV2::Api"
     ]
     if not isinstance(text, str) or len(apis) != 1:
@@ -177,12 +178,6 @@ def _connection(
     arn = {"Fn::Sub": f"{api_arn}/{stage}/{method}/@connections/*"}
     via = f"env {source.value} -> {_short(value)}"  # type: ignore[union-attr]
     return Permission(need.action, f"{apis[0]}/{stage}/{method}/@connections/*", arn, call.location, via), None
-
-
-def _sub_names(text: Any) -> list[str]:
-    if not isinstance(text, str):
-        return []
-    return [part.split("}")[0] for part in text.split("${")[1:] if "." not in part.split("}")[0]]
 
 
 def _target(
@@ -222,13 +217,8 @@ def _target(
 def resource_named_by(value: Any, resources: Mapping[str, Any], resource_type: str) -> str | None:
     """The template resource an environment value or literal names, if it is of a fitting type."""
     allowed = RESOURCE_TYPES.get(resource_type, frozenset())
-    candidates: list[str] = []
-    if isinstance(value, Mapping) and len(value) == 1:
-        ((key, inner),) = value.items()
-        if key == "Ref" and isinstance(inner, str):
-            candidates.append(inner)
-        elif key == "Fn::GetAtt":
-            candidates.append(str(inner[0] if isinstance(inner, list) else str(inner).split(".")[0]))
+    referenced = referenced_id(value)
+    candidates: list[str] = [referenced] if referenced is not None else []
     for logical_id, resource in resources.items():
         props = (resource or {}).get("Properties") or {} if isinstance(resource, Mapping) else {}
         if any(props.get(name) == value for name in NAME_PROPERTIES if name in props):

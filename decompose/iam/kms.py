@@ -15,6 +15,7 @@ from importlib import resources as package_files
 from typing import Any
 
 from decompose.domain.iam import Permission, SdkCall
+from decompose.loading.template import referenced_id
 
 AWS_MANAGED_ALIAS = "alias/aws/"
 
@@ -67,12 +68,8 @@ def _key_arn(key: Any, resources: Mapping[str, Any]) -> tuple[Any, str]:
         if key.startswith("arn:"):
             return key, key
         return {"Fn::Sub": f"arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/{key}"}, key
-    if isinstance(key, Mapping) and len(key) == 1:
-        ((kind, inner),) = key.items()
-        target = inner if kind == "Ref" else inner[0] if kind == "Fn::GetAtt" and isinstance(inner, list) else None
-        if isinstance(target, str) and isinstance(resources.get(target), Mapping):
-            if resources[target].get("Type") == "AWS::KMS::Key":
-                return {"Fn::GetAtt": [target, "Arn"]}, target
-            if resources[target].get("Type") == "AWS::KMS::Alias":
-                return None, ""
-    return None, ""
+    target = referenced_id(key)
+    resource = resources.get(target) if target is not None else None
+    if isinstance(resource, Mapping) and resource.get("Type") == "AWS::KMS::Key":
+        return {"Fn::GetAtt": [target, "Arn"]}, target
+    return None, ""  # an alias or anything else: not a key decompose can name

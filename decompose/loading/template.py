@@ -214,7 +214,7 @@ def _websocket_events(function_id: str, resources: Mapping[str, Any]) -> Iterato
         for name, res in resources.items()
         if isinstance(res, Mapping)
         and res.get("Type") == "AWS::ApiGatewayV2::Integration"
-        and function_id in _mentions((res.get("Properties") or {}).get("IntegrationUri"))
+        and function_id in mentions((res.get("Properties") or {}).get("IntegrationUri"))
     }
     if not integrations:
         return
@@ -222,11 +222,11 @@ def _websocket_events(function_id: str, resources: Mapping[str, Any]) -> Iterato
         if not isinstance(res, Mapping) or res.get("Type") != "AWS::ApiGatewayV2::Route":
             continue
         props = res.get("Properties") or {}
-        if integrations & _mentions(props.get("Target")):
+        if integrations & mentions(props.get("Target")):
             yield TriggerEvent(str(key), "WebSocket", source=str(props.get("RouteKey")), line=_line(key))
 
 
-def _mentions(value: Any) -> set[str]:
+def mentions(value: Any) -> set[str]:
     """Every logical id an intrinsic-bearing value names (Ref, GetAtt, ${X} or ${X.Attr} in Sub)."""
     found: set[str] = set()
     if isinstance(value, Mapping):
@@ -240,27 +240,36 @@ def _mentions(value: Any) -> set[str]:
                 text = inner[0] if isinstance(inner, list) and inner else inner
                 if isinstance(text, str):
                     found |= {part.split("}")[0].split(".")[0] for part in text.split("${")[1:]}
-                found |= _mentions(inner)
+                found |= mentions(inner)
             else:
-                found |= _mentions(inner)
+                found |= mentions(inner)
     elif isinstance(value, list):
         for item in value:
-            found |= _mentions(item)
+            found |= mentions(item)
     return found
+
+
+def referenced_id(value: Any) -> str | None:
+    """The logical id a `{"Ref": X}` or `{"Fn::GetAtt": [X, attr]}` (or `"X.attr"`) names, else None."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "Ref" and isinstance(inner, str):
+            return inner
+        if key == "Fn::GetAtt":
+            return str(inner[0] if isinstance(inner, list) and inner else str(inner).split(".")[0])
+    return None
 
 
 def source_name(value: Any) -> str:
     """How a route id names an event source: the logical id behind Ref/GetAtt, else the literal text."""
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping) and len(value) == 1:
-        ((key, inner),) = value.items()
-        if key == "Ref":
-            return str(inner)
-        if key == "Fn::GetAtt":
-            return str(inner[0] if isinstance(inner, list) else str(inner).split(".")[0])
-        if key == "Fn::Sub":
-            return str(inner[0] if isinstance(inner, list) else inner)
+    target = referenced_id(value)
+    if target is not None:
+        return target
+    if isinstance(value, Mapping) and len(value) == 1 and "Fn::Sub" in value:
+        inner = value["Fn::Sub"]
+        return str(inner[0] if isinstance(inner, list) else inner)
     return "?"
 
 
