@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from decompose.analysis.dispatch import CodeRoute, DispatchContext, built_in_strategies, find_routes
+from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, built_in_strategies, find_routes
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
 from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
@@ -73,7 +73,7 @@ class _CodeTree:
     sources: SourceTree
     symbols: SymbolTable
     graph: DefinitionGraph
-    strategies: object
+    strategies: Strategies
     distributions: DistributionMap
     iam_memo: InferenceMemo = field(default_factory=dict)  # shared by the routes of this tree
 
@@ -200,7 +200,7 @@ def _analyze_function(
         )
         return None
     context = DispatchContext(symbols, tree.graph, handler)
-    code_routes, issues = find_routes(context, tree.strategies)  # type: ignore[arg-type]
+    code_routes, issues = find_routes(context, tree.strategies)
     for issue in issues:
         findings.append(
             Finding(

@@ -9,7 +9,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from decompose.analysis.dispatch.base import CodeRoute, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.base import (
+    CodeRoute,
+    ConditionStrategy,
+    DispatchContext,
+    DispatchIssue,
+    ModuleStrategy,
+    StatementStrategy,
+)
 from decompose.analysis.dispatch.event_source import EventSourceAnalyzer
 from decompose.analysis.dispatch.if_chain import IfChainAnalyzer
 from decompose.analysis.dispatch.match import MatchAnalyzer
@@ -25,9 +32,9 @@ __all__ = ["CodeRoute", "DispatchContext", "DispatchIssue", "Strategies", "built
 class Strategies:
     """The strategies of one analysis run (module strategies keep state between prepare and routes)."""
 
-    conditions: list
-    statements: list
-    modules: list
+    conditions: list[ConditionStrategy]
+    statements: list[StatementStrategy]
+    modules: list[ModuleStrategy]
 
     def prepare(self, symbols: SymbolTable) -> list[ast.AST]:
         """Let module strategies scan the code first; returns registrations to keep out of every reach."""

@@ -116,7 +116,6 @@ class CodeRoute:
     line: int  # where the entry is defined
     module: str  # the entry's module
     extra: tuple[str, ...] = ()  # graph targets the dispatch branch itself uses (response helpers...)
-    dispatch_line: int | None = None
     inline: bool = False  # the branch itself is the route's code: reach comes from `extra` only
 
 
@@ -163,11 +162,12 @@ class ModuleStrategy(Protocol):
 
     name: ClassVar[str]
 
+    def prepare(self, symbols: SymbolTable) -> list[ast.AST]:
+        """Scan the code once; return the decorators and statements that only register routes (they are
+        part of no route's reach)."""
+
     def routes(self, context: DispatchContext) -> Iterator[CodeRoute | DispatchIssue]:
         """Routes registered on the framework object the handler delegates to."""
-
-    def registrations(self) -> list[ast.AST]:
-        """Decorators and statements that only register routes: not part of any route's reach."""
 
 
 class Walker(Protocol):

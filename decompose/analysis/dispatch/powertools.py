@@ -122,9 +122,7 @@ class PowertoolsAnalyzer:
                         constraint = Constraint(
                             kind=HTTP, method=method, path=full, payload=payload, strategy=self.name
                         )
-                        yield CodeRoute(
-                            constraint, definition.id, definition.line, definition.module, (), decorator.lineno
-                        )
+                        yield CodeRoute(constraint, definition.id, definition.line, definition.module)
 
     def _delegate(self, symbols: SymbolTable, handler: Definition, registry: _Registry) -> str | None:
         """The resolver whose `.resolve(...)` the handler returns."""

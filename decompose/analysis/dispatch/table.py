@@ -93,7 +93,7 @@ class TableAnalyzer:
                 continue
             definition, line = entry
             module = evaluator.symbols.definitions[definition].module
-            yield CodeRoute(merged, definition, line, module, (), value.lineno)
+            yield CodeRoute(merged, definition, line, module)
 
     def _key(self, role: Symbolic, key: object) -> Constraint | None:
         if isinstance(role, RouteKeyValue | RoleValue) and isinstance(key, str):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from decompose.analysis.dispatch.base import ConditionStrategy, StatementStrategy
-    from decompose.analysis.graph import NodeFacts
+    from decompose.analysis.graph import NodeFacts, Scope
     from decompose.analysis.symbols import Definition
 
 MAX_DEPTH = 8
@@ -238,7 +238,7 @@ class DispatchWalker:
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
-                self.emit(CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), leaf.line))
+                self.emit(CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,)))
             else:
                 self.issues.append(
                     DispatchIssue(
@@ -254,12 +254,11 @@ class DispatchWalker:
                         leaf.line,
                         leaf.definition.module,
                         (pseudo,),
-                        leaf.line,
                         inline=True,
                     )
                 )
 
-    def _scope(self, evaluator: Evaluator):  # noqa: ANN202 - graph.Scope, imported lazily
+    def _scope(self, evaluator: Evaluator) -> Scope:
         definition = self.symbols.definitions.get(evaluator.definition or "") or self.context.handler
         return self.context.graph.scope(definition)
 
