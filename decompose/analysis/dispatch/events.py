@@ -158,8 +158,6 @@ class Evaluator:
                 return base
             if func.attr == "split" and isinstance(base, RoleValue) and base.role is Role.PATH:
                 return SegmentsValue(base.payload)
-            if func.attr == "split" and _is_strip_of_path(func.value, self):
-                return SegmentsValue(self.eval(func.value).payload)  # type: ignore[union-attr]
             if func.attr in ("fullmatch", "match", "search"):
                 return self._regex(node, func)
         return None
@@ -235,11 +233,6 @@ def _route_key(parts: list[object]) -> RouteKeyValue | None:
     ):
         return RouteKeyValue(roles[1].payload)
     return None
-
-
-def _is_strip_of_path(node: ast.expr, evaluator: Evaluator) -> bool:
-    value = evaluator.eval(node)
-    return isinstance(value, RoleValue) and value.role is Role.PATH
 
 
 def _settle(path: EventPath) -> Symbolic:

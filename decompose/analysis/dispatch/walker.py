@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from decompose.analysis.dispatch.base import CodeRoute, Constraint, DispatchContext, DispatchIssue
-from decompose.analysis.dispatch.events import Evaluator, EventPath, RoleValue, Symbolic
+from decompose.analysis.dispatch.events import Evaluator, EventPath, Symbolic
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -290,7 +290,7 @@ def _bind_arguments(definition: Definition, call: ast.Call, evaluator: Evaluator
     env: dict[str, Symbolic] = {}
     for name, arg in zip(params, call.args, strict=False):
         value = evaluator.eval(arg)
-        if isinstance(value, EventPath | RoleValue) or value is not None:
+        if value is not None:
             env[name] = value
     for keyword in call.keywords:
         value = evaluator.eval(keyword.value)
