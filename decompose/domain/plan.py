@@ -147,3 +147,52 @@ class PlanProblem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass(frozen=True)
+class GeneratedHandler:
+    """The entry point of one new function, rendered from `templates/handler.py.j2`.
+
+    `path` is relative to the function's CodeUri; `handler` is the SAM `Handler` value that names it
+    (`handlers.get_order.lambda_handler`); `text` the whole module, marker included.
+    """
+
+    logical_id: str
+    path: str
+    handler: str
+    text: str
+    routes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FunctionPackage:
+    """What one new function's deployment package holds: exactly what its handler can import.
+
+    `modules` are first-party dotted modules (relative to CodeUri) and `files` their paths; `distributions`
+    the requirement lines it installs (spelled as in the project's requirements); `environment` the
+    environment variable names its packaged code reads (at import time or in its routes' reach).
+    """
+
+    logical_id: str
+    modules: tuple[str, ...]
+    files: tuple[str, ...]
+    distributions: tuple[str, ...]
+    environment: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FunctionDraft:
+    """Everything the template edit needs to write one new `AWS::Serverless::Function`.
+
+    `events` are the names of the monolith's `Events` entries the function takes over (moved verbatim);
+    `policies` its least-privilege SAM `Policies` list (JSON-able CloudFormation); `environment` the variable
+    names copied from the monolith's `Environment`; `build_method` the SAM `Metadata.BuildMethod`, if any.
+    """
+
+    plan: FunctionPlan
+    handler: str
+    code_uri: str
+    events: tuple[str, ...]
+    policies: tuple[object, ...]
+    environment: tuple[str, ...]
+    build_method: str | None = None
