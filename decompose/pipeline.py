@@ -19,9 +19,11 @@ project that cannot be read at all raises a `DecomposeError`.
 
 from __future__ import annotations
 
+import errno
 import gc
 import multiprocessing
 import os
+import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -51,7 +53,7 @@ from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
-from decompose.loading.source import SourceTree, read_sources
+from decompose.loading.source import SourceTree, is_within, read_sources
 from decompose.loading.template import find_template, load_template, referenced_id
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
@@ -64,6 +66,8 @@ class _Context:
     template: str | None
     resources: Mapping[str, Any]
     iam: bool = True
+    allow_outside: bool = False  # read code whose real path is outside the project folder
+    invalid: frozenset[str] = frozenset()  # template resources with a property of the wrong shape
 
 
 @dataclass
@@ -104,36 +108,48 @@ def _analysis_runtime() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(path: Path, *, function: str | None = None, handler: str | None = None, iam: bool = True) -> AnalysisReport:
+def analyze(
+    path: Path,
+    *,
+    function: str | None = None,
+    handler: str | None = None,
+    iam: bool = True,
+    allow_outside: bool = False,
+) -> AnalysisReport:
     """Load and analyze the project at `path` (a directory or a template file).
 
     `iam=False` skips the least-privilege stage (routes and reach only, about 4x faster on large apps).
+    `allow_outside` reads CodeUris and linked folders whose real path is outside the project folder.
     """
     with _analysis_runtime():
-        return _analyze(path, function, handler, iam=iam)
+        return _analyze(path, function, handler, iam=iam, allow_outside=allow_outside)
 
 
-def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool) -> AnalysisReport:
+def _analyze(
+    path: Path, function: str | None, handler: str | None, *, iam: bool, allow_outside: bool
+) -> AnalysisReport:
     root, template_path = _locate(path, handler)
     findings: list[Finding] = []
     if template_path is None:
         specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
-        run = _Context(None, {}, iam)
+        run = _Context(None, {}, iam, allow_outside)
     else:
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        run = _Context(loaded.path, loaded.resources, iam)
+        run = _Context(loaded.path, loaded.resources, iam, allow_outside, loaded.invalid)
     template = run.template
     if function is not None:
-        specs = tuple(s for s in specs if s.logical_id == function)
-        if not specs:
-            raise UsageError(f"no Python function {function!r} in {template}")
+        kept = tuple(s for s in specs if s.logical_id == function)
+        if not kept:
+            names = ", ".join(sorted(s.logical_id or "" for s in specs)) or "none"
+            raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
+        specs = kept
     trees: dict[str, _CodeTree | None] = {}
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
-            trees[spec.code_uri] = _load_code(root, spec, template, findings)
+            trees[spec.code_uri] = _load_code(root, spec, run, findings)
         tree = trees[spec.code_uri]
         if tree is None:
             continue
@@ -161,15 +177,15 @@ def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
     return path, template
 
 
-def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: list[Finding]) -> _CodeTree | None:
-    code_root = (root / spec.code_uri).resolve()
-    if not code_root.is_dir():
-        where = Location(template, spec.line) if template else None
-        findings.append(
-            Finding("handler-not-found", Severity.ERROR, f"CodeUri {spec.code_uri!r} is not a directory", where)
-        )
+def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Finding]) -> _CodeTree | None:
+    where = Location(run.template, spec.line) if run.template else None
+    code_root = root / spec.code_uri
+    problem = _code_root_problem(root, code_root, run.allow_outside)
+    if problem is not None:
+        rule, message = problem
+        findings.append(Finding(rule, Severity.ERROR, f"CodeUri {spec.code_uri!r} {message}", where))
         return None
-    sources = read_sources(root, code_root)
+    sources = read_sources(root, code_root, allow_outside=run.allow_outside)
     findings.extend(sources.findings)
     symbols = SymbolTable(sources)
     strategies = built_in_strategies()
@@ -177,6 +193,21 @@ def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: l
     graph = DefinitionGraph(symbols, registrations)
     requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
     return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements))
+
+
+def _code_root_problem(root: Path, code_root: Path, allow_outside: bool) -> tuple[str, str] | None:
+    """Why a CodeUri cannot be read (rule, message), or None."""
+    try:
+        is_dir = stat.S_ISDIR(code_root.stat().st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "bad-code-uri", "is a symbolic link loop"
+        return "bad-code-uri", "does not exist" if exc.errno == errno.ENOENT else f"cannot be read ({exc.strerror})"
+    if not is_dir:
+        return "bad-code-uri", "is not a directory"
+    if not allow_outside and not is_within(os.path.realpath(code_root), os.path.realpath(root)):
+        return "code-outside-project", "is outside the project folder; not read (pass --allow-outside to read it)"
+    return None
 
 
 def _analyze_function(
@@ -218,7 +249,11 @@ def _analyze_function(
     where = Location(template, spec.line) if template else None
     policies = _role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
-    if policies is None:
+    role = referenced_id(spec.role) if spec.role is not None else None
+    if role is not None and role in run.invalid:
+        message = f"{spec.logical_id} uses role {role}, of an invalid shape (see its error): the comparison is skipped"
+        findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
+    elif policies is None:
         message = f"{spec.logical_id} uses a role that is not defined in the template: the comparison is skipped"
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
     else:
