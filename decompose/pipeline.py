@@ -36,6 +36,7 @@ from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, 
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
 from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
+from decompose.analysis.handlers import FRAMEWORK, MISSING, UNSUPPORTED, Handler, resolve_handler
 from decompose.analysis.symbols import EXTERNAL, SymbolTable, is_stdlib
 from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
 from decompose.domain.model import (
@@ -215,20 +216,10 @@ def _analyze_function(
 ) -> FunctionAnalysis | None:
     template = run.template
     symbols = tree.symbols
-    handler = symbols.definitions.get(spec.handler)
-    if handler is None or handler.kind != "function":
-        where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
-        module = symbols.modules.get(spec.handler_module)
-        if module is not None:
-            where = Location(module.module.path, 1)
-        findings.append(
-            Finding(
-                "handler-not-found",
-                Severity.ERROR,
-                f"handler {spec.handler} not found under {tree.sources.root}",
-                where,
-            )
-        )
+    resolved = resolve_handler(symbols, spec.handler)
+    handler = resolved.definition
+    if resolved.kind in (MISSING, UNSUPPORTED) or handler is None:
+        findings.append(_handler_finding(spec, resolved, tree, template))
         return None
     context = DispatchContext(symbols, tree.graph, handler)
     code_routes, issues = find_routes(context, tree.strategies)
@@ -241,6 +232,9 @@ def _analyze_function(
                 Location(symbols.modules[issue.module].module.path, issue.line),
             )
         )
+    if not code_routes and resolved.kind == FRAMEWORK:
+        findings.append(_handler_finding(spec, resolved, tree, template))
+        return None
     if code_routes:
         matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
         findings.extend(trigger_findings)
@@ -272,6 +266,21 @@ def _analyze_function(
             done[index] = replace(done[index], permissions=permissions, policies=policies)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
+
+
+def _handler_finding(spec: FunctionSpec, resolved: Handler, tree: _CodeTree, template: str | None) -> Finding:
+    """A handler decompose cannot walk: missing (an error), or something other than a function (said so)."""
+    module = tree.symbols.modules.get(spec.handler_module)
+    if resolved.definition is not None:
+        where = Location(tree.symbols.modules[resolved.definition.module].module.path, resolved.definition.line)
+    elif module is not None:
+        where = Location(module.module.path, 1)
+    else:
+        where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
+    if resolved.kind == MISSING:
+        message = f"handler {spec.handler} not found under {tree.sources.root} ({resolved.message})"
+        return Finding("handler-not-found", Severity.ERROR, message, where)
+    return Finding("unsupported-handler", Severity.ERROR, resolved.message, where)
 
 
 def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list[Finding]) -> Route:

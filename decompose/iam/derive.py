@@ -4,7 +4,7 @@ a SAM policy list, checked against what the monolith's own role grants."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from decompose.analysis.graph import DefinitionGraph
@@ -42,7 +42,7 @@ def derive_route_policy(
     """Everything IAM about one route, from the definitions it reaches."""
     route = trigger.route_id
     calls = SdkCallFinder(symbols, graph, reached, entry, memo).calls()
-    permissions: dict[tuple[str, str, str, str], Permission] = {}
+    permissions: dict[tuple[str, str, str], Permission] = {}
     findings: list[Finding] = []
     for call in calls:
         for need in actions_for(call):
@@ -50,14 +50,24 @@ def derive_route_policy(
                 need, call=call, spec=spec, resources=resources, trigger=trigger, route=route
             ):
                 for granted in (permission, *kms_permissions(call, permission, resources)):
-                    key = (granted.action, granted.resource, str(granted.location), granted.via)
-                    permissions.setdefault(key, granted)
+                    _merge(permissions, granted)
                 if finding is not None:
                     findings.append(finding)
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))
     if monolith is not None:
         findings.extend(_beyond_monolith(ordered, monolith, resources, spec, route))
     return RoutePolicy(tuple(calls), ordered, tuple(build_policies(ordered, trigger, resources)), tuple(findings))
+
+
+def _merge(permissions: dict[tuple[str, str, str], Permission], granted: Permission) -> None:
+    """One permission per action, resource and call site: a call whose argument can come two ways that
+    name the same resource (`os.environ["A"] if x else os.environ["B"]`) is one line with both ways."""
+    key = (granted.action, granted.resource, str(granted.location))
+    known = permissions.get(key)
+    if known is None:
+        permissions[key] = granted
+    elif granted.via not in known.via.split(" or "):
+        permissions[key] = replace(known, via=f"{known.via} or {granted.via}")
 
 
 def _beyond_monolith(

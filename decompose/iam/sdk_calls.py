@@ -214,7 +214,11 @@ class SdkCallFinder:
         if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return
         args = entry.nodes[0].args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if entry.kind == "method" and entry.owner and params:  # a handler's `__call__`: self is the instance
+            self.locals[(entry.id, params[0].arg)].add(Instance(entry.owner))
+            params = params[1:]
+        for arg in params:
             self.locals[(entry.id, arg.arg)].add(EventPart())
 
     def _ensure_global(self, definition: Definition) -> None:

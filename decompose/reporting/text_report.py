@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import click
 
 from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Severity
+from decompose.reporting.escaping import visible
 
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -34,27 +35,27 @@ def _lines(report: AnalysisReport) -> Iterator[str]:
 def _function(function: FunctionAnalysis, *, iam: bool) -> Iterator[str]:
     spec = function.spec
     title = spec.logical_id or spec.handler
-    yield click.style(title, bold=True) + (
-        f"  handler {spec.handler}  code {spec.code_uri}  runtime {spec.runtime or '?'}"
+    yield click.style(visible(title), bold=True) + (
+        f"  handler {visible(spec.handler)}  code {visible(spec.code_uri)}  runtime {visible(spec.runtime or '?')}"
         f"  dispatch {', '.join(function.dispatch_styles) or 'none'}"
     )
-    width = max((len(r.id) for r in function.routes), default=0)
+    width = max((len(visible(r.id)) for r in function.routes), default=0)
     for route in function.routes:
         yield from _route(route, width, iam=iam)
 
 
 def _route(route: Route, width: int, *, iam: bool) -> Iterator[str]:
-    event = route.trigger.event or "no event"
-    yield f"  {click.style(route.id.ljust(width), fg='green')}  [{event}, {route.dispatch}]"
-    yield f"      entry          {route.entry} ({route.location})"
+    event = visible(route.trigger.event or "no event")
+    yield f"  {click.style(visible(route.id).ljust(width), fg='green')}  [{event}, {route.dispatch}]"
+    yield f"      entry          {visible(route.entry)} ({visible(route.location)})"
     yield f"      modules        {', '.join(route.reach.modules) or '-'}"
     yield f"      distributions  {', '.join(route.reach.distributions) or '-'}"
     if not iam:
         return
     label = "policy"
     for permission in route.permissions:
-        where = f"{permission.location}; {permission.via}"
-        yield f"      {label:<13}  {permission.action} on {permission.resource}  ({where})"
+        where = visible(f"{permission.location}; {permission.via}")
+        yield f"      {label:<13}  {permission.action} on {visible(permission.resource)}  ({where})"
         label = ""
     if not route.permissions:
         yield "      policy         - (no AWS calls)"
@@ -62,11 +63,10 @@ def _route(route: Route, width: int, *, iam: bool) -> Iterator[str]:
 
 def _finding(finding: Finding) -> str:
     colour = _SEVERITY_COLOURS[finding.severity]
-    where = str(finding.location) if finding.location else "-"
-    route = f" [{finding.route}]" if finding.route else ""
-    return (
-        f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {finding.message}"
-    )
+    where = visible(finding.location) if finding.location else "-"
+    route = f" [{visible(finding.route)}]" if finding.route else ""
+    message = visible(finding.message)
+    return f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {message}"
 
 
 def _summary(report: AnalysisReport) -> str:

@@ -99,7 +99,7 @@ def test_no_iam_skips_the_policy_stage() -> None:
 
 
 def test_markdown_escapes_what_could_break_a_table(tmp_path: Path) -> None:
-    """A route path with a pipe or a backtick stays inside its table cell."""
+    """A route path with a pipe or a backtick stays inside its table cell, in a code span that shows it as is."""
     handler = (
         "def lambda_handler(event, context):\n"
         '    if event["httpMethod"] == "GET" and event["path"] == "/a|b`c":\n'
@@ -109,5 +109,5 @@ def test_markdown_escapes_what_could_break_a_table(tmp_path: Path) -> None:
     write_app(tmp_path, {"app.py": handler})
     result = _run("analyze", str(tmp_path), "--handler", "app.lambda_handler", "--format", "markdown")
     row = next(line for line in result.output.splitlines() if "/a" in line)
-    assert "/a\\|b'c" in row
+    assert "``GET /a\\|b`c``" in row
     assert row.count("|") - row.count("\\|") == 7  # six cells, unbroken

@@ -59,7 +59,13 @@ class DispatchWalker:
     def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
         handler = self.context.handler
         node = handler.nodes[0]
-        params = node.args.args if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+        params = (
+            [*node.args.posonlyargs, *node.args.args]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else []
+        )
+        if handler.kind == "method":  # `__call__` of the object the handler names: the event follows `self`
+            params = params[1:]
         env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
         self._walk_function(handler, env, Constraint(), ())
         self._resolve_leaves()
@@ -81,6 +87,11 @@ class DispatchWalker:
         if definition is None or definition.kind not in CALLABLE_KINDS:
             return None
         return definition.id, definition.line
+
+    def test(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
+        """What a true `test` says about the event (a `case` guard, say), or None if no strategy reads it."""
+        _bind_walrus(test, evaluator)
+        return self._constraints(test, evaluator)
 
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
         """Walk a branch taken under `constraint`; a branch that dispatches no further is a leaf."""
