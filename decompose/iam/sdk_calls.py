@@ -48,6 +48,8 @@ RESOURCE_TRANSFER = {
     "copy_from": ("CopyObject", ()),
 }
 COLLECTION_METHODS = frozenset({"all", "filter", "limit", "page_size"})
+# Packages whose objects may be AWS clients: calls into any other external module give `External` values.
+AWS_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore"})
 
 
 # ------------------------------------------------------------------------------------------ abstract values
@@ -126,6 +128,30 @@ class Text:
 
 
 @dataclass(frozen=True)
+class External:
+    """What a call into an external module other than boto3/botocore returns (`requests.Session()`,
+    `sqlalchemy.orm.Session()`, `json.loads(...)`): not an AWS client, whatever its methods are called."""
+
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuperRef:
+    """`super()` in a method of `cls`, for the instance `instance`: `super().__init__()` runs a base's method."""
+
+    cls: str
+    instance: Instance
+
+
+@dataclass(frozen=True)
+class SuperBound:
+    """`super().name`: the base-class method `method` (a definition id), bound to `instance`."""
+
+    method: str
+    instance: Instance
+
+
+@dataclass(frozen=True)
 class EventPart:
     keys: tuple[str, ...] = ()
 
@@ -166,7 +192,7 @@ class SdkCallFinder:
         self.symbols = symbols
         self.graph = graph
         self.entry = entry
-        kinds = ("function", "method", "assignment", "lambda")
+        kinds = ("function", "method", "assignment", "lambda", "branch")
         self.definitions = [
             symbols.definitions[n]
             for n in sorted(reached)
@@ -210,6 +236,12 @@ class SdkCallFinder:
 
     # -------------------------------------------------------------------------------------- inference
     def _seed_entry(self) -> None:
+        for branch in (d for d in self.definitions if d.kind == "branch" and d.owner):
+            enclosing = self.symbols.definitions.get(branch.owner or "")
+            node = enclosing.nodes[0] if enclosing is not None else None
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # the dispatcher's event, in the branch
+                for arg in [*node.args.posonlyargs, *node.args.args]:
+                    self.locals[(branch.id, arg.arg)].add(EventPart())
         entry = self.symbols.definitions.get(self.entry)
         if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return
@@ -370,6 +402,8 @@ class SdkCallFinder:
             if skip_self and params:
                 if isinstance(callee, Bound) and isinstance(callee.owner, Instance):
                     self._add("local", (target.id, params[0]), {callee.owner})
+                elif isinstance(callee, SuperBound):
+                    self._add("local", (target.id, params[0]), {callee.instance})
                 elif isinstance(callee, ClassRef):
                     self._add("local", (target.id, params[0]), {Instance(callee.id)})
                 params = params[1:]
@@ -389,6 +423,8 @@ class SdkCallFinder:
         if isinstance(value, Bound) and isinstance(value.owner, Instance):
             method = self._method(value.owner.cls, value.name)
             return (self.symbols.definitions.get(method) if method else None), True
+        if isinstance(value, SuperBound):
+            return self.symbols.definitions.get(value.method), True
         return None, False
 
     def _method(self, cls: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
@@ -529,7 +565,23 @@ class SdkCallFinder:
             return {Client(base.owner.service)}
         if isinstance(base, Client | Session | Collection | Deferred | BatchWriter | Environ | EventPart):
             return {Bound(base, attr)}
+        if isinstance(base, External):
+            return {base}
+        if isinstance(base, SuperRef):
+            method = self._base_method(base.cls, attr)
+            return {SuperBound(method, base.instance)} if method else set()
         return set()
+
+    def _base_method(self, cls: str, name: str) -> str | None:
+        """`name` as the first project base class of `cls` defines it (what `super().name` finds)."""
+        definition = self.symbols.definitions.get(cls)
+        if definition is None:
+            return None
+        for base in getattr(definition.nodes[0], "bases", []):
+            target = self.symbols.resolve_expression(definition.module, base)
+            if isinstance(target, str) and (found := self._method(target, name)):
+                return found
+        return None
 
     def _subscript(self, node: ast.Subscript, definition: Definition) -> set[Value]:
         key = node.slice.value if isinstance(node.slice, ast.Constant) else None
@@ -542,10 +594,25 @@ class SdkCallFinder:
         return out
 
     def _call(self, node: ast.Call, definition: Definition) -> set[Value]:
+        if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args:
+            return self._super(definition)
         out: set[Value] = set()
         for func in self.eval(node.func, definition):
             out |= self._result(func, node, definition)
         return out
+
+    def _super(self, definition: Definition) -> set[Value]:
+        """`super()` in a method: its class and every instance `self` can be."""
+        node = definition.nodes[0]
+        if (
+            definition.kind != "method"
+            or definition.owner is None
+            or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            return set()
+        params = [*node.args.posonlyargs, *node.args.args]
+        selves = self._read("local", (definition.id, params[0].arg)) if params else set()
+        return {SuperRef(definition.owner, value) for value in selves if isinstance(value, Instance)}
 
     def _result(self, func: Value, node: ast.Call, definition: Definition) -> set[Value]:
         if isinstance(func, Module):
@@ -554,6 +621,10 @@ class SdkCallFinder:
             return set(self._read("return", func.id))
         if isinstance(func, ClassRef):
             return {Instance(func.id)}
+        if isinstance(func, External):
+            return {func}
+        if isinstance(func, SuperBound):
+            return set(self._read("return", func.method))
         if not isinstance(func, Bound):
             return set()
         owner, name = func.owner, func.name
@@ -580,10 +651,8 @@ class SdkCallFinder:
         if isinstance(owner, Resource):
             if name == "batch_writer":
                 return {BatchWriter(owner)}
-            resource = self._subresource(owner, name, node, definition)
-            if resource is None:
-                resource = self._action_result(owner, name, node, definition)
-            return {resource} if resource is not None else set()
+            found = self._subresource(owner, name, node, definition)
+            return found if found is not None else self._action_result(owner, name, node, definition)
         if isinstance(owner, Collection) and name in COLLECTION_METHODS:
             return {owner}
         return set()
@@ -599,6 +668,8 @@ class SdkCallFinder:
             return {Session()}
         if path in (("os", "getenv"), ("os", "environ", "get")):
             return self._env(node)
+        if path and path[0] not in AWS_PACKAGES:
+            return {External(path)}
         return set()
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
@@ -625,8 +696,9 @@ class SdkCallFinder:
         name = _literal(node, 0, "key")
         return {Text(ValueSource("env", name))} if name else set()
 
-    def _subresource(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
-        """`dynamodb.Table(name)`, `s3.Bucket(b).Object(k)`: a resource with its identifiers' sources."""
+    def _subresource(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> set[Value] | None:
+        """`dynamodb.Table(name)`, `s3.Bucket(b).Object(k)`: the resources it can be, one per combination of
+        the sources its identifiers can have (`Table("a" if x else "b")` is two tables, both literal)."""
         service = owner.service
         sub = models.resource_subresource(service, owner.type, name)
         if sub is not None:
@@ -637,33 +709,38 @@ class SdkCallFinder:
             return None
         inherited = dict(owner.ids)
         keywords = {k.arg.lower(): k.value for k in node.keywords if k.arg}
-        ids: list[tuple[str, ValueSource]] = []
+        ids: list[tuple[str, list[ValueSource]]] = []
         for identifier in models.resource_identifiers(service, target):
             if identifier in from_parent and from_parent[identifier] in inherited:
-                ids.append((identifier, inherited[from_parent[identifier]]))
+                ids.append((identifier, [inherited[from_parent[identifier]]]))
                 continue
             index = from_args.index(identifier) if identifier in from_args else -1
             arg = node.args[index] if 0 <= index < len(node.args) else keywords.get(identifier.lower())
-            ids.append((identifier, _source_of(self.eval(arg, definition)) if arg is not None else _UNKNOWN))
-        return Resource(service, target, tuple(ids))
+            ids.append((identifier, self._id_sources(arg, definition)))
+        return _resources(service, target, ids)
 
-    def _action_result(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
+    def _action_result(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> set[Value]:
         """`sqs.get_queue_by_name(QueueName=...)`, `s3.create_bucket(Bucket=...)`: an action that returns a
         resource; its identifiers come from the request, the parent, or (unknown here) the response."""
         result = models.resource_action_result(owner.service, owner.type, name)
         if result is None:
-            return None
+            return set()
         inherited = dict(owner.ids)
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
-        ids: list[tuple[str, ValueSource]] = []
+        ids: list[tuple[str, list[ValueSource]]] = []
         for identifier in models.resource_identifiers(owner.service, result.type):
             if identifier in result.from_parent and result.from_parent[identifier] in inherited:
-                ids.append((identifier, inherited[result.from_parent[identifier]]))
+                ids.append((identifier, [inherited[result.from_parent[identifier]]]))
             elif identifier in result.from_request and result.from_request[identifier] in keywords:
-                ids.append((identifier, _source_of(self.eval(keywords[result.from_request[identifier]], definition))))
+                ids.append((identifier, self._id_sources(keywords[result.from_request[identifier]], definition)))
             else:
-                ids.append((identifier, ValueSource("unknown", f"returned by {name}()")))
-        return Resource(owner.service, result.type, tuple(ids))
+                ids.append((identifier, [ValueSource("unknown", f"returned by {name}()")]))
+        return _resources(owner.service, result.type, ids)
+
+    def _id_sources(self, arg: ast.expr | None, definition: Definition) -> list[ValueSource]:
+        if arg is None:
+            return [ValueSource("unknown", "not given")]
+        return _sources(self.eval(arg, definition)) or [_UNKNOWN]
 
     # ---------------------------------------------------------------------------------- SDK call pass
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
@@ -911,6 +988,13 @@ def _sources(values: object) -> list[ValueSource]:
     out = _texts(values)
     out += [ValueSource("event", ".".join(v.keys)) for v in values if isinstance(v, EventPart)]
     return sorted(set(out), key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _resources(service: str, kind: str, ids: list[tuple[str, list[ValueSource]]]) -> set[Value]:
+    """One Resource per combination of identifier sources (at most MAX_VARIANTS)."""
+    names = [name for name, _ in ids]
+    combinations = itertools.islice(itertools.product(*(sources for _, sources in ids)), MAX_VARIANTS)
+    return {Resource(service, kind, tuple(zip(names, combination, strict=True))) for combination in combinations}
 
 
 def _source_of(values: set[Value]) -> ValueSource:

@@ -36,6 +36,7 @@ class _Leaf:
     calls: list[str]
     facts: NodeFacts
     line: int
+    body: list[ast.stmt]
 
 
 class DispatchWalker:
@@ -239,13 +240,17 @@ class DispatchWalker:
             if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
                 calls.append(found.id)
         facts = scope.references(body)
-        self._leaves.append(_Leaf(constraint, definition, calls, facts, body[0].lineno if body else definition.line))
+        line = body[0].lineno if body else definition.line
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, body))
 
     def _resolve_leaves(self) -> None:
         counts = Counter(call for leaf in self._leaves for call in leaf.calls)
         for number, leaf in enumerate(self._leaves):
             pseudo = f"branch:{leaf.definition.id}:{leaf.line}:{number}"
-            self.context.graph.add_pseudo(pseudo, leaf.facts)
+            if leaf.calls:
+                self.context.graph.add_branch(pseudo, leaf.definition, leaf.body, leaf.facts)
+            else:
+                self.context.graph.add_pseudo(pseudo, leaf.facts)
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
