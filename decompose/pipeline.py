@@ -25,25 +25,34 @@ import multiprocessing
 import os
 import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, built_in_strategies, find_routes
+from decompose.analysis.dispatch import (
+    CodeRoute,
+    DispatchContext,
+    DispatchIssue,
+    Strategies,
+    built_in_strategies,
+    find_routes,
+)
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
 from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
 from decompose.analysis.handlers import FRAMEWORK, MISSING, UNSUPPORTED, Handler, resolve_handler
-from decompose.analysis.symbols import EXTERNAL, SymbolTable, is_stdlib
+from decompose.analysis.registries import unread_routers
+from decompose.analysis.symbols import EXTERNAL, Definition, SymbolTable, is_stdlib
 from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
 from decompose.domain.model import (
     AnalysisReport,
     Finding,
     FunctionAnalysis,
     FunctionSpec,
+    Gap,
     Location,
     Route,
     RouteReach,
@@ -51,6 +60,7 @@ from decompose.domain.model import (
     plain,
 )
 from decompose.errors import DecomposeError, UsageError
+from decompose.iam.completeness import operation_methods, project_services
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
@@ -81,6 +91,7 @@ class _CodeTree:
     strategies: Strategies
     distributions: DistributionMap
     iam_memo: InferenceMemo = field(default_factory=dict)  # shared by the routes of this tree
+    services: frozenset[str] | None = frozenset()  # what it creates clients for (None: any; `completeness`)
 
 
 RECURSION_LIMIT = 20_000
@@ -158,9 +169,22 @@ def _analyze(
         if analysis is not None:
             analyses.append(analysis)
     analyses.sort(key=lambda a: a.spec.logical_id or "")
-    unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
-    ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key))
-    return AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    return AnalysisReport(template, tuple(analyses), grouped(findings), iam=iam)
+
+
+def grouped(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per rule, place and message: the same warning at one call site, reached by 5,000 routes,
+    is one finding that names them all (`routes`), not 5,000 copies."""
+    groups: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.rule, str(finding.severity), str(finding.location), finding.message)
+        groups.setdefault(key, []).append(finding)
+    out = []
+    for same in groups.values():
+        routes = tuple(sorted({r for f in same for r in f.all_routes}))
+        first = same[0]
+        out.append(replace(first, route=routes[0], routes=routes if len(routes) > 1 else ()) if routes else first)
+    return tuple(sorted(out, key=lambda f: f.sort_key))
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
@@ -193,7 +217,8 @@ def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Fin
     registrations = strategies.prepare(symbols)
     graph = DefinitionGraph(symbols, registrations)
     requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
-    return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements))
+    services = project_services(symbols) if run.iam else frozenset()
+    return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements), services=services)
 
 
 def _code_root_problem(root: Path, code_root: Path, allow_outside: bool) -> tuple[str, str] | None:
@@ -258,14 +283,41 @@ def _analyze_function(
         code = item.code
         reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
         route = _route(item, tree, reached, findings)
+        if not code_routes:  # the handler serves its events directly: what dispatch it has, decompose did not read
+            route = _direct_gaps(route, handler, issues, tree, reached, findings)
         routes.setdefault(route.id, (route, item, reached))
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
-        for index, (permissions, policies, route_findings) in enumerate(_derive_all(work)):
-            done[index] = replace(done[index], permissions=permissions, policies=policies)
+        for index, (permissions, policies, route_findings, gaps) in enumerate(_derive_all(work)):
+            merged = tuple(sorted({*done[index].gaps, *gaps}, key=_gap_key))
+            done[index] = replace(done[index], permissions=permissions, policies=policies, gaps=merged)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
+
+
+def _direct_gaps(  # noqa: PLR0917 - one private call site
+    route: Route,
+    handler: Definition,
+    issues: Sequence[DispatchIssue],
+    tree: _CodeTree,
+    reached: Reached,
+    findings: list[Finding],
+) -> Route:
+    """A route served by the handler directly misses whatever dispatch decompose saw but did not read: the
+    unresolved table entries (already findings) and the routers it does not read (findings here)."""
+    symbols = tree.symbols
+    gaps = [Gap("unresolved-dispatch", Location(symbols.modules[i.module].module.path, i.line)) for i in issues]
+    for router in unread_routers(symbols, handler, reached.nodes):
+        where = Location(symbols.modules[router.module].module.path, router.line)
+        findings.append(Finding("unresolved-dispatch", Severity.WARNING, router.message, where, route.id))
+        gaps.append(Gap("unresolved-dispatch", where))
+    return replace(route, gaps=tuple(sorted({*route.gaps, *gaps}, key=_gap_key))) if gaps else route
+
+
+def _gap_key(gap: Gap) -> tuple[str, int, str]:
+    where = gap.location
+    return (where.path if where else "", (where.line or 0) if where else 0, gap.rule)
 
 
 def _handler_finding(spec: FunctionSpec, resolved: Handler, tree: _CodeTree, template: str | None) -> Finding:
@@ -309,6 +361,7 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
                     route_id,
                 )
             )
+    gaps: set[Gap] = set()
     for definition_id, use in reached.dynamic:
         module = (
             tree.symbols.modules[tree.symbols.definitions[definition_id].module].module
@@ -325,12 +378,14 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
                 route_id,
             )
         )
+        gaps.add(Gap("unresolved-dynamic", where))
     return Route(
         trigger=item.trigger,
         dispatch=code.constraint.strategy or "direct",
         entry=code.entry,
         location=_location(tree.symbols, code),
         reach=RouteReach(tuple(definitions), tuple(modules), tuple(sorted(distributions))),
+        gaps=tuple(sorted(gaps, key=_gap_key)),
     )
 
 
@@ -366,7 +421,10 @@ PARALLEL_MIN_ROUTES = 200
 _WORK: _IamWork | None = None  # set only while a fork pool runs
 
 
-def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]]:
+_Derived = tuple[tuple[Any, ...], tuple[Any, ...], list[Finding], tuple[Gap, ...]]
+
+
+def _derive_all(work: _IamWork) -> list[_Derived]:
     """Each route's permissions, policies and findings; on Linux, large apps use every core (fork: the
     workers inherit the parsed code instead of re-reading it)."""
     global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
@@ -374,6 +432,7 @@ def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], 
     if len(work.routes) < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
         return [_derive_one(work, index) for index in range(len(work.routes))]
     _WORK = work
+    operation_methods(work.tree.services)  # built once here, inherited by every worker
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
@@ -383,12 +442,12 @@ def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], 
         _WORK = None
 
 
-def _derive_forked(index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+def _derive_forked(index: int) -> _Derived:
     assert _WORK is not None
     return _derive_one(_WORK, index)
 
 
-def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+def _derive_one(work: _IamWork, index: int) -> _Derived:
     """One route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
     _, item, reached = work.routes[index]
     code = item.code
@@ -404,9 +463,10 @@ def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any,
         trigger=item.trigger,
         monolith=work.granted,
         memo=work.tree.iam_memo,
+        services=work.tree.services,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
-    return permissions, tuple(plain(list(derived.policies))), list(derived.findings)
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), derived.gaps
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

@@ -1,0 +1,157 @@
+"""Is a route's policy complete? Every call that might be an AWS call decompose could not follow is a gap.
+
+The SDK-call inference (`sdk_calls`) follows clients and resources wherever the code keeps them, and what
+it cannot follow must never shrink a policy quietly. This check is the net under it, built so that it also
+catches the next unknown gap: in a route's reach, every call `receiver.method(...)` whose method is the
+name of an AWS operation and whose receiver the inference could not resolve at all (no value: a parameter
+nobody in the reach passes, an attribute never assigned there, an element of a container) is reported as
+`possible-aws-call-unresolved` at its call site. A route with such a call has an *incomplete* policy, and
+every output says so; a route without one has a policy that is proven empty or complete.
+
+Precision, so that the check stays worth reading:
+- the names are botocore's own client method names (`put_item`, `send_message`, `query`), and only of the
+  services the project creates clients or resources for (every service when it creates one with a
+  computed name): `query` is suspicious in a DynamoDB project, not in one that never touches DynamoDB;
+- a receiver resolved to anything (a project object, a string, the event, a module, what a non-AWS library
+  returns) is not AWS: `session.query()` on a SQLAlchemy session, `cache.get()`, `requests.post()`;
+- method names that are methods of Python's built-in types (`get`, `update`, `copy`, `index`...) are never
+  operations here (boto3 resource actions such as `Object.get` are left out for that reason).
+
+What the check cannot see: calls made inside third-party libraries (a company SDK wrapping boto3,
+Powertools' parameters utility), and attribute calls on a resolved project object whose class inherits
+the method from a class outside the project.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from decompose.analysis.symbols import Definition, SymbolTable, is_external
+from decompose.domain.model import Location
+from decompose.iam import models
+from decompose.iam.sdk_calls import SdkCallFinder
+
+RULE = "possible-aws-call-unresolved"
+CLIENT_FACTORIES = frozenset({"client", "resource", "create_client"})
+AWS_IMPORTS = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore"})
+_BUILTIN_METHODS = frozenset(
+    name
+    for kind in (dict, list, str, bytes, bytearray, set, frozenset, tuple, int, float)
+    for name in dir(kind)
+    if not name.startswith("_")
+)
+MAX_SERVICES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class UnresolvedCall:
+    """A call named like an AWS operation on a receiver decompose could not resolve."""
+
+    location: Location
+    receiver: str  # the receiver's source text (`self.client`, `repo.table`)
+    method: str
+    services: tuple[str, ...]  # the services with an operation of that name
+
+    @property
+    def message(self) -> str:
+        shown = ", ".join(self.services[:MAX_SERVICES_SHOWN])
+        more = len(self.services) - MAX_SERVICES_SHOWN
+        services = shown + (f" and {more} more" if more > 0 else "")
+        return (
+            f"{self.receiver}.{self.method}() is named like an AWS operation ({services}) but decompose could not"
+            f" tell what {self.receiver} is: if it is an AWS client, this route's policy lacks that permission"
+        )
+
+
+def project_services(symbols: SymbolTable) -> frozenset[str] | None:
+    """The services the project creates clients or resources for (`boto3.client("sqs")`, `session.resource(
+    "dynamodb")`, `Session().client(service_name="s3")`); None when one is created with a computed name."""
+    found: set[str] = set()
+    for module in symbols.modules.values():
+        aws = any(target.split(".")[0] in AWS_IMPORTS for target, _, _ in module.imports.values())
+        for node in ast.walk(module.module.tree):
+            if not (isinstance(node, ast.Call) and _factory(node.func)):
+                continue
+            name = _service_argument(node)
+            if isinstance(name, str):
+                if models.is_service(name):
+                    found.add(name)
+            elif name is not None and aws:
+                return None
+    return frozenset(found)
+
+
+def _factory(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Attribute) and func.attr in CLIENT_FACTORIES) or (
+        isinstance(func, ast.Name) and func.id in CLIENT_FACTORIES
+    )
+
+
+def _service_argument(call: ast.Call) -> str | ast.expr | None:
+    """The literal service name of a client factory call, the expression when computed, None without one."""
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "service_name"), None)
+    if isinstance(arg, ast.Constant):
+        return arg.value if isinstance(arg.value, str) else None
+    return arg
+
+
+@functools.cache
+def operation_methods(services: frozenset[str] | None) -> Mapping[str, tuple[str, ...]]:
+    """Client method name -> the services (of `services`, or every service botocore knows) it is an
+    operation of; built-in type method names excluded."""
+    table: dict[str, list[str]] = {}
+    for service, methods in models.client_methods(services):
+        for method in methods:
+            if method not in _BUILTIN_METHODS:
+                table.setdefault(method, []).append(service)
+    return {method: tuple(sorted(found)) for method, found in table.items()}
+
+
+def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> list[UnresolvedCall]:
+    """Every call in the finder's reach named like an operation of `services` whose receiver it did not
+    resolve (run after `finder.calls()`: the inference's facts are then complete)."""
+    methods = operation_methods(services)
+    if not methods:
+        return []
+    found: dict[tuple[Location, str, str], UnresolvedCall] = {}
+    for definition in finder.definitions:
+        path = finder.symbols.modules[definition.module].module.path
+        for call in _attribute_calls(definition):
+            func = call.func
+            assert isinstance(func, ast.Attribute)
+            matching = methods.get(func.attr)
+            if matching is None or _static_receiver(finder, definition, func.value):
+                continue
+            if finder.eval(func.value, definition):
+                continue
+            where = Location(path, call.lineno)
+            receiver = ast.unparse(func.value)
+            found.setdefault((where, receiver, func.attr), UnresolvedCall(where, receiver, func.attr, matching))
+    return sorted(found.values(), key=lambda c: (c.location, c.receiver, c.method))
+
+
+def _static_receiver(finder: SdkCallFinder, definition: Definition, receiver: ast.expr) -> bool:
+    """Whether the receiver names a module or a project definition outright (`json.loads`, `repo.save`)."""
+    scope = finder.graph.scope(definition)
+    if isinstance(receiver, ast.Name) and scope.is_local(receiver.id):
+        return False
+    binding = scope.resolve(receiver) if isinstance(receiver, ast.Name | ast.Attribute) else None
+    if binding is None:
+        return False
+    if not isinstance(binding, str) or is_external(binding):
+        return True  # a module
+    definition = finder.symbols.definitions.get(binding)
+    return definition is not None and definition.kind in ("function", "class", "method")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _attribute_calls_of(node: ast.AST) -> tuple[ast.Call, ...]:
+    return tuple(n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute))
+
+
+def _attribute_calls(definition: Definition) -> Iterable[ast.Call]:
+    for node in definition.nodes:
+        yield from _attribute_calls_of(node)
