@@ -16,7 +16,7 @@ def to_document(report: AnalysisReport) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "template": report.template,
         "iam": report.iam,
-        "functions": [_function(f) for f in report.functions],
+        "functions": [_function(f, iam=report.iam) for f in report.functions],
         "findings": [_finding(f) for f in report.findings],
     }
 
@@ -25,7 +25,7 @@ def render_json(report: AnalysisReport) -> str:
     return json.dumps(to_document(report), indent=2) + "\n"
 
 
-def _function(analysis: FunctionAnalysis) -> dict[str, Any]:
+def _function(analysis: FunctionAnalysis, *, iam: bool) -> dict[str, Any]:
     spec = analysis.spec
     return {
         "logical_id": spec.logical_id,
@@ -33,11 +33,11 @@ def _function(analysis: FunctionAnalysis) -> dict[str, Any]:
         "code_uri": spec.code_uri,
         "runtime": spec.runtime,
         "dispatch": list(analysis.dispatch_styles),
-        "routes": [_route(r) for r in analysis.routes],
+        "routes": [_route(r, iam=iam) for r in analysis.routes],
     }
 
 
-def _route(route: Route) -> dict[str, Any]:
+def _route(route: Route, *, iam: bool) -> dict[str, Any]:
     return {
         "id": route.id,
         "trigger": trigger_document(route.trigger),
@@ -49,6 +49,8 @@ def _route(route: Route) -> dict[str, Any]:
         "definitions": list(route.reach.definitions),
         "permissions": [_permission(p) for p in route.permissions],
         "policies": plain(list(route.policies)),
+        "policy_complete": route.policy_complete if iam else None,
+        "gaps": [{"rule": g.rule, "location": str(g.location) if g.location else None} for g in route.gaps],
     }
 
 
@@ -75,4 +77,5 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "location": str(finding.location) if finding.location else None,
         "route": finding.route,
+        "routes": list(finding.all_routes),
     }

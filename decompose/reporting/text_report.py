@@ -58,13 +58,21 @@ def _route(route: Route, width: int, *, iam: bool) -> Iterator[str]:
         yield f"      {label:<13}  {permission.action} on {visible(permission.resource)}  ({where})"
         label = ""
     if not route.permissions:
-        yield "      policy         - (no AWS calls)"
+        yield (
+            "      policy         - (no AWS calls)" if route.policy_complete else "      policy         - (none found)"
+        )
+    if not route.policy_complete:
+        gaps = ", ".join(visible(f"{g.location} {g.rule}" if g.location else g.rule) for g in route.gaps)
+        label = click.style("INCOMPLETE", fg="red", bold=True)
+        yield f"      {label}     {gaps}: decompose could not follow this code; the policy may lack what it needs"
 
 
 def _finding(finding: Finding) -> str:
     colour = _SEVERITY_COLOURS[finding.severity]
     where = visible(finding.location) if finding.location else "-"
-    route = f" [{visible(finding.route)}]" if finding.route else ""
+    routes = finding.all_routes
+    more = f" and {len(routes) - 1:,} more route{'s' if len(routes) > 2 else ''}" if len(routes) > 1 else ""
+    route = f" [{visible(routes[0])}{more}]" if routes else ""
     message = visible(finding.message)
     return f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {message}"
 
@@ -72,7 +80,9 @@ def _finding(finding: Finding) -> str:
 def _summary(report: AnalysisReport) -> str:
     routes = sum(len(f.routes) for f in report.functions)
     count = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
+    incomplete = len(report.incomplete_routes) if report.iam else 0
+    policies = f", {incomplete} with an incomplete policy" if incomplete else ""
     return (
-        f"{len(report.functions)} function(s), {routes} route(s); {count[Severity.ERROR]} error(s), "
+        f"{len(report.functions)} function(s), {routes} route(s){policies}; {count[Severity.ERROR]} error(s), "
         f"{count[Severity.WARNING]} warning(s), {count[Severity.INFO]} note(s)"
     )
