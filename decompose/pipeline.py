@@ -185,7 +185,7 @@ def _analyze_function(
     template = run.template
     symbols = tree.symbols
     handler = symbols.definitions.get(spec.handler)
-    if handler is None or handler.kind != "function":
+    if handler is None or handler.kind not in ("function", "assignment"):
         where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
         module = symbols.modules.get(spec.handler_module)
         if module is not None:
