@@ -102,7 +102,7 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
             extras = self.references(
                 scope, [k.value for k in call.keywords if k.arg not in ("path", "methods", "authorizer")]
             )
-            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, node.lineno, extras))
+            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
         if attr in EVENT_DECORATORS:
             kind, argument, position, _ = EVENT_DECORATORS[attr]
@@ -115,7 +115,7 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
                 options += (("pattern", _pattern(keyword(call, "event_pattern", 0))),)
             registry.routes.append(
                 RouteSpec(
-                    owner, None, None, entry, scope.module, node.lineno, kind=kind, source=source, options=options
+                    owner, None, None, entry, scope.module, call.lineno, kind=kind, source=source, options=options
                 )
             )
             return True

@@ -120,7 +120,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         registry.routes.append(RouteSpec(owner, path, methods, target, scope.module, call.lineno, extras))
 
     def on_decorator(self, scope: Scope, owner: str, use: Decorator) -> bool:
-        attr, call, entry, node = use.attr, use.call, use.entry, use.node
+        attr, call, entry = use.attr, use.call, use.entry
         registry = self.registry
         if call is None:
             return False
@@ -128,7 +128,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         if attr in VERB_DECORATORS or attr in ("api_route", "route"):
             methods = (attr.upper(),) if attr in VERB_DECORATORS else self._methods(call)
             path = literal_string(keyword(call, "path", 0))
-            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, node.lineno, extras))
+            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
         if attr in ("websocket", "websocket_route"):
             return True  # Mangum serves HTTP only

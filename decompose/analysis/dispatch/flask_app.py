@@ -83,13 +83,13 @@ class FlaskAnalyzer(FrameworkAnalyzer):
     classes: ClassVar[frozenset[str]] = frozenset({"flask.Flask", "flask.Blueprint"})
 
     def on_decorator(self, scope: Scope, owner: str, use: Decorator) -> bool:
-        attr, call, entry, node = use.attr, use.call, use.entry, use.node
+        attr, call, entry = use.attr, use.call, use.entry
         registry = self.registry
         if call is not None and attr in ("route", *VERB_DECORATORS):
             methods = (attr.upper(),) if attr != "route" else self._methods(call)
             path = literal_string(keyword(call, "rule", 0))
             extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ("rule", "methods")])
-            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, node.lineno, extras))
+            registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
         if attr in OWN_HOOKS or attr in APP_HOOKS:
             arguments = [*(call.args if call else []), *(k.value for k in call.keywords)] if call else []

@@ -281,7 +281,9 @@ class FrameworkAnalyzer:
                 continue
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 call = stmt.value
-                if isinstance(call.func, ast.Attribute):
+                if self._decorator_call(scope, call):
+                    registry.registrations.append(stmt)
+                elif isinstance(call.func, ast.Attribute):
                     owner = self.resolve_object(scope, call.func.value)
                     if owner is not None and self.on_call(scope, owner, call.func.attr, call):
                         registry.registrations.append(stmt)
@@ -308,6 +310,19 @@ class FrameworkAnalyzer:
             if self.on_decorator(scope, owner, Decorator(func.attr, call, entry, node)):
                 registry.registrations.append(decorator)
 
+    def _decorator_call(self, scope: Scope, call: ast.Call) -> bool:
+        """`owner.attr(...)(function)`: a decorator applied by hand (`app.middleware("http")(timing)`)."""
+        inner = call.func
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and len(call.args) == 1):
+            return False
+        owner = self.resolve_object(scope, inner.func.value)
+        target = self.resolve(scope, call.args[0])
+        definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+        node = definition.nodes[0] if definition is not None else None
+        if owner is None or definition is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        return self.on_decorator(scope, owner, Decorator(inner.func.attr, inner, definition.id, node))
+
     def _entry_of(self, scope: Scope, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         """The definition id of a decorated function; a function nested in a factory becomes one."""
         symbols = self.symbols
@@ -328,7 +343,8 @@ class FrameworkAnalyzer:
             return None
         if isinstance(expr, ast.Name) and expr.id in scope.objects:
             return scope.objects[expr.id]
-        if isinstance(expr, ast.Name) and scope.function is not None and expr.id in scope.locals:
+        local = isinstance(expr, ast.Name) and expr.id in scope.locals and expr.id not in scope.imports
+        if isinstance(expr, ast.Name) and scope.function is not None and local:
             value = _local_value(scope.function, expr.id)
             return self.resolve_object(scope, value, _depth + 1) if value is not None else None
         if isinstance(expr, ast.Call):
@@ -480,7 +496,9 @@ class FrameworkAnalyzer:
                 continue
             extras = self._hook_targets(self._app_of(spec.owner), [spec.owner], spec, frozenset())
             constraint = Constraint(kind=spec.kind, source=spec.source, strategy=self.name)
-            yield CodeRoute(constraint, spec.entry, spec.line, spec.module, extra=(*extras, *spec.extras))
+            yield CodeRoute(
+                constraint, spec.entry, _line(self.symbols, spec), spec.module, extra=(*extras, *spec.extras)
+            )
 
     def _app_of(self, owner: str) -> str:
         registry = self.registry
