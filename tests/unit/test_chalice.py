@@ -102,7 +102,7 @@ CASES = {
     "app.hourly": {"Schedule rate(1 hour)": "app.hourly"},
     "app.daily": {"Schedule cron(0 10 * * ? *)": "app.daily"},
     "app.nightly_job": {"Schedule rate(1 day)": "app.nightly_job"},
-    "app.on_order": {"EventBridgeRule on_order": "app.on_order"},
+    "app.on_order": {"EventBridgeRule shop.orders/OrderPlaced": "app.on_order"},
     "app.resize": {"Invoke resize": "app.resize"},
     "app.jwt_auth": {"Authorizer jwt_auth": "app.jwt_auth"},
     "app.connect": {"WebSocket $connect": "app.connect"},

@@ -23,7 +23,7 @@ import ast
 from dataclasses import dataclass
 from typing import ClassVar
 
-from decompose.analysis.dispatch.base import HTTP, DispatchContext
+from decompose.analysis.dispatch.base import HTTP, CodeRoute, DispatchContext
 from decompose.analysis.dispatch.framework import (
     Decorator,
     FrameworkAnalyzer,
@@ -112,7 +112,10 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
             source = self._source(scope, attr, call, argument=argument, position=position, name=name)
             options: tuple[tuple[str, object], ...] = (("name", name),)
             if attr == "on_cw_event":
-                options += (("pattern", _pattern(keyword(call, "event_pattern", 0))),)
+                pattern = _pattern(keyword(call, "event_pattern", 0))
+                options += (("pattern", pattern),)
+                values = dict(pattern)
+                source = "/".join(v[0] for v in (values.get("source"), values.get("detail-type")) if v) or "*"
             registry.routes.append(
                 RouteSpec(
                     owner, None, None, entry, scope.module, call.lineno, kind=kind, source=source, options=options
@@ -213,6 +216,10 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
         return bool(wanted) and hook.kind in ("all", wanted)
 
     # -------------------------------------------------------------------------- deployed functions
+    def app_routes(self, root: str) -> list[CodeRoute]:
+        """The REST routes the Chalice app `root` serves (what its API Gateway resources are built from)."""
+        return [route for route in self._http_routes(root, frozenset()) if isinstance(route, CodeRoute)]
+
     def deployed_functions(self) -> list[ChaliceFunction]:
         """The functions `chalice deploy` creates for the app named `app` in module `app` (Chalice's own
         entry point): the REST API handler when there are routes, and one per event handler."""
