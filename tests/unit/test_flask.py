@@ -29,7 +29,7 @@ def user(user_id):
 """
 
 CASES = {
-    "route default GET, methods list, verb decorators": (
+    "route default GET, methods list (a listed HEAD is a route), verb decorators": (
         {
             "app.py": """
             from flask import Flask
@@ -54,6 +54,7 @@ CASES = {
             "GET /health": "app.health",
             "GET /orders": "app.orders",
             "POST /orders": "app.orders",
+            "HEAD /orders": "app.orders",
             "DELETE /orders/{order_id}": "app.delete_order",
         },
     ),

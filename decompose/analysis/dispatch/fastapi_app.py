@@ -176,8 +176,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         values = strings(node)
         if values is None:
             return ("ANY",)
-        methods = [v.upper() for v in values if v.upper() != "HEAD"]
-        return tuple(dict.fromkeys(methods)) or tuple(v.upper() for v in values)
+        return tuple(dict.fromkeys(v.upper() for v in values))
 
     def served_object(self, context: DispatchContext) -> tuple[str, frozenset[str]] | None:
         found = self.delegated(context, ADAPTERS)

@@ -1,7 +1,8 @@
 """Flask apps behind a WSGI adapter: serverless-wsgi, aws-wsgi (`awsgi`) or apig-wsgi.
 
 The route table is Flask's `url_map`, read from the source (`framework.py` has the shared scan):
-`@app.route(rule, methods=[...])` (default GET; the HEAD and OPTIONS Flask adds are not routes),
+`@app.route(rule, methods=[...])` (default GET; the HEAD and OPTIONS Flask adds itself are not routes,
+the ones a view lists are),
 `@app.get/post/put/patch/delete`, the same on a `Blueprint(name, import_name, url_prefix=)`,
 `add_url_rule(rule, endpoint, view_func, methods=)` (also `MethodView.as_view(...)`: one route per verb
 method), `register_blueprint(bp, url_prefix=)` (which *replaces* the blueprint's own prefix, as Flask
@@ -183,8 +184,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
         values = strings(node)
         if values is None:
             return ("ANY",)  # not a literal list: any method may be served
-        methods = [v.upper() for v in values if v.upper() not in ("HEAD", "OPTIONS")]
-        return tuple(dict.fromkeys(methods)) or tuple(v.upper() for v in values)
+        return tuple(dict.fromkeys(v.upper() for v in values))  # listed HEAD/OPTIONS are the view's own
 
     def served_object(self, context: DispatchContext) -> tuple[str, frozenset[str]] | None:
         found = self.delegated(context, ADAPTERS)
