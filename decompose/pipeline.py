@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decompose.analysis.chalice_project import chalice_functions
 from decompose.analysis.dispatch import (
     CodeRoute,
     DispatchContext,
@@ -64,6 +65,7 @@ from decompose.iam.completeness import operation_methods, project_services
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
+from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
 from decompose.loading.source import SourceTree, is_within, read_sources
 from decompose.loading.template import find_template, load_template, referenced_id
 
@@ -142,8 +144,11 @@ def _analyze(
 ) -> AnalysisReport:
     root, template_path = _locate(path, handler)
     findings: list[Finding] = []
-    if template_path is None:
-        specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
+    trees: dict[str, _CodeTree | None] = {}
+    if template_path is None and handler is None:
+        specs, run = _chalice_project(root, trees, findings, iam=iam, allow_outside=allow_outside)
+    elif template_path is None:
+        specs = (FunctionSpec(None, handler or "", ".", None),)
         run = _Context(None, {}, iam, allow_outside)
     else:
         loaded = load_template(root, template_path)
@@ -157,7 +162,6 @@ def _analyze(
             names = ", ".join(sorted(s.logical_id or "" for s in specs)) or "none"
             raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
         specs = kept
-    trees: dict[str, _CodeTree | None] = {}
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
@@ -195,11 +199,28 @@ def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
     if handler:
         return path, None
     template = find_template(path)
+    if template is None and find_chalice_config(path) is not None:
+        return path, None  # a Chalice project: .chalice/config.json stands in for the template
     if template is None:
         raise UsageError(
             f"{path}: no template.yaml/template.json here; pass --handler module.function to analyze the code alone"
         )
     return path, template
+
+
+def _chalice_project(
+    root: Path, trees: dict[str, _CodeTree | None], findings: list[Finding], *, iam: bool, allow_outside: bool
+) -> tuple[tuple[FunctionSpec, ...], _Context]:
+    """The functions `chalice deploy` would make of the app in `app.py`, set up by `.chalice/config.json`."""
+    config = load_chalice_config(root)
+    run = _Context(config.path, {}, iam, allow_outside)
+    tree = _load_code(root, FunctionSpec(None, "app.app", ".", None), run, findings)
+    trees["."] = tree
+    specs = chalice_functions(tree.strategies, config) if tree is not None else ()
+    if not specs:
+        message = "a Chalice project whose app.py defines no `app = Chalice(...)` with routes or event handlers"
+        findings.append(Finding("no-python-function", Severity.WARNING, message, Location(config.path, 1)))
+    return specs, run
 
 
 def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Finding]) -> _CodeTree | None:
@@ -273,7 +294,10 @@ def _analyze_function(
         message = f"{spec.logical_id} uses role {role}, of an invalid shape (see its error): the comparison is skipped"
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
     elif policies is None:
-        message = f"{spec.logical_id} uses a role that is not defined in the template: the comparison is skipped"
+        message = (
+            f"{spec.logical_id} uses a role that is not defined in {template or 'the template'}"
+            f" ({plain(spec.role)}): the comparison is skipped"
+        )
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
     else:
         granted, problems = granted_statements(policies)

@@ -6,9 +6,10 @@ the name may be:
 - a function (the usual case), or a name imported from another module (`from api import handler`);
 - an alias of one: `handler = lambda_handler`, `handler = routes.dispatch` (followed to the function);
 - an instance of a project class with `__call__` (`handler = Handler()`): its `__call__` method is the handler;
-- an object a framework builds (`handler = Mangum(app)`, `app = Chalice(...)`): the module strategies may
-  read it; when none does, it is reported as a framework object, never as "not found";
-- something else decompose cannot walk (a class, an object a factory builds at run time).
+- an object a call builds (`handler = Mangum(app)`, `app = Chalice(...)`, `app = create_app()`): the module
+  strategies may read it; when none does, it is reported as what it is (a framework object, a factory's
+  result), never as "not found";
+- something else decompose cannot walk (a class, a module).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable, is_external
 
 FOUND = "function"
-FRAMEWORK = "framework"  # an object built by an external callable: module strategies may read its routes
+FRAMEWORK = "framework"  # an object built by a call (`Mangum(app)`, `create_app()`): module strategies may read it
 UNSUPPORTED = "unsupported"  # something decompose cannot walk; `message` says what
 MISSING = "missing"
 MAX_ALIASES = 8
@@ -80,11 +81,13 @@ def _built(symbols: SymbolTable, handler: str, definition: Definition, call: ast
         method = _method(symbols, cls, "__call__")
         if method is not None:
             return Handler(FOUND, symbols.definitions[method])
-        return Handler(UNSUPPORTED, message=f"handler {handler} is an instance of {cls.id}, which has no __call__")
+        message = f"handler {handler} is an instance of {cls.id}, which has no __call__ and no strategy reads"
+        return Handler(FRAMEWORK, definition, message)
     if cls is not None and cls.kind in ("function", "method"):
-        message = f"handler {handler} is built at run time by {cls.id}(); decompose does not follow what it returns"
-        return Handler(UNSUPPORTED, message=message)
-    return Handler(UNSUPPORTED, message=f"handler {handler} is built by {built}(...), which decompose cannot follow")
+        message = f"handler {handler} is built at run time by {cls.id}(), and no strategy reads what it returns"
+        return Handler(FRAMEWORK, definition, message)
+    message = f"handler {handler} is built by {built}(...), which decompose cannot follow"
+    return Handler(FRAMEWORK, definition, message)
 
 
 def _method(symbols: SymbolTable, cls: Definition, name: str, depth: int = 0) -> str | None:

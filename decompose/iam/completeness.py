@@ -117,6 +117,7 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
     if not methods:
         return []
     found: dict[tuple[Location, str, str], UnresolvedCall] = {}
+    lost: set[str] | None = None
     for definition in finder.definitions:
         path = finder.symbols.modules[definition.module].module.path
         for call in _attribute_calls(definition):
@@ -127,10 +128,52 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
                 continue
             if finder.eval(func.value, definition):
                 continue
+            if _on_unbound_self(finder, definition, func.value):
+                lost = _lost_methods(finder) if lost is None else lost
+                if definition.name not in lost:
+                    continue  # a method reached by its name only (`.get()` on a dict), never called on an object
             where = Location(path, call.lineno)
             receiver = ast.unparse(func.value)
             found.setdefault((where, receiver, func.attr), UnresolvedCall(where, receiver, func.attr, matching))
     return sorted(found.values(), key=lambda c: (c.location, c.receiver, c.method))
+
+
+def _on_unbound_self(finder: SdkCallFinder, definition: Definition, receiver: ast.expr) -> bool:
+    """Whether `receiver` is `self...` in a method whose `self` the inference saw no instance flow into.
+
+    Reach takes a class's methods by name (`repo.save()` reaches every reached class's `save`), so a
+    method can be in a route's reach only because a dict's `.get()` is: then nothing calls it, and what it
+    calls on `self` is no gap. It is one only when some call site of its name has a receiver the inference
+    lost (`_lost_methods`): that object may be an instance of the class.
+    """
+    node = definition.nodes[0]
+    if definition.kind != "method" or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    params = [*node.args.posonlyargs, *node.args.args]
+    if not params:
+        return False
+    root = receiver
+    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return isinstance(root, ast.Name) and root.id == params[0].arg and not finder.locals.get((definition.id, root.id))
+
+
+def _lost_methods(finder: SdkCallFinder) -> set[str]:
+    """Method names called somewhere in the reach on a receiver the inference could not resolve (and, for a
+    call of an unresolved callable, `__init__` and `__call__`: it may build or call an object)."""
+    lost: set[str] = set()
+    for definition in finder.definitions:
+        scope = finder.graph.scope(definition)
+        for call in _calls_of(definition):
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in lost or _static_receiver(finder, definition, func.value):
+                    continue
+                if not _on_unbound_self(finder, definition, func.value) and not finder.eval(func.value, definition):
+                    lost.add(func.attr)
+            elif isinstance(func, ast.Name) and scope.is_local(func.id) and not finder.eval(func, definition):
+                lost |= {"__init__", "__call__"}
+    return lost
 
 
 def _static_receiver(finder: SdkCallFinder, definition: Definition, receiver: ast.expr) -> bool:
@@ -148,10 +191,14 @@ def _static_receiver(finder: SdkCallFinder, definition: Definition, receiver: as
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _attribute_calls_of(node: ast.AST) -> tuple[ast.Call, ...]:
-    return tuple(n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute))
+def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
+    return tuple(n for n in ast.walk(node) if isinstance(n, ast.Call))
+
+
+def _calls_of(definition: Definition) -> Iterable[ast.Call]:
+    for node in definition.nodes:
+        yield from _calls_in(node)
 
 
 def _attribute_calls(definition: Definition) -> Iterable[ast.Call]:
-    for node in definition.nodes:
-        yield from _attribute_calls_of(node)
+    return (call for call in _calls_of(definition) if isinstance(call.func, ast.Attribute))
