@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -60,7 +60,7 @@ from decompose.domain.model import (
     Severity,
     plain,
 )
-from decompose.errors import DecomposeError, UsageError
+from decompose.errors import InputError, UsageError
 from decompose.iam.completeness import operation_methods, project_services
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
@@ -81,6 +81,7 @@ class _Context:
     iam: bool = True
     allow_outside: bool = False  # read code whose real path is outside the project folder
     invalid: frozenset[str] = frozenset()  # template resources with a property of the wrong shape
+    progress: Progress = field(default=lambda _: None, repr=False)
 
 
 @dataclass
@@ -96,7 +97,13 @@ class _CodeTree:
     services: frozenset[str] | None = frozenset()  # what it creates clients for (None: any; `completeness`)
 
 
+Progress = Callable[[str], None]
 RECURSION_LIMIT = 20_000
+PROGRESS_EVERY = 25  # routes between two progress reports of the IAM stage
+
+
+def _quiet(_: str) -> None:
+    """The progress callback of a run nobody watches."""
 
 
 @contextmanager
@@ -115,7 +122,7 @@ def _analysis_runtime() -> Iterator[None]:
     try:
         yield
     except RecursionError as exc:
-        raise DecomposeError("the code nests deeper than decompose can follow (RecursionError)") from exc
+        raise InputError("the code nests deeper than decompose can follow (RecursionError)") from exc
     finally:
         sys.setrecursionlimit(limit)
         if enabled:
@@ -129,20 +136,30 @@ def analyze(
     handler: str | None = None,
     iam: bool = True,
     allow_outside: bool = False,
+    progress: Progress | None = None,
 ) -> AnalysisReport:
     """Load and analyze the project at `path` (a directory or a template file).
 
     `iam=False` skips the least-privilege stage (routes and reach only, about 4x faster on large apps).
     `allow_outside` reads CodeUris and linked folders whose real path is outside the project folder.
+    `progress` is told what the run is doing, a short phrase at a time (the CLI shows it on a terminal).
     """
     with _analysis_runtime():
-        return _analyze(path, function, handler, iam=iam, allow_outside=allow_outside)
+        return _analyze(path, function, handler, iam=iam, allow_outside=allow_outside, progress=progress)
 
 
 def _analyze(
-    path: Path, function: str | None, handler: str | None, *, iam: bool, allow_outside: bool
+    path: Path,
+    function: str | None,
+    handler: str | None,
+    *,
+    iam: bool,
+    allow_outside: bool,
+    progress: Progress | None,
 ) -> AnalysisReport:
+    tell = progress or _quiet
     root, template_path = _locate(path, handler)
+    tell(f"reading {template_path.name if template_path else root}")
     findings: list[Finding] = []
     trees: dict[str, _CodeTree | None] = {}
     if template_path is None and handler is None:
@@ -162,13 +179,16 @@ def _analyze(
             names = ", ".join(sorted(s.logical_id or "" for s in specs)) or "none"
             raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
         specs = kept
+    run.progress = tell
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
+            tell(f"parsing {spec.code_uri}")
             trees[spec.code_uri] = _load_code(root, spec, run, findings)
         tree = trees[spec.code_uri]
         if tree is None:
             continue
+        tell(f"finding the routes of {spec.logical_id or spec.handler}")
         analysis = _analyze_function(spec, tree, run, findings)
         if analysis is not None:
             analyses.append(analysis)
@@ -453,17 +473,30 @@ def _derive_all(work: _IamWork) -> list[_Derived]:
     workers inherit the parsed code instead of re-reading it)."""
     global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
     cores = os.cpu_count() or 1
-    if len(work.routes) < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
-        return [_derive_one(work, index) for index in range(len(work.routes))]
+    total = len(work.routes)
+    name = work.spec.logical_id or work.spec.handler
+    if total < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
+        results = (_derive_one(work, index) for index in range(total))
+        return _reported(results, total, name, work.run.progress)
     _WORK = work
     operation_methods(work.tree.services)  # built once here, inherited by every worker
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
-            chunk = max(1, len(work.routes) // (4 * cores))
-            return list(pool.map(_derive_forked, range(len(work.routes)), chunksize=chunk))
+            chunk = max(1, total // (4 * cores))
+            results = pool.map(_derive_forked, range(total), chunksize=chunk)
+            return _reported(results, total, name, work.run.progress)
     finally:
         _WORK = None
+
+
+def _reported(results: Iterable[_Derived], total: int, name: str, progress: Progress) -> list[_Derived]:
+    out = []
+    for done, result in enumerate(results, start=1):
+        out.append(result)
+        if done % PROGRESS_EVERY == 0 or done == total:
+            progress(f"least-privilege policies of {name}: {done:,}/{total:,} routes")
+    return out
 
 
 def _derive_forked(index: int) -> _Derived:
