@@ -307,9 +307,9 @@ def _analyze_function(
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
     where = Location(template, spec.line) if template else None
-    policies = _role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
     role = referenced_id(spec.role) if spec.role is not None else None
+    policies = _role_policies(spec, run.resources) if role not in run.invalid else None
     if role is not None and role in run.invalid:
         message = f"{spec.logical_id} uses role {role}, of an invalid shape (see its error): the comparison is skipped"
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))

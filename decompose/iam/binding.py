@@ -48,6 +48,8 @@ NAME_PROPERTIES = (
     "StreamName",
     "DeliveryStreamName",
 )
+# What the call names when the IAM resource is inside another one (an object's bucket, an index's table).
+CONTAINERS = {"object": "bucket", "index": "table"}
 NO_RESOURCE = "the action takes no resource"  # the `via` of a `*` that is the action's own, not a fallback
 # The trigger types whose event names a resource the function may act on.
 TRIGGER_RESOURCE_TYPES = {"S3": "bucket", "SQS": "queue", "SNS": "topic", "DynamoDB": "table", "Kinesis": "stream"}
@@ -194,11 +196,12 @@ def _target(
         if compatible and _literal_source(trigger.source) and not resources:
             # No template (a Chalice project): the trigger names its resource literally (`bucket="uploads"`).
             return Target(None, trigger.source, f"event {source.value} -> trigger {trigger.source!r}")
+        noun = CONTAINERS.get(resource_type, resource_type)
         return Target(
             None,
             None,
-            f"the {resource_type} comes from the event ({source.value or 'event'}), and the route's"
-            f" {trigger.type} trigger names no {resource_type} of the template",
+            f"the {noun} comes from the event ({source.value or 'event'}), and the route's"
+            f" {trigger.type} trigger names no {noun} of the template",
         )
     if source.kind == "env":
         environment = dict(spec.environment)

@@ -11,8 +11,8 @@ that resource is not read, and the rest of the template is.
 - A value that is an intrinsic function (`!If`, `!Ref`...) fits any type, as it does for CloudFormation;
   where decompose must iterate it (a function's `Events`, its environment `Variables`) it is a warning:
   what it holds is not read.
-- `null` means "not set", as cfn-lint and SAM read it, except for a resource's `Properties`, which
-  cfn-lint rejects too.
+- `null` means "not set", as cfn-lint and SAM read it, except where the schema requires the key (a SAM
+  event's `Properties`) and for a resource's `Properties`: cfn-lint rejects those too.
 - Where an `anyOf` offers one schema per event type (SAM's `Events`), the one whose `Type` matches the
   event's is used, so `Path` is checked as an `Api` event's path.
 """
@@ -115,6 +115,11 @@ def check_properties(kind: str, name: str, props: Mapping[str, Any], template: s
                 continue
             value = chain[-1]
             if value is None:
+                if _required(schema, concrete, chain):
+                    failed.add(concrete)
+                    allowed = _allowed(schema, concrete, chain) or frozenset({"object"})
+                    message = f"{_shown(concrete)} of {name} must be {_expected(allowed)}, not null"
+                    findings.append(_finding(message, template, _line(key)))
                 continue
             if _is_intrinsic(value):
                 if path in ITERATED:
@@ -236,6 +241,12 @@ def _allowed(root: dict[str, Any], path: Path, chain: list[Any]) -> frozenset[st
             return None
         types |= found
     return frozenset(types) if schemas else None
+
+
+def _required(root: dict[str, Any], path: Path, chain: list[Any]) -> bool:
+    """Whether the schema requires the last key of `path` where it is (`Properties` of a SAM event)."""
+    parents = _at(root, root, chain[0], path[:-1], chain[1:-1])
+    return bool(parents) and all(path[-1] in (parent.get("required") or ()) for parent in parents)
 
 
 def _at(root: dict[str, Any], schema: Any, value: Any, path: Path, values: list[Any]) -> list[dict[str, Any]]:

@@ -130,7 +130,8 @@ def _decode(data: bytes, rel: str, findings: list[Finding]) -> str | None:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # an unknown codec, or a BOM that contradicts the coding line
-        findings.append(_skipped("decode-error", str(exc.msg), rel, exc.lineno))
+        line = exc.lineno or (1 if b"coding" in data.split(b"\n", 1)[0] else 2)
+        findings.append(_skipped("decode-error", str(exc.msg), rel, line))
         return None
     try:
         return data.decode(encoding)

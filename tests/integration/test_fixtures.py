@@ -11,7 +11,9 @@ from decompose.pipeline import analyze
 from decompose.reporting.json_report import to_document
 from tests.conftest import FIXTURES
 
-IAM_RULES = frozenset({"unbound-resource", "beyond-monolith-role", "monolith-policy-unread"})
+IAM_RULES = frozenset(
+    {"unbound-resource", "beyond-monolith-role", "monolith-policy-unread", "possible-aws-call-unresolved"}
+)
 APPS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
 
 
