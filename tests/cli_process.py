@@ -42,7 +42,8 @@ class CliHangError(AssertionError):
 def run_cli(
     *args: str, deadline: float = DEADLINE, stdout: Path | None = None, env: dict[str, str] | None = None
 ) -> CliResult:
-    """`decompose ARGS` in a forked child: exit code, stdout (or what `stdout` names), stderr, wall time."""
+    """`decompose ARGS` in a forked child: exit code, stdout, stderr, wall time. With `stdout`, the child
+    writes there instead (a device such as /dev/full) and the result's stdout is empty."""
     with tempfile.TemporaryDirectory() as scratch:
         out_path = stdout or Path(scratch) / "stdout"
         err_path = Path(scratch) / "stderr"
@@ -58,7 +59,7 @@ def run_cli(
             raise
         code = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - start
-        text = out_path.read_text(encoding="utf-8", errors="replace") if out_path.is_file() else ""
+        text = out_path.read_text(encoding="utf-8", errors="replace") if stdout is None else ""
         return CliResult(code, text, err_path.read_text(encoding="utf-8", errors="replace"), seconds)
 
 
