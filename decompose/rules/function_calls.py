@@ -175,15 +175,15 @@ def _served_by(context: RuleContext, endpoint: str, path: str | None) -> Iterato
             continue
         events = context.properties(spec.logical_id).get("Events") or {}
         served = []
-        for route in function.routes:
-            event = events.get(route.trigger.event) if isinstance(events, Mapping) else None
-            if not isinstance(event, Mapping) or event.get("Type") not in ("Api", "HttpApi"):
+        for event in spec.events:
+            raw = events.get(event.name) if isinstance(events, Mapping) else None
+            if not event.is_http or not isinstance(raw, Mapping):
                 continue
-            props = event.get("Properties") or {}
-            api = props.get("RestApiId") if event.get("Type") == "Api" else props.get("ApiId")
-            names = mentions(api) if api is not None else {k for k, v in implicit.items() if v == event.get("Type")}
-            if endpoint in names and (path is None or _path_reaches(path, route.trigger.path or "")):
-                served.append(route.id)
+            props = raw.get("Properties") or {}
+            api = props.get("RestApiId") if event.type == "Api" else props.get("ApiId")
+            names = mentions(api) if api is not None else {k for k, v in implicit.items() if v == event.type}
+            if endpoint in names and (path is None or event.path is None or _path_reaches(path, event.path)):
+                served.append(f"{event.method} {event.path or '$default'}")
         if served:
             yield function, served
 

@@ -99,7 +99,7 @@ def _patterns(
             handlers = [c for h in node.handlers for c in code.calls_under(definition, h.body)]
             body_writes = [c for c in body if _writes(view, c)]
             handler_writes = [c for c in handlers if _writes(view, c)]
-            if body_writes and handler_writes:
+            if _compensates(view, body_writes, handler_writes):
                 found.append(
                     (node.lineno, f"compensation: on failure of {_names(body)} it calls {_names(handler_writes)}")
                 )
@@ -117,6 +117,18 @@ def _patterns(
     if choice is not None:
         found.append((choice[2], f"status {choice[0]!r} drives {len(choice[1])} branches ({', '.join(choice[1])})"))
     return found, retried, caught, (choice[0], choice[1]) if choice else None
+
+
+def _compensates(view: RouteView, body: list[SdkCall], handler: list[SdkCall]) -> bool:
+    """A handler that undoes work: the body wrote in several steps (one may have succeeded before another
+    failed), or the handler writes to a resource the body wrote to. Cleaning up something else on a known
+    error (a stale WebSocket connection on GoneException) is not compensation."""
+    if not body or not handler:
+        return False
+    steps = {(c.service, c.operation, c.location) for c in body}
+    written = {resource_id(p) for c in body for p in permissions_at(view.route, c)} - {"*"}
+    undone = {resource_id(p) for c in handler for p in permissions_at(view.route, c)} - {"*"}
+    return len(steps) >= 2 or bool(written & undone)
 
 
 def _retry_loop(code: RouteCode, definition: Definition, loop: ast.While | ast.For | ast.AsyncFor) -> bool:

@@ -308,12 +308,16 @@ def _pattern_match(pattern: Mapping[str, Any], entry: Mapping[str, str | None]) 
 
 
 # ---------------------------------------------------------------------------------------------- findings
+SERVICES = {"Invoke": "Lambda", "EventBridgeRule": "EventBridge"}  # trigger type -> service, as AWS names it
+
+
 def _covered(kinds: list[str]) -> bool:
-    return all(kind in rules_data()["loop_detection"]["services"] for kind in kinds)
+    return all(SERVICES.get(kind, kind) in rules_data()["loop_detection"]["services"] for kind in kinds)
 
 
 def _detection(kinds: list[str]) -> str:
     data = rules_data()["loop_detection"]
+    kinds = [SERVICES.get(kind, kind) for kind in kinds]
     if _covered(kinds):
         return (
             f"AWS recursive loop detection covers {', '.join(sorted(set(kinds)))}: Lambda stops the chain after"
