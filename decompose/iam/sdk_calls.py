@@ -706,12 +706,16 @@ class SdkCallFinder:
         if library is None:
             return
         path = self.symbols.modules[definition.module].module.path
+        imports = self.symbols.modules[definition.module].imports
         for node in definition.nodes:
             for call in _calls_and_loops(node):
                 if not isinstance(call, ast.Call):
                     continue
                 func = call.func
                 last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if isinstance(func, ast.Name) and last not in library.last_names:
+                    imported = imports.get(last)  # `from time import sleep as pause`
+                    last = (imported[1] or imported[0].rpartition(".")[2]) if imported else last
                 if last not in library.last_names:
                     continue
                 for value in self.eval(func, definition):
