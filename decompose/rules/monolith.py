@@ -103,6 +103,8 @@ def _role(context: RuleContext, function: FunctionAnalysis) -> str:
     spec = function.spec
     if not context.report.iam:
         return "role: not compared (--no-iam)"
+    if context.template is None:
+        return "role: no template (code-only analysis), not compared"
     policies = role_policies(spec, context.resources)
     if policies is None:
         return "role: defined outside the template, not compared"

@@ -35,6 +35,7 @@ from decompose.rules.data import guidance, rules_data
 
 DEFINITE, POSSIBLE, EXCLUDED = "definite", "possible", "excluded"
 MAX_CYCLE = 4
+STREAMS = frozenset({"DynamoDB", "Kinesis"})  # a handler may skip its own records in code
 SELF_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"  # a reserved runtime variable: the function's own name
 
 
@@ -370,10 +371,17 @@ def _self_loop(rule: RecursiveTriggerRule, context: RuleContext, edge: Edge) -> 
         f"{write.view.route.id} writes to the {write.kind} resource {write.target} that triggers it and {verb}: "
         f"{'a possible' if possible else 'an'} infinite loop"
     )
+    if write.kind in STREAMS and not possible:
+        message += " unless its code ignores its own changes (decompose does not read such guards)"
     evidence = [_write_line(context, edge), _trigger_line(context, edge), _detection(kinds)]
     guarded = frozenset({write.view.key}) if _covered(kinds) else frozenset()
     finding = rule.finding(
-        message, write.call.location, route=write.view.route.id, evidence=evidence, fix=_fix(write.kind)
+        message,
+        write.call.location,
+        route=write.view.route.id,
+        evidence=evidence,
+        fix=_fix(write.kind),
+        severity=Severity.INFO if possible else None,
     )
     return finding, guarded
 
@@ -388,7 +396,12 @@ def _chain(rule: RecursiveTriggerRule, context: RuleContext, hops: list[Edge]) -
     first = hops[0].write
     guarded = frozenset(hop.write.view.key for hop in hops) if _covered(kinds) else frozenset()
     finding = rule.finding(
-        message, first.call.location, route=first.view.route.id, evidence=evidence, fix=_fix(kinds[0])
+        message,
+        first.call.location,
+        route=first.view.route.id,
+        evidence=evidence,
+        fix=_fix(kinds[0]),
+        severity=Severity.INFO if possible else None,
     )
     return finding, guarded
 
