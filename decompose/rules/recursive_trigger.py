@@ -95,10 +95,17 @@ def analyze_loops(context: RuleContext, rule: RecursiveTriggerRule | None = None
             out.append(_self_loop(rule, context, edge))
         else:
             graph.add_edge(edge.write.view.key, edge.trigger.key, edge=edge)
-    for cycle in nx.simple_cycles(graph, length_bound=MAX_CYCLE):
+    cycles = [_rotated(cycle) for cycle in nx.simple_cycles(graph, length_bound=MAX_CYCLE)]
+    for cycle in sorted(cycles, key=lambda c: [(k[0] or "", k[1]) for k in c]):
         hops = [graph.edges[a, b]["edge"] for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)]
         out.append(_chain(rule, context, hops))
     return out
+
+
+def _rotated(cycle: list) -> list:
+    """The cycle starting at its smallest route key, so that a loop reads the same on every run."""
+    start = cycle.index(min(cycle, key=lambda k: (k[0] or "", k[1])))
+    return cycle[start:] + cycle[:start]
 
 
 def loop_guards(context: RuleContext) -> tuple[tuple[str | None, str], ...]:
@@ -246,6 +253,12 @@ def _eventbridge(context: RuleContext, write: Write, view: RouteView) -> Edge | 
     entries = _entries(context, write, node)
     pattern = props.get("Pattern") if isinstance(props.get("Pattern"), Mapping) else {}
     if entries is None:
+        sources = pattern.get("source")
+        literals = [v for v in (sources if isinstance(sources, list) else [sources]) if isinstance(v, str)]
+        every = len(literals) == len(sources if isinstance(sources, list) else [sources])
+        if sources is not None and every and not set(literals) & _strings(context, write.view):
+            why = f"no string of its code or environment is one of the rule's sources {literals}"
+            return Edge(write, view, EXCLUDED, why)
         return Edge(write, view, POSSIBLE, "the entries' Source/DetailType are not known statically")
     best: Edge | None = None
     for entry in entries:
@@ -260,6 +273,23 @@ def _eventbridge(context: RuleContext, write: Write, view: RouteView) -> Edge | 
         if status == POSSIBLE:
             best = Edge(write, view, status, why)
     return best
+
+
+def _strings(context: RuleContext, view: RouteView) -> set[str]:
+    """Every string constant of the route's reached code and every string value of its environment: an event
+    source the code emits has to be one of them (unless it is computed, e.g. by concatenation)."""
+    found = {str(v) for _, v in view.spec.environment if isinstance(v, str)}
+    code = context.route_code(view)
+    for definition in code.definitions if code else []:
+        for node in definition.nodes:
+            found |= {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    if code is not None:  # module-level constants the code names (SOURCE = "shop.orders")
+        for name in view.route.reach.definitions:
+            definition = code.symbols.definitions.get(name)
+            value = getattr(definition.nodes[0], "value", None) if definition and definition.nodes else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.add(value.value)
+    return found
 
 
 def _bus_name(value: Any) -> str:
@@ -408,10 +438,12 @@ def _chain(rule: RecursiveTriggerRule, context: RuleContext, hops: list[Edge]) -
 
 def _near_miss(rule: RecursiveTriggerRule, context: RuleContext, edge: Edge) -> Finding:
     write = edge.write
-    message = (
-        f"{write.view.route.id} writes to {write.target}, the {write.kind} resource that triggers it, but its "
-        "event's filter excludes the write: not a loop"
+    target = (
+        f"{write.target}, the {write.kind} resource that triggers it,"
+        if write.target != "*"
+        else (f"a {write.kind} resource it does not name")
     )
+    message = f"{write.view.route.id} writes to {target} but the event's filter excludes the write: not a loop"
     evidence = [_write_line(context, edge), _trigger_line(context, edge)]
     keep = "Keep the written keys outside the event's filter (a change to either can close the loop)."
     return rule.finding(

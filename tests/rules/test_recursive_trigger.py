@@ -205,6 +205,18 @@ CASES = [
         "",
         {("info", "src/app.py:5", "EventBridgeRule Placed")},
         False,
+        id="eventbridge-source-in-no-string-of-the-code-is-a-near-miss",
+    ),
+    pytest.param(
+        "import boto3\nEVENTS = boto3.client('events')\nKNOWN = ['shop.orders', 'shop.billing']\n"
+        "def handler(event, context):\n"
+        "    entries = [{'Source': s, 'DetailType': 'X', 'Detail': '{}'} for s in KNOWN]\n"
+        "    EVENTS.put_events(Entries=entries)\n",
+        "Placed:\n  Type: EventBridgeRule\n  Properties:\n    Pattern:\n      source: [shop.orders]\n",
+        "",
+        "",
+        {("info", "src/app.py:6", "EventBridgeRule Placed")},
+        False,
         id="eventbridge-entries-not-known-is-a-possible-loop",
     ),
     pytest.param(
