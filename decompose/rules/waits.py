@@ -67,6 +67,7 @@ class SynchronousWaitRule(Rule):
                     yield finding
             if code is not None:
                 yield from self._sequences(view, code)
+                yield from self._busy_polls(view, code)
 
     # ------------------------------------------------------------------------------------------- sleeps
     def _sleep(
@@ -117,6 +118,28 @@ class SynchronousWaitRule(Rule):
         return self.finding(
             message, call.location, route=view.route.id, evidence=[f"{call.operation} at {call.location}"]
         )
+
+    # ---------------------------------------------------------------------------------- busy polling
+    def _busy_polls(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
+        """`while status == "RUNNING": status = describe(...)`: polling with no pause at all (a sleep in the
+        loop is reported as the sleep's own polling finding)."""
+        names = set(rules_data()["orchestration"]["status_names"])
+        sleeps = rules_data()["waits"]["sleeps"]
+        for definition in code.definitions:
+            function = code.function_node(definition)
+            if function is None:
+                continue
+            for loop in [n for n in walk_shallow(function) if isinstance(n, ast.While)]:
+                if not _tests_status(loop.test, names):
+                    continue
+                polled = [c for c in code.calls_under(definition, loop.body) if not _paginates(c)]
+                if not polled or any(u.function in sleeps for u in code.library_under(definition, loop.body)):
+                    continue
+                where = Location(code.path(definition), loop.lineno)
+                calls = ", ".join(dict.fromkeys(f"{c.service}.{c.operation}" for c in polled))
+                message = f"a polling loop with no pause: {calls} as fast as it can until the status changes"
+                evidence = [f"loop at {where} calls {_calls_text(view, polled)}", _sketch_polling(polled[0], None)]
+                yield self.finding(message, where, route=view.route.id, evidence=evidence)
 
     # ----------------------------------------------------------------------------- sequential calls
     def _sequences(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
@@ -179,6 +202,20 @@ def _enclosing_loop(definition: Definition, target: ast.AST) -> ast.While | ast.
             if any(inner is target for inner in walk_shallow(loop)) and (found is None or loop.lineno >= found.lineno):
                 found = loop
     return found
+
+
+def _tests_status(test: ast.expr, names: set[str]) -> bool:
+    """A loop condition on a status-like value (`status == "RUNNING"`, `job["state"] in (...)`)."""
+    for node in ast.walk(test):
+        if not isinstance(node, ast.Compare):
+            continue
+        for side in (node.left, *node.comparators):
+            key = side.id if isinstance(side, ast.Name) else side.attr if isinstance(side, ast.Attribute) else None
+            if isinstance(side, ast.Subscript) and isinstance(side.slice, ast.Constant):
+                key = side.slice.value
+            if isinstance(key, str) and any(name in key.lower() for name in names):
+                return True
+    return False
 
 
 def _paginates(call: SdkCall) -> bool:

@@ -28,9 +28,7 @@ def _comparable(document: dict) -> dict:
     document.pop("iam", None)
     document.pop("rules", None)
     document["findings"] = [
-        {k: f[k] for k in COMPARED}
-        for f in document["findings"]
-        if f["rule"] not in IAM_RULES | ANTI_PATTERN_RULES
+        {k: f[k] for k in COMPARED} for f in document["findings"] if f["rule"] not in IAM_RULES | ANTI_PATTERN_RULES
     ]
     for function in document["functions"]:
         function.pop("loop_guards", None)

@@ -58,6 +58,24 @@ CASES = [
         id="polling-loop",
     ),
     pytest.param(
+        body(
+            "status = 'RUNNING'",
+            "while status == 'RUNNING':",
+            "    status = SFN.describe_execution(executionArn=event['arn'])['status']",
+        ),
+        {("warning", "src/app.py:9", "Invoke AppFunction")},
+        id="busy-polling-loop-without-a-pause",
+    ),
+    pytest.param(
+        body(
+            "items = []",
+            "while len(items) < 10:",
+            "    items += SQS.receive_message(QueueUrl=os.environ['QUEUE']).get('Messages', [])",
+        ),
+        set(),
+        id="a-loop-not-on-a-status",
+    ),
+    pytest.param(
         "import boto3\nS3 = boto3.client('s3')\ndef handler(event, context):\n"
         "    S3.get_waiter('object_exists').wait(Bucket=event['b'], Key=event['k'])\n",
         {("warning", "src/app.py:4", "Invoke AppFunction")},
