@@ -8,6 +8,9 @@
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
               against the monolith's own role
+    rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
+              routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
+              functions, synchronous waits, orchestration in code; findings with evidence and a fix
     plan      (later issues) per-route boundaries and groupings
     change    (later issues) the refactor, generated handlers and template edit, as one change set
     present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
