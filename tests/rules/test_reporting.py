@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+import click
+
 from decompose.domain.model import AnalysisReport
 from decompose.pipeline import analyze
 from decompose.reporting.json_report import to_document
@@ -31,7 +33,7 @@ def test_json_carries_evidence_fix_rules_and_loop_guards() -> None:
 
 def test_text_prints_evidence_and_fix_under_the_finding() -> None:
     """Each anti-pattern finding is followed by its evidence lines and a fix line."""
-    text = render_text(_sample())
+    text = click.unstyle(render_text(_sample()))
     assert "write: s3:PutObject on UploadsBucket/processed/* at src/uploads.py:84" in text
     assert "fix: Put an SQS queue between the two functions" in text
 
