@@ -10,7 +10,10 @@ Why each is true:
 - event_sources: the upload route deletes rejected uploads (ObjectRemoved, the event listens to
   ObjectCreated) and copies images to `processed/` (outside the `incoming/` filter): two near misses (info);
 - if_chain_v1: `inventory.delete_item` deletes, then publishes the audit message; match_statement:
-  `notes.create_note` puts the note, then updates the tag counts (both info).
+  `notes.create_note` puts the note, then updates the tag counts; fastapi_app: `put_product` saves, then
+  publishes; chalice_app: `invoices.attach` copies the upload, then links it to its order (all info; the
+  Chalice S3 event is no template event, so its copy to `invoices/` is not compared with its `incoming/`
+  prefix: a near miss left unreported).
 """
 
 from __future__ import annotations
@@ -44,6 +47,15 @@ EXPECTED = {
         ("synchronous-wait", "info", "src/notes.py:33", "POST /notes"),
     },
     "powertools": {("lambda-monolith", "warning", "template.yaml:17", None)},
+    "flask_app": {("lambda-monolith", "warning", "template.yaml:12", None)},
+    "fastapi_app": {
+        ("lambda-monolith", "warning", "template.yaml:11", None),
+        ("synchronous-wait", "info", "src/routers/products.py:24", "PUT /products/{sku}"),
+    },
+    "chalice_app": {
+        ("lambda-monolith", "warning", ".chalice/config.json", None),
+        ("synchronous-wait", "info", "chalicelib/invoices.py:12", "S3 orders-invoices-dev"),
+    },
 }
 
 
