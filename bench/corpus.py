@@ -96,6 +96,7 @@ class Score:
     """The figures of one app (or of the total), and every miss behind them."""
 
     app: str
+    style: str = ""
     routes_truth: int = 0
     routes_report: int = 0
     routes_paired: int = 0
@@ -217,67 +218,68 @@ def score(name: str, app: Mapping[str, Any], report: Mapping[str, Any], seconds:
     found = _report_routes(report)
     pairs, notes = _pair(truth, found)
     result.misses.extend(notes)
-    paired_ids = {id(route) for route, _ in pairs}
-    optional_found = {id(r) for t, r in pairs if t.optional}
+    named = {f["route"] for f in report.get("findings", ()) if f.get("route")}
+    paired_truth = {id(t) for t, _ in pairs}
+    paired_found = {id(r): t for t, r in pairs}
     result.routes_truth = sum(not t.optional for t in truth)
-    result.routes_report = sum(id(r) not in optional_found for _, r in found)
+    result.routes_report = sum(not getattr(paired_found.get(id(r)), "optional", False) for _, r in found)
     result.routes_paired = sum(not t.optional for t, _ in pairs)
-    for route in truth:
-        if id(route) not in paired_ids and not route.optional:
-            needed = {a.action for a in route.actions if not a.optional}
-            result.actions_truth += len(needed)
-            needs = f" (needs {len(needed)} actions)" if needed else ""
-            result.misses.append(f"route missed: {_where(route)}{needs}")
-    paired_report = {id(r) for _, r in pairs}
-    findings_by_route = {f.get("route") for f in report.get("findings", ()) if f.get("route")}
-    starved = {t.function for t in truth if id(t) not in paired_ids and any(not a.optional for a in t.actions)}
+    missed = [t for t in truth if id(t) not in paired_truth and not t.optional]
+    for route in missed:
+        needed = _needed(route)
+        result.actions_truth += len(needed)
+        result.misses.append(f"route missed: {_where(route)}" + (f" (needs {len(needed)} actions)" if needed else ""))
+    starved = {t.function for t in missed if _needed(t)}
     for function, route in found:
-        if id(route) in paired_report:
+        if id(route) in paired_found:
             continue
         result.misses.append(f"route extra: {function or '-'} {route['id']} (entry {route.get('entry')})")
-        if function in starved and not route.get("permissions") and route["id"] not in findings_by_route:
+        if function in starved and not route.get("permissions") and route["id"] not in named:
             result.silent_empty += 1
             result.misses.append(f"silent empty policy: {function or '-'} {route['id']} (stands for missed routes)")
     for truth_route, route in pairs:
-        if truth_route.optional:
-            continue
-        _score_pair(result, truth_route, route, findings_by_route)
+        if not truth_route.optional:
+            _score_pair(result, truth_route, route, named)
     return result
 
 
-def _score_pair(result: Score, truth: TruthRoute, route: Mapping[str, Any], findings_by_route: set[str]) -> None:
+def _needed(route: TruthRoute) -> dict[str, set[str]]:
+    """Action -> the resources the truth names for it, over the route's non-optional actions."""
+    needed: dict[str, set[str]] = {}
+    for action in route.actions:
+        if not action.optional:
+            needed.setdefault(action.action, set()).update({action.resource} if action.resource else set())
+    return needed
+
+
+def _score_pair(result: Score, truth: TruthRoute, route: Mapping[str, Any], named: set[str]) -> None:
+    """Entry, actions, resources and silence of one paired route."""
     where = _where(truth)
     if route.get("entry") in truth.entries:
         result.entries_ok += 1
     else:
         result.misses.append(f"entry wrong: {where}: {route.get('entry')} instead of {' or '.join(truth.entries)}")
     granted = _granted(route)
-    needed = [a for a in truth.actions if not a.optional]
-    listed = {a.action for a in truth.actions}
-    result.actions_truth += len({a.action for a in needed})
-    seen: set[str] = set()
-    for action in needed:
-        if action.action in seen:
-            continue
-        seen.add(action.action)
-        resources = {a.resource for a in needed if a.action == action.action and a.resource}
-        if action.action not in granted:
-            result.misses.append(f"action missed: {where}: {action.action}")
+    needed = _needed(truth)
+    result.actions_truth += len(needed)
+    for action, resources in needed.items():
+        if action not in granted:
+            result.misses.append(f"action missed: {where}: {action}")
             continue
         result.actions_hit += 1
         if resources:
             result.resources_named += 1
-            if all(_resource_ok(r, granted[action.action]) for r in resources):
+            if all(_resource_ok(r, granted[action]) for r in resources):
                 result.resources_ok += 1
             else:
-                got = ", ".join(sorted(granted[action.action]))
-                result.misses.append(f"resource wrong: {where}: {action.action} on {got}, truth {sorted(resources)}")
-    optional = {a.action for a in truth.actions if a.optional}
+                got = ", ".join(sorted(granted[action]))
+                result.misses.append(f"resource wrong: {where}: {action} on {got}, truth {sorted(resources)}")
+    listed = {a.action for a in truth.actions}
+    optional = listed - set(needed)
     result.actions_report += sum(a not in optional for a in granted)
-    for action in sorted(granted):
-        if action not in listed:
-            result.misses.append(f"action extra: {where}: {action} on {', '.join(sorted(granted[action]))}")
-    if needed and not granted and route["id"] not in findings_by_route:
+    for action in sorted(set(granted) - listed):
+        result.misses.append(f"action extra: {where}: {action} on {', '.join(sorted(granted[action]))}")
+    if needed and not granted and route["id"] not in named:
         result.silent_empty += 1
         result.misses.append(f"silent empty policy: {where}")
 
@@ -327,19 +329,17 @@ def run_decompose(folder: Path, invoke: Sequence[str]) -> tuple[dict[str, Any] |
 
 def run_app(name: str, app: Mapping[str, Any], mirror: Path, reports: Path | None = None) -> Score:
     """Materialize, analyze and score one app (and keep decompose's report in `reports` when given)."""
+    style = ", ".join(app.get("style", ())[:2])
     with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
         folder = materialize(app, mirror, Path(tmp))
         if isinstance(folder, str):
-            return Score(app=name, status=folder)
+            return Score(app=name, style=style, status=folder)
         report, seconds, status = run_decompose(folder, app["invoke"])
     if reports is not None and report is not None:
         reports.mkdir(parents=True, exist_ok=True)
         (reports / f"{name}.json").write_text(json.dumps(report, indent=1))
-    if report is None:
-        result = score(name, app, {}, seconds)
-        result.status = status
-        return result
-    result = score(name, app, report, seconds)
+    result = score(name, app, report or {}, seconds)
+    result.style = style
     result.status = status
     return result
 
@@ -390,8 +390,8 @@ def _pct(num: int, den: int) -> str:
 
 
 HEADER = (
-    "| app | routes recall | routes precision | entries | IAM recall | IAM precision | resource ok "
-    "| silent empty | findings | time s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| app | style | routes recall | routes precision | entries | IAM recall | IAM precision | resource ok "
+    "| silent empty | findings | time s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -399,10 +399,11 @@ def row(result: Score, *, bold: bool = False) -> str:
     """One Markdown table row."""
     name = f"**{result.app}**" if bold else result.app
     if result.status.startswith("not fetched"):
-        return f"| {name} | {result.status} | | | | | | | | |"
+        return f"| {name} | {result.style} | {result.status} | | | | | | | | |"
     status = "" if result.status == "ok" else f" ({result.status})"
     cells = [
         f"{name}{status}",
+        result.style,
         _pct(result.routes_paired, result.routes_truth),
         _pct(result.routes_paired, result.routes_report),
         _pct(result.entries_ok, result.routes_paired),
