@@ -8,6 +8,9 @@
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
               against the monolith's own role
+    rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
+              routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
+              functions, synchronous waits, orchestration in code; findings with evidence and a fix
     plan      (later issues) per-route boundaries and groupings
     change    (later issues) the refactor, generated handlers and template edit, as one change set
     present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
@@ -63,11 +66,12 @@ from decompose.domain.model import (
 from decompose.errors import InputError, UsageError
 from decompose.iam.completeness import operation_methods, project_services
 from decompose.iam.derive import derive_route_policy
-from decompose.iam.monolith import GrantedStatement, granted_statements
+from decompose.iam.monolith import GrantedStatement, granted_statements, role_policies
 from decompose.iam.sdk_calls import InferenceMemo
 from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
 from decompose.loading.source import SourceTree, is_within, read_sources
 from decompose.loading.template import find_template, load_template, referenced_id
+from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
 
@@ -193,7 +197,10 @@ def _analyze(
         if analysis is not None:
             analyses.append(analysis)
     analyses.sort(key=lambda a: a.spec.logical_id or "")
-    return AnalysisReport(template, tuple(analyses), grouped(findings), iam=iam)
+    report = AnalysisReport(template, tuple(analyses), tuple(findings), iam=iam)
+    code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
+    done = apply_rules(RuleContext(report, run.resources, root, code))
+    return replace(done, findings=grouped(done.findings))
 
 
 def grouped(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -309,7 +316,7 @@ def _analyze_function(
     where = Location(template, spec.line) if template else None
     granted: list[GrantedStatement] | None = None
     role = referenced_id(spec.role) if spec.role is not None else None
-    policies = _role_policies(spec, run.resources) if role not in run.invalid else None
+    policies = role_policies(spec, run.resources) if role not in run.invalid else None
     if role is not None and role in run.invalid:
         message = f"{spec.logical_id} uses role {role}, of an invalid shape (see its error): the comparison is skipped"
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
@@ -333,9 +340,9 @@ def _analyze_function(
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
-        for index, (permissions, policies, route_findings, gaps) in enumerate(_derive_all(work)):
-            merged = tuple(sorted({*done[index].gaps, *gaps}, key=_gap_key))
-            done[index] = replace(done[index], permissions=permissions, policies=policies, gaps=merged)
+        for index, (permissions, policies, route_findings, extra) in enumerate(_derive_all(work)):
+            gaps = tuple(sorted({*done[index].gaps, *extra.pop("gaps", ())}, key=_gap_key))
+            done[index] = replace(done[index], permissions=permissions, policies=policies, gaps=gaps, **extra)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
@@ -433,23 +440,6 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
     )
 
 
-def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any] | None:
-    """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
-
-    SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
-    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
-    """
-    if spec.role is None:
-        return list(spec.policies)
-    target = referenced_id(spec.role)
-    resource = resources.get(target) if target is not None else None
-    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
-        return None
-    props = resource.get("Properties") or {}
-    documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
-    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
-
-
 @dataclass
 class _IamWork:
     """Everything the IAM stage of one function needs, so that forked workers inherit it."""
@@ -465,7 +455,7 @@ PARALLEL_MIN_ROUTES = 200
 _WORK: _IamWork | None = None  # set only while a fork pool runs
 
 
-_Derived = tuple[tuple[Any, ...], tuple[Any, ...], list[Finding], tuple[Gap, ...]]
+_Derived = tuple[tuple[Any, ...], tuple[Any, ...], list[Finding], dict[str, tuple[Any, ...]]]
 
 
 def _derive_all(work: _IamWork) -> list[_Derived]:
@@ -505,7 +495,8 @@ def _derive_forked(index: int) -> _Derived:
 
 
 def _derive_one(work: _IamWork, index: int) -> _Derived:
-    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role; and the
+    SDK and library calls it makes, for the anti-pattern rules."""
     _, item, reached = work.routes[index]
     code = item.code
     # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
@@ -521,9 +512,11 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         monolith=work.granted,
         memo=work.tree.iam_memo,
         services=work.tree.services,
+        library=library_table(),
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
-    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), derived.gaps
+    extra = {"calls": derived.calls, "library_calls": derived.library_calls, "gaps": derived.gaps}
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), extra
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

@@ -9,7 +9,7 @@ from typing import Any
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
-from decompose.domain.iam import Permission, SdkCall
+from decompose.domain.iam import LibraryCall, Permission, SdkCall
 from decompose.domain.model import Finding, FunctionSpec, Gap, Severity, Trigger
 from decompose.iam.binding import NO_RESOURCE, bind_all
 from decompose.iam.completeness import RULE, unresolved_calls
@@ -17,7 +17,7 @@ from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers, iam_match
 from decompose.iam.policy import build_policies
-from decompose.iam.sdk_calls import InferenceMemo, SdkCallFinder
+from decompose.iam.sdk_calls import InferenceMemo, LibraryTable, SdkCallFinder
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RoutePolicy:
     policies: tuple[Any, ...]
     findings: tuple[Finding, ...]
     gaps: tuple[Gap, ...] = ()  # calls that may be AWS calls decompose could not follow (`completeness`)
+    library_calls: tuple[LibraryCall, ...] = ()
 
 
 def derive_route_policy(
@@ -41,14 +42,15 @@ def derive_route_policy(
     monolith: Sequence[GrantedStatement] | None,
     memo: InferenceMemo | None = None,
     services: frozenset[str] | None = frozenset(),
+    library: LibraryTable | None = None,
 ) -> RoutePolicy:
-    """Everything IAM about one route, from the definitions it reaches.
+    """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes).
 
     `services` are the services the project creates clients for (`completeness.project_services`; None:
     any): calls named like their operations on receivers the inference did not resolve are gaps.
     """
     route = trigger.route_id
-    finder = SdkCallFinder(symbols, graph, reached, entry, memo)
+    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library)
     calls = finder.calls()
     unresolved = unresolved_calls(finder, services)
     permissions: dict[tuple[str, str, str], Permission] = {}
@@ -68,7 +70,9 @@ def derive_route_policy(
     findings.extend(Finding(RULE, Severity.WARNING, u.message, u.location, route) for u in unresolved)
     gaps = tuple(sorted({Gap(RULE, u.location) for u in unresolved}))
     policies = tuple(build_policies(ordered, trigger, resources))
-    return RoutePolicy(tuple(calls), ordered, policies, tuple(findings), gaps)
+    return RoutePolicy(
+        tuple(calls), ordered, policies, tuple(findings), gaps=gaps, library_calls=tuple(finder.library_calls())
+    )
 
 
 def _merge(permissions: dict[tuple[str, str, str], Permission], granted: Permission) -> None:

@@ -74,7 +74,11 @@ def _finding(finding: Finding) -> str:
     more = f" and {len(routes) - 1:,} more route{'s' if len(routes) > 2 else ''}" if len(routes) > 1 else ""
     route = f" [{visible(routes[0])}{more}]" if routes else ""
     message = visible(finding.message)
-    return f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {message}"
+    lines = [f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {message}"]
+    lines += [f"             {visible(line)}" for line in finding.evidence]
+    if finding.evidence and finding.fix:
+        lines.append(f"             {click.style('fix:', bold=True)} {visible(finding.fix)}")
+    return "\n".join(lines)
 
 
 def _summary(report: AnalysisReport) -> str:
