@@ -358,7 +358,11 @@ def _direct_gaps(  # noqa: PLR0917 - one private call site
     """A route served by the handler directly misses whatever dispatch decompose saw but did not read: the
     unresolved table entries (already findings) and the routers it does not read (findings here)."""
     symbols = tree.symbols
-    gaps = [Gap("unresolved-dispatch", Location(symbols.modules[i.module].module.path, i.line)) for i in issues]
+    gaps = []
+    for issue in issues:  # already function findings; they concern this route too (the grouping merges them)
+        where = Location(symbols.modules[issue.module].module.path, issue.line)
+        findings.append(Finding("unresolved-dispatch", Severity.WARNING, issue.message, where, route.id))
+        gaps.append(Gap("unresolved-dispatch", where))
     for router in unread_routers(symbols, handler, reached.nodes):
         where = Location(symbols.modules[router.module].module.path, router.line)
         findings.append(Finding("unresolved-dispatch", Severity.WARNING, router.message, where, route.id))

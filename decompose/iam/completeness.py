@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decompose.analysis.symbols import Definition, SymbolTable, is_external
 from decompose.domain.model import Location
 from decompose.iam import models
-from decompose.iam.sdk_calls import SdkCallFinder
+from decompose.iam.sdk_calls import Bound, EventPart, SdkCallFinder
 
 RULE = "possible-aws-call-unresolved"
 CLIENT_FACTORIES = frozenset({"client", "resource", "create_client"})
@@ -126,7 +126,7 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
             matching = methods.get(func.attr)
             if matching is None or _static_receiver(finder, definition, func.value):
                 continue
-            if finder.eval(func.value, definition):
+            if _resolved(finder.eval(func.value, definition)):
                 continue
             if _on_unbound_self(finder, definition, func.value):
                 lost = _lost_methods(finder) if lost is None else lost
@@ -136,6 +136,15 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
             receiver = ast.unparse(func.value)
             found.setdefault((where, receiver, func.attr), UnresolvedCall(where, receiver, func.attr, matching))
     return sorted(found.values(), key=lambda c: (c.location, c.receiver, c.method))
+
+
+def _resolved(values: set[object]) -> bool:
+    """Whether the inference knows what a receiver is. A part of the event is a dict, a list or a string: an
+    operation name called on it means the value is something else the inference lost (an entry parameter is
+    assumed to hold the event when nothing else flows in)."""
+    return any(
+        not isinstance(v, EventPart) and not (isinstance(v, Bound) and isinstance(v.owner, EventPart)) for v in values
+    )
 
 
 def _on_unbound_self(finder: SdkCallFinder, definition: Definition, receiver: ast.expr) -> bool:
@@ -169,7 +178,9 @@ def _lost_methods(finder: SdkCallFinder) -> set[str]:
             if isinstance(func, ast.Attribute):
                 if func.attr in lost or _static_receiver(finder, definition, func.value):
                     continue
-                if not _on_unbound_self(finder, definition, func.value) and not finder.eval(func.value, definition):
+                if not _on_unbound_self(finder, definition, func.value) and not _resolved(
+                    finder.eval(func.value, definition)
+                ):
                     lost.add(func.attr)
             elif isinstance(func, ast.Name) and scope.is_local(func.id) and not finder.eval(func, definition):
                 lost |= {"__init__", "__call__"}

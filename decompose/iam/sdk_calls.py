@@ -282,8 +282,11 @@ class SdkCallFinder:
         if entry.kind == "method" and entry.owner and params:  # a handler's `__call__`: self is the instance
             self.locals[(entry.id, params[0].arg)].add(Instance(entry.owner))
             params = params[1:]
+        node = entry.nodes[0]
+        defaulted = {a.arg for a in _defaulted(node.args)}  # they hold their default unless a caller passes one
         for arg in params:
-            self.locals[(entry.id, arg.arg)].add(EventPart())
+            if arg.arg not in defaulted:
+                self.locals[(entry.id, arg.arg)].add(EventPart())
 
     def _ensure_global(self, definition: Definition) -> None:
         """Evaluate a module-level assignment the first time it is read, so constants are known before use
@@ -1058,6 +1061,13 @@ def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+
+
+def _defaulted(args: ast.arguments) -> list[ast.arg]:
+    """The parameters that have a default value."""
+    positional = [*args.posonlyargs, *args.args]
+    keyword = [arg for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default is not None]
+    return positional[len(positional) - len(args.defaults) :] + keyword
 
 
 def _literal(call: ast.Call, index: int, keyword: str) -> str | None:
