@@ -118,7 +118,7 @@ def gate(report: AnalysisReport, fail_on: str, strict: bool) -> int:
     levels = FAIL_LEVELS[fail_on]
     if any(f.severity in levels for f in report.findings):
         return EXIT_FINDINGS
-    if strict and report.incomplete_routes:
+    if strict and report.iam and report.incomplete_routes:
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -1,13 +1,16 @@
 """The decompose pipeline, in named stages.
 
-    load      read the SAM template (cfn-lint's decoder, SAM's Globals) and parse the code under each
-              function's CodeUri
+    load      read the SAM template (cfn-lint's decoder, SAM's Globals, every value read checked against
+              cfn-lint's schemas) and parse the code under each function's CodeUri (decoded as CPython does,
+              under a nesting and size guard, each linked folder once, nothing outside the project unless
+              allowed)
     analyze   per function: find the routes its handler dispatches to (one strategy per dispatch style),
               match them to the template's events, and compute each route's reach over the definition
               graph (networkx): the project definitions, modules and third-party distributions it needs
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
-              against the monolith's own role
+              against the monolith's own role; what the reach does that decompose cannot follow is a gap
+              (`iam.completeness`, unread routers, computed `getattr`): the route's policy is incomplete
     rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
               routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
               functions, synchronous waits, orchestration in code; findings with evidence and a fix
@@ -17,7 +20,8 @@
 
 Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
 project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
-project that cannot be read at all raises a `DecomposeError`.
+project that cannot be read at all raises a `DecomposeError`. Findings are grouped at the end: one per rule,
+place and message, naming every route it concerns.
 """
 
 from __future__ import annotations

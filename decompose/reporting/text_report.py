@@ -9,6 +9,7 @@ import click
 from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Severity
 from decompose.reporting.escaping import visible
 
+GAPS_SHOWN = 4  # gaps listed on a route's INCOMPLETE line (the findings list every one)
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -62,7 +63,9 @@ def _route(route: Route, width: int, *, iam: bool) -> Iterator[str]:
             "      policy         - (no AWS calls)" if route.policy_complete else "      policy         - (none found)"
         )
     if not route.policy_complete:
-        gaps = ", ".join(visible(f"{g.location} {g.rule}" if g.location else g.rule) for g in route.gaps)
+        shown = [visible(f"{g.location} {g.rule}" if g.location else g.rule) for g in route.gaps[:GAPS_SHOWN]]
+        more = len(route.gaps) - GAPS_SHOWN
+        gaps = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
         label = click.style("INCOMPLETE", fg="red", bold=True)
         yield f"      {label}     {gaps}: decompose could not follow this code; the policy may lack what it needs"
 
