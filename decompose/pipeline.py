@@ -269,7 +269,7 @@ def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Fin
     registrations = strategies.prepare(symbols)
     graph = DefinitionGraph(symbols, registrations)
     requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
-    services = project_services(symbols) if run.iam else frozenset()
+    services = project_services(symbols, graph) if run.iam else frozenset()
     return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements), services=services)
 
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, SymbolTable, is_external
 from decompose.domain.model import Location
 from decompose.iam import models
@@ -66,22 +67,37 @@ class UnresolvedCall:
         )
 
 
-def project_services(symbols: SymbolTable) -> frozenset[str] | None:
+def project_services(symbols: SymbolTable, graph: DefinitionGraph) -> frozenset[str] | None:
     """The services the project creates clients or resources for (`boto3.client("sqs")`, `session.resource(
     "dynamodb")`, `Session().client(service_name="s3")`); None when one is created with a computed name."""
     found: set[str] = set()
-    for module in symbols.modules.values():
-        aws = any(target.split(".")[0] in AWS_IMPORTS for target, _, _ in module.imports.values())
-        for node in ast.walk(module.module.tree):
+    aws = {
+        name
+        for name, module in symbols.modules.items()
+        if any(target.split(".")[0] in AWS_IMPORTS for target, _, _ in module.imports.values())
+    }
+    for definition in _factory_users(symbols, graph):
+        for node in (n for root in definition.nodes for n in ast.walk(root)):
             if not (isinstance(node, ast.Call) and _factory(node.func)):
                 continue
             name = _service_argument(node)
             if isinstance(name, str):
                 if models.is_service(name):
                     found.add(name)
-            elif name is not None and aws:
+            elif name is not None and definition.module in aws:
                 return None
     return frozenset(found)
+
+
+def _factory_users(symbols: SymbolTable, graph: DefinitionGraph) -> Iterator[Definition]:
+    """The definitions that can call a client factory: they use an attribute of that name, or boto3 itself
+    (`from boto3 import client`); the graph already knows, so the whole code need not be walked again."""
+    for definition_id, facts in graph.facts.items():
+        definition = symbols.definitions.get(definition_id)
+        if definition is None:
+            continue
+        if facts.attributes & CLIENT_FACTORIES or any(t.removeprefix("ext:") in AWS_IMPORTS for t in facts.targets):
+            yield definition
 
 
 def _factory(func: ast.expr) -> bool:

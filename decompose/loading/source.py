@@ -10,7 +10,8 @@ code is still analyzed: one bad file must not hide every route, and none may tak
   default recursion limit (a 12,000-branch `elif` chain, a 20,000-term expression: `RecursionError` or
   `MemoryError` in the parser), is a `too-complex` finding and is skipped. The parse runs under that default
   limit even while the rest of a run raises it, so what is read is what `import` would accept, and the
-  later recursive walks stay well inside the run's own limit (`MAX_NESTING` levels at most).
+  later recursive walks stay well inside the run's own limit (`MAX_NESTING` levels at most; measured on
+  Pythons whose parser bounds depth by the C stack rather than by the recursion limit).
 - **Symbolic links are followed once.** Every directory is read once, by its resolved path: a link back to
   a folder being read (a loop) is a `symlink-loop` finding, never a hang, and a second link to a folder
   already read is skipped with a note. Files and folders whose real path is outside the project are not
@@ -51,6 +52,9 @@ SKIPPED_DIRS = frozenset(
 MAX_SOURCE_BYTES = 8 * 1024 * 1024  # a hand-written module is far smaller; beyond this it is generated data
 PARSE_RECURSION_LIMIT = 1000  # CPython's default: what `import` parses without a raised limit
 MAX_NESTING = 3000  # what parsing under that limit can produce (CPython 3.11 scales it by 3)
+# CPython 3.11 builds the tree under the recursion limit, so the parse alone bounds the depth; later versions
+# bound it by the C stack instead, and the tree is measured (a walk over every node) before it is kept.
+CHECK_NESTING = sys.version_info >= (3, 12)
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def parse_file(file: Path, rel: str, findings: list[Finding]) -> ast.Module | No
         why = "nests deeper than Python parses" + (" (out of parser memory)" if isinstance(exc, MemoryError) else "")
         findings.append(_skipped("too-complex", why, rel))
         return None
-    depth = nesting(tree)
+    depth = nesting(tree) if CHECK_NESTING else 0
     if depth > MAX_NESTING:
         why = f"nests {depth:,} levels deep (decompose follows {MAX_NESTING:,})"
         findings.append(_skipped("too-complex", why, rel))
@@ -144,11 +148,19 @@ def _decode(data: bytes, rel: str, findings: list[Finding]) -> str | None:
 def nesting(tree: ast.AST) -> int:
     """The depth of the deepest node (iteratively: the tree may be deeper than the recursion limit)."""
     deepest = 0
-    stack = [(tree, 1)]
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    push, pop, node_type = stack.append, stack.pop, ast.AST
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth + 1))
+            elif isinstance(value, node_type):
+                push((value, depth + 1))
     return deepest
 
 

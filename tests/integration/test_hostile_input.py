@@ -313,6 +313,17 @@ def test_a_file_over_the_size_bound_is_skipped(tmp_path, monkeypatch) -> None:
     assert "GET /a" in result.stdout
 
 
+def test_a_tree_deeper_than_the_measured_bound_is_skipped(tmp_path, monkeypatch) -> None:
+    """Where the parser bounds depth by the C stack (Python 3.12+), the tree is measured: deeper than the bound
+    is a too-complex finding (forced on here, with a bound of 20 levels)."""
+    monkeypatch.setattr(source, "CHECK_NESTING", True)
+    monkeypatch.setattr(source, "MAX_NESTING", 20)
+    _app(tmp_path, {"src/deep.py": "x = " + "-" * 30 + "1\n"})
+    result = _analyze(tmp_path)
+    assert "src/deep.py  too-complex: nests 33 levels deep (decompose follows 20); file skipped" in result.output
+    assert "GET /a" in result.stdout
+
+
 def test_allow_outside_reads_it_and_keeps_code_uri_relative(tmp_path) -> None:
     """With --allow-outside a CodeUri outside the project is read, and the JSON still says where it is
     relative to PATH."""
