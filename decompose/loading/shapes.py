@@ -115,9 +115,9 @@ def check_properties(kind: str, name: str, props: Mapping[str, Any], template: s
                 continue
             value = chain[-1]
             if value is None:
-                if _required(schema, concrete, chain):
+                if _required_at(kind, path, _types_along(chain)):
                     failed.add(concrete)
-                    allowed = _allowed(schema, concrete, chain) or frozenset({"object"})
+                    allowed = _allowed_at(kind, path, _types_along(chain)) or frozenset({"object"})
                     message = f"{_shown(concrete)} of {name} must be {_expected(allowed)}, not null"
                     findings.append(_finding(message, template, _line(key)))
                 continue
@@ -130,7 +130,7 @@ def check_properties(kind: str, name: str, props: Mapping[str, Any], template: s
                     findings.append(_finding(message, template, _line(value) or _line(key), Severity.WARNING))
                 failed.add(concrete)
                 continue
-            allowed = _allowed(schema, concrete, chain)
+            allowed = _allowed_at(kind, path, _types_along(chain))
             if allowed is None or _fits(value, allowed):
                 continue
             failed.add(concrete)
@@ -230,6 +230,29 @@ def _schema(kind: str) -> dict[str, Any] | None:
         return None
 
 
+def _types_along(chain: list[Any]) -> tuple[object, ...]:
+    """What of the values along a path the schema lookup depends on: each mapping's `Type` (a SAM event's)."""
+    return tuple(v.get("Type") if isinstance(v, Mapping) and isinstance(v.get("Type"), str) else None for v in chain)
+
+
+@functools.lru_cache(maxsize=4096)
+def _allowed_at(kind: str, path: Path, types: tuple[object, ...]) -> frozenset[str] | None:
+    """`_allowed` for a READS path (keys as `*`) and the `Type`s along it: one schema walk per shape, not per
+    event (a template with 1,000 events has a handful of event shapes)."""
+    schema = _schema(kind)
+    return _allowed(schema, path, _stand_ins(types)) if schema is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _required_at(kind: str, path: Path, types: tuple[object, ...]) -> bool:
+    schema = _schema(kind)
+    return _required(schema, path, _stand_ins(types)) if schema is not None else False
+
+
+def _stand_ins(types: tuple[object, ...]) -> list[Any]:
+    return [{"Type": t} if t is not None else None for t in types]
+
+
 def _allowed(root: dict[str, Any], path: Path, chain: list[Any]) -> frozenset[str] | None:
     """The JSON types the schema allows at `path` (None: it does not say), choosing among `anyOf`
     alternatives by the value's `Type` where it can. `chain` holds the values from the properties down."""
@@ -267,7 +290,7 @@ def _children(schema: dict[str, Any], head: str) -> list[Any]:
     properties = schema.get("properties") or {}
     if head in properties:
         found.append(properties[head])
-    elif head.isdigit() and isinstance(schema.get("items"), dict):
+    elif (head.isdigit() or head == "*") and isinstance(schema.get("items"), dict):
         found.append(schema["items"])
     else:
         found.extend((schema.get("patternProperties") or {}).values())
