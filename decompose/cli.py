@@ -209,11 +209,13 @@ class Progress:
     def _run(self) -> None:
         if self._stop.wait(self.after):
             return
+        last = ""
         while not self._stop.is_set():
-            elapsed = time.monotonic() - self._start
-            self.stream.write(f"\r\x1b[Kdecompose: {self._phrase} ({elapsed:.0f} s)")
-            self.stream.flush()
-            self._shown = True
+            line = f"decompose: {self._phrase} ({time.monotonic() - self._start:.0f} s)"
+            if line != last:  # redraw only when it changes
+                self.stream.write(f"\r\x1b[K{line}")
+                self.stream.flush()
+                self._shown, last = True, line
             self._stop.wait(self.tick)
 
 
