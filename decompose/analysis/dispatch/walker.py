@@ -36,6 +36,7 @@ class _Leaf:
     calls: list[str]
     facts: NodeFacts
     line: int
+    body: list[ast.stmt]
 
 
 class DispatchWalker:
@@ -59,7 +60,13 @@ class DispatchWalker:
     def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
         handler = self.context.handler
         node = handler.nodes[0]
-        params = node.args.args if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+        params = (
+            [*node.args.posonlyargs, *node.args.args]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else []
+        )
+        if handler.kind == "method":  # `__call__` of the object the handler names: the event follows `self`
+            params = params[1:]
         env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
         self._walk_function(handler, env, Constraint(), ())
         self._resolve_leaves()
@@ -81,6 +88,11 @@ class DispatchWalker:
         if definition is None or definition.kind not in CALLABLE_KINDS:
             return None
         return definition.id, definition.line
+
+    def test(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
+        """What a true `test` says about the event (a `case` guard, say), or None if no strategy reads it."""
+        _bind_walrus(test, evaluator)
+        return self._constraints(test, evaluator)
 
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
         """Walk a branch taken under `constraint`; a branch that dispatches no further is a leaf."""
@@ -228,13 +240,17 @@ class DispatchWalker:
             if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
                 calls.append(found.id)
         facts = scope.references(body)
-        self._leaves.append(_Leaf(constraint, definition, calls, facts, body[0].lineno if body else definition.line))
+        line = body[0].lineno if body else definition.line
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, body))
 
     def _resolve_leaves(self) -> None:
         counts = Counter(call for leaf in self._leaves for call in leaf.calls)
         for number, leaf in enumerate(self._leaves):
             pseudo = f"branch:{leaf.definition.id}:{leaf.line}:{number}"
-            self.context.graph.add_pseudo(pseudo, leaf.facts)
+            if leaf.calls:
+                self.context.graph.add_branch(pseudo, leaf.definition, leaf.body, leaf.facts)
+            else:
+                self.context.graph.add_pseudo(pseudo, leaf.facts)
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
