@@ -64,6 +64,7 @@ class _Context:
     template: str | None
     resources: Mapping[str, Any]
     iam: bool = True
+    functions: tuple[FunctionSpec, ...] = ()  # every function of the template (routes extracted to them)
 
 
 @dataclass
@@ -123,12 +124,38 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        run = _Context(loaded.path, loaded.resources, iam)
+        run = _Context(loaded.path, loaded.resources, iam, loaded.functions)
     template = run.template
     if function is not None:
         specs = tuple(s for s in specs if s.logical_id == function)
         if not specs:
             raise UsageError(f"no Python function {function!r} in {template}")
+    return _analyze_specs(root, specs, run, findings)
+
+
+def analyze_specs(
+    root: Path, template: str | None, specs: Sequence[FunctionSpec], *, iam: bool = True
+) -> AnalysisReport:
+    """Analyze `specs` (functions the template does not declare yet) on the code under `root`.
+
+    `apply` uses it on its workspace: each new function's spec is the monolith's with the generated handler
+    and the events it takes over, so its routes, reach and least-privilege policy are computed on the
+    refactored code. `template` (relative to `root`) supplies the resources policies bind to and the
+    monolith's own role to compare against. The template's own findings are not repeated.
+    """
+    with _analysis_runtime():
+        if template is None:
+            run = _Context(None, {}, iam)
+        else:
+            loaded = load_template(root, root / template)
+            run = _Context(loaded.path, loaded.resources, iam, loaded.functions)
+        return _analyze_specs(root, tuple(specs), run, [])
+
+
+def _analyze_specs(
+    root: Path, specs: tuple[FunctionSpec, ...], run: _Context, findings: list[Finding]
+) -> AnalysisReport:
+    template = run.template
     trees: dict[str, _CodeTree | None] = {}
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
@@ -143,7 +170,7 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
     analyses.sort(key=lambda a: a.spec.logical_id or "")
     unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key))
-    return AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    return AnalysisReport(template, tuple(analyses), ordered, iam=run.iam)
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
@@ -211,7 +238,9 @@ def _analyze_function(
             )
         )
     if code_routes:
-        matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
+        matched, trigger_findings = match_triggers(
+            spec, code_routes, template, lambda r: _location(symbols, r), run.functions
+        )
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
