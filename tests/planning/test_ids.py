@@ -55,7 +55,7 @@ def test_route_names(route: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "route",
     [
-        "GET /orders/\"x'y\"/../../etc",
+        'GET /orders/"x\'y"/../../etc',
         "GET /日本/{id}",
         "GET /" + "segment/" * 40,
         "GET /" + "a" * 300,

@@ -34,7 +34,8 @@ def test_fresh_plan_has_a_marked_commented_header_and_every_route(app: Path) -> 
     text = (app / "decompose.yaml").read_text()
     assert GENERATED_MARKER in text
     assert "# Inherited from ShopFunction unless set here:" in text
-    assert "# memory_size: 256" in text and "# timeout: 20" in text
+    assert "# memory_size: 256" in text
+    assert "# timeout: 20" in text
     plan = read_plan_text(text, "decompose.yaml")
     assert sorted(r for f in plan.functions for r in f.routes) == sorted(ROUTES)
     assert plan.problems == ()
@@ -132,7 +133,8 @@ def test_unreadable_plans_raise_with_a_line(text: str, fragment: str, line: int)
         read_plan_text(text, "p.yaml")
     (problem,) = caught.value.problems
     assert fragment in str(problem)
-    assert problem.location is not None and problem.location.line == line
+    assert problem.location is not None
+    assert problem.location.line == line
 
 
 BAD_VALUES = """\
