@@ -71,7 +71,7 @@ def write(change_set: ChangeSet, root: Path, *, force: bool = False, ignore: Col
         return WriteResult()
     targets = [(change, _target(root, change.path)) for change in change_set.changes]
     if not force:
-        _refuse_dirty(root, {c.path for c in change_set.changes}, set(ignore))
+        _refuse_dirty(root, set(ignore))
     for change, target in targets:
         _refuse_unsafe(change, target)
     run = _Run()
@@ -108,7 +108,7 @@ def _target(root: Path, rel: str) -> Path:
     return target
 
 
-def _refuse_dirty(root: Path, paths: set[str], ignore: set[str]) -> None:
+def _refuse_dirty(root: Path, ignore: set[str]) -> None:
     """A git tree with uncommitted changes (under `root`, other than `ignore`) is refused."""
     try:
         probe = subprocess.run(
