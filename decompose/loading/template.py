@@ -139,6 +139,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
     if not isinstance(policies, list):
         policies = [policies]
     events = tuple(_events(props.get("Events") or {}))
+    architectures = props.get("Architectures")
     events += tuple(_websocket_events(logical_id, resources))
     spec = FunctionSpec(
         logical_id=logical_id,
@@ -150,6 +151,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         policies=tuple(policies),
         role=props.get("Role"),
         line=line,
+        architectures=tuple(str(a) for a in architectures) if isinstance(architectures, list) else (),
     )
     return spec, None
 
