@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# aws-sam-cli pins click, boto3 and aws-sam-translator to versions that clash with ours: it gets its own venv.
+SAM_CLI_VERSION := 1.170.0
+SAM_VENV := $(VENV)/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 
 .PHONY: demo test lint bench clean
 
@@ -12,6 +17,12 @@ $(STAMP): pyproject.toml sample_monolith/requirements.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -r sample_monolith/requirements.txt
 	touch $(STAMP)
 
+$(SAM_STAMP): | $(STAMP)
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $(SAM_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/decompose analyze sample_monolith
 
@@ -19,8 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
-	$(BIN)/python -m pytest tests
+test: lint $(SAM_STAMP)
+	DECOMPOSE_SAM=$(abspath $(SAM)) $(BIN)/python -m pytest tests
 	cd sample_monolith && ../$(BIN)/python -m pytest tests
 
 bench: $(STAMP)

@@ -105,7 +105,7 @@ class FunctionSpec:
     line: int | None = None
     memory_size: Any = None  # after Globals, as the template spells them (an int, or an intrinsic)
     timeout: Any = None
-    architectures: tuple[Any, ...] = ()
+    architectures: tuple[str, ...] = ()  # after Globals; empty when the template leaves Lambda's default (x86_64)
 
     @property
     def handler_module(self) -> str:

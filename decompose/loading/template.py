@@ -142,6 +142,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
     if not isinstance(policies, list):
         policies = [policies]
     events = tuple(_events(props.get("Events") or {}))
+    architectures = props.get("Architectures")
     events += tuple(_websocket_events(logical_id, resources))
     spec = FunctionSpec(
         logical_id=logical_id,
@@ -155,7 +156,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         line=line,
         memory_size=plain(props.get("MemorySize")),
         timeout=plain(props.get("Timeout")),
-        architectures=tuple(plain(props.get("Architectures") or [])),
+        architectures=tuple(str(a) for a in architectures) if isinstance(architectures, list) else (),
     )
     return spec, None
 
