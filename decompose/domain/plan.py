@@ -46,7 +46,6 @@ class Deployment:
     alias: str = "live"
     alarms: tuple[str, ...] = ()
     pre_traffic: str | None = None
-    post_traffic: str | None = None  # the logical id of a PostTraffic hook function
 
 
 @dataclass(frozen=True)

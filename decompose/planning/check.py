@@ -18,6 +18,7 @@ from typing import Any
 
 from decompose.domain.model import AnalysisReport, FunctionAnalysis, Location
 from decompose.domain.plan import DEPLOYMENT_TYPES, Deployment, FunctionPlan, Plan, PlanProblem
+from decompose.generation.template import MARKER_KEY
 from decompose.loading.template import LoadedTemplate
 from decompose.planning.ids import SAM_DERIVED, default_modules, invalid_logical_id, invalid_module
 
@@ -57,7 +58,7 @@ def check_plan(plan: Plan, report: AnalysisReport, template: LoadedTemplate | No
                     function.line_of("logical_id"),
                 )
             seen_ids.setdefault(logical_id, function.line)
-            clash = _collision(function, resources, parameters, plan.deployment.alias)
+            clash = _collision(function, resources, parameters, plan.deployment.alias, plan.monolith)
             if clash:
                 problem(clash, function.line_of("logical_id"))
         module, handler = _modules(function)
@@ -131,17 +132,18 @@ def _check_deployment(deployment: Deployment, resources: Mapping[str, Any], prob
     for alarm in deployment.alarms:
         if _type_of(resources, alarm) != "AWS::CloudWatch::Alarm":
             problem(f"alarm {alarm!r} is not an AWS::CloudWatch::Alarm of the template", line_of("alarms"))
-    for key in ("pre_traffic", "post_traffic"):
-        hook = getattr(deployment, key)
-        if hook is not None and _type_of(resources, hook) not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
-            problem(f"{key} hook {hook!r} is not a function of the template", line_of(key))
+    hook = deployment.pre_traffic
+    if hook is not None and _type_of(resources, hook) not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+        problem(f"pre_traffic hook {hook!r} is not a function of the template", line_of("pre_traffic"))
 
 
-def _collision(function: FunctionPlan, resources: Mapping[str, Any], parameters: set[str], alias: str) -> str | None:
+def _collision(
+    function: FunctionPlan, resources: Mapping[str, Any], parameters: set[str], alias: str, monolith: str
+) -> str | None:
     logical_id = function.logical_id
     if logical_id in parameters:
         return f"logical id {logical_id} is already a parameter of the template"
-    if logical_id in resources and not _is_ours(function, resources[logical_id]):
+    if logical_id in resources and not _is_ours(resources[logical_id], monolith):
         kind = _type_of(resources, logical_id) or "resource"
         return f"logical id {logical_id} is already a {kind} of the template"
     for derived in [logical_id + s for s in SAM_DERIVED] + [f"{logical_id}Alias{function.deployment.alias or alias}"]:
@@ -150,12 +152,12 @@ def _collision(function: FunctionPlan, resources: Mapping[str, Any], parameters:
     return None
 
 
-def _is_ours(function: FunctionPlan, resource: Any) -> bool:
-    """A function decompose added on an earlier apply: a Serverless function whose Handler is this plan's."""
+def _is_ours(resource: Any, monolith: str) -> bool:
+    """A function decompose split from this monolith on an earlier apply (`Metadata.Decompose.SplitFrom`)."""
     if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Serverless::Function":
         return False
-    handler = (resource.get("Properties") or {}).get("Handler")
-    return isinstance(handler, str) and handler.rpartition(".")[0] == _modules(function)[1]
+    marker = (resource.get("Metadata") or {}).get(MARKER_KEY)
+    return isinstance(marker, Mapping) and marker.get("SplitFrom") == monolith
 
 
 def _modules(function: FunctionPlan) -> tuple[str, str]:

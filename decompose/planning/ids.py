@@ -147,9 +147,9 @@ def snake(logical_id: str) -> str:
     stem = logical_id.removesuffix(SUFFIX) or logical_id
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", stem).lower()
     name = "_".join(words(name)) or "function"
-    if name[0].isdigit() or keyword.iskeyword(name):
+    if name[0].isdigit():
         name = "f_" + name
-    return name
+    return name + "_" if keyword.iskeyword(name) else name  # as generation.handlers.snake_name spells it
 
 
 def default_modules(logical_id: str) -> tuple[str, str]:

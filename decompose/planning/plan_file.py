@@ -43,7 +43,7 @@ FUNCTION_KEYS = (
     "deployment",
 )
 TOP_KEYS = ("version", "template", "monolith", "deployment", "functions")
-DEPLOYMENT_KEYS = ("type", "alias", "alarms", "pre_traffic", "post_traffic")
+DEPLOYMENT_KEYS = ("type", "alias", "alarms", "pre_traffic")
 ARCHITECTURES = ("x86_64", "arm64")
 MEMORY_RANGE = (128, 10240)  # MB, AWS::Lambda::Function MemorySize
 TIMEOUT_RANGE = (1, 900)  # seconds
@@ -63,8 +63,7 @@ deployment:
   type: {type}
   alias: {alias}
   alarms: {alarms}  # logical ids of AWS::CloudWatch::Alarm resources that roll a deployment back
-  # pre_traffic: HookFunction    # logical ids of CodeDeploy hook functions
-  # post_traffic: HookFunction
+  # pre_traffic: HookFunction    # the logical id of a CodeDeploy PreTraffic hook function
 # One entry per new function: its logical id, its routes, the module its routes' own code moves to and the
 # generated handler module (dotted, under CodeUri {code_uri}). Merge functions by moving routes under one
 # entry; override memory_size, timeout, runtime, architectures or deployment per function.
@@ -383,18 +382,16 @@ def _deployment(reader: _Reader, raw: Any, base: Deployment, parent: CommentedMa
     if raw is None:
         return base
     if not isinstance(raw, CommentedMap):
-        reader.problem(
-            "`deployment` must be a mapping (type, alias, alarms, pre_traffic, post_traffic)", _key_line(parent, key)
-        )
+        reader.problem("`deployment` must be a mapping (type, alias, alarms, pre_traffic)", _key_line(parent, key))
         return base
     _unknown_keys(reader, raw, DEPLOYMENT_KEYS, "deployment")
     values: dict[str, Any] = {}
-    for name in ("type", "alias", "pre_traffic", "post_traffic"):
+    for name in ("type", "alias", "pre_traffic"):
         if name in raw:
             value = raw[name]
             if isinstance(value, str) and value:
                 values[name] = value
-            elif value is None and name in ("pre_traffic", "post_traffic"):
+            elif value is None and name == "pre_traffic":
                 values[name] = None
             else:
                 reader.problem(f"deployment {name} must be a string, not {value!r}", _key_line(raw, name))

@@ -109,8 +109,8 @@ def test_invalid_logical_id(value: str, valid: bool) -> None:
         ("GetOrder2Function", "get_order2"),
         ("HTTPHealthFunction", "http_health"),
         ("Function", "function"),
-        ("ClassFunction", "f_class"),
-        ("ImportFunction", "f_import"),
+        ("ClassFunction", "class_"),
+        ("ImportFunction", "import_"),
         ("Route1Function", "route1"),
     ],
 )
