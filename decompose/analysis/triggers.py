@@ -107,7 +107,7 @@ def _served_elsewhere(
         if c.kind == HTTP:
             by_path: dict[str, list[TriggerEvent]] = {}
             for event in other.events:
-                if event.is_http and event.path is not None and not event.path.endswith("{proxy+}"):
+                if event.is_http and event.path is not None:  # same path shape only: greedy events never cover
                     by_path.setdefault(path_shape(event.path), []).append(event)
             found = next(_http_events(by_path, other, route), None)
         else:

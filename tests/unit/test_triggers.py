@@ -74,3 +74,28 @@ def test_without_another_function_the_route_has_no_event(analyze_app: Callable[.
     template = EXTRACTED[: EXTRACTED.index("  GetAFunction:")]
     report = analyze_app({"app.py": HANDLER}, template)
     assert _rules(report) == [("route-without-event", "GET /a", "warning")]
+
+
+GREEDY = EXTRACTED.replace("Path: /a, Method: get", 'Path: "/admin/{proxy+}", Method: any')
+
+ADMIN = """
+def lambda_handler(event, context):
+    if event["path"].startswith("/admin/"):
+        return admin()
+    if event["httpMethod"] == "GET" and event["path"] == "/b":
+        return b()
+
+def admin():
+    return 1
+
+def b():
+    return 2
+"""
+
+
+def test_a_greedy_route_moved_with_its_own_greedy_event_is_extracted(
+    analyze_app: Callable[..., AnalysisReport],
+) -> None:
+    """`ANY /admin/{proxy+}` whose `/admin/{proxy+}` event moved to another function is `route-extracted` too."""
+    report = analyze_app({"app.py": ADMIN, "handlers/get_a.py": GET_A}, GREEDY, function="ApiFunction")
+    assert _rules(report) == [("route-extracted", "ANY /admin/{proxy+}", "info")]
