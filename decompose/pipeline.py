@@ -8,9 +8,12 @@
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
               against the monolith's own role
-    plan      (later issues) per-route boundaries and groupings
-    change    (later issues) the refactor, generated handlers and template edit, as one change set
-    present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
+    plan      (`decompose.splitting.plan`, `decompose.planning`) which routes go to which new function,
+              their logical ids and settings, as an editable plan file; checked against this analysis
+    change    (`decompose.splitting.apply`) the refactor, generated handlers, packages and template edit,
+              computed on a workspace copy as one change set; `analyze_specs` below re-analyzes the new
+              functions there; `decompose.changes.writer` is the one module that writes it
+    present   report it: text, JSON or Markdown for `analyze`; the change set's diff for `apply --dry-run`
 
 Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
 project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
