@@ -31,3 +31,7 @@ class UsageError(DecomposeError):
 
 class TemplateError(DecomposeError):
     """The template is not YAML/JSON, or not a shape a SAM template can have."""
+
+
+class RefactorError(DecomposeError):
+    """Code the refactor cannot move safely (dynamic code, a name collision, a global it would split)."""

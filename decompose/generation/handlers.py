@@ -91,27 +91,10 @@ def generate_handlers(
     """One generated handler per extracted function of `plan`, sliced from `monolith`'s handler under
     `code_root` (the refactored tree). Nothing is written."""
     codebase = load_codebase(code_root, project_root)
-    handler = codebase.symbols.definitions.get(monolith.handler)
-    if handler is None or handler.kind != "function":
-        raise HandlerError(f"handler {monolith.handler} not found under {code_root}")
-    decisions = Decisions()
-    context = DispatchContext(codebase.symbols, codebase.graph, handler)
-    code_routes, _ = find_routes(context, codebase.strategies, decisions)
-    source = codebase.symbols.modules[handler.module].module
-    if code_routes:
-        matched, _ = match_triggers(monolith, code_routes, None, lambda r: Location(source.path, r.line))
-    else:
-        matched = direct_routes(monolith, _direct(handler))
     out: list[GeneratedHandler] = []
-    for function in plan.extracted:
-        where = Location(plan.path, function.line) if plan.path else None
-        mine = [m for m in matched if m.trigger.route_id in function.routes]
-        missing = sorted(set(function.routes) - {m.trigger.route_id for m in mine})
-        if missing:
-            raise HandlerError(f"{function.logical_id}: {monolith.handler} serves no route {missing[0]}", where)
+    for function, assembler, where in _assemblers(codebase, monolith, plan):
         module = check_module_name(function.handler or default_handler_module(function.logical_id), where)
-        cut = slice_for(decisions, [m.code.constraint for m in mine])
-        text = _Assembler(codebase, handler, cut, mine).render(function, monolith)
+        text = assembler.render(function, monolith)
         try:
             ast.parse(text)
         except SyntaxError as exc:  # a bug of the generator, never of the user's input
@@ -126,6 +109,40 @@ def generate_handlers(
             )
         )
     return out
+
+
+def handler_needs(codebase: Codebase, monolith: FunctionSpec, plan: Plan) -> dict[str, set[str]]:
+    """logical id -> the project definitions (outside the handler module) its generated handler would import:
+    what the refactor must keep importable without the other routes' code."""
+    needs: dict[str, set[str]] = {}
+    for function, assembler, _ in _assemblers(codebase, monolith, plan):
+        assembler.collect()
+        needs[function.logical_id] = set(assembler.used)
+    return needs
+
+
+def _assemblers(
+    codebase: Codebase, monolith: FunctionSpec, plan: Plan
+) -> Iterator[tuple[FunctionPlan, _Assembler, Location | None]]:
+    handler = codebase.symbols.definitions.get(monolith.handler)
+    if handler is None or handler.kind != "function":
+        raise HandlerError(f"handler {monolith.handler} not found under {codebase.root}")
+    decisions = Decisions()
+    context = DispatchContext(codebase.symbols, codebase.graph, handler)
+    code_routes, _ = find_routes(context, codebase.strategies, decisions)
+    source = codebase.symbols.modules[handler.module].module
+    if code_routes:
+        matched, _ = match_triggers(monolith, code_routes, None, lambda r: Location(source.path, r.line))
+    else:
+        matched = direct_routes(monolith, _direct(handler))
+    for function in plan.extracted:
+        where = Location(plan.path, function.line) if plan.path else None
+        mine = [m for m in matched if m.trigger.route_id in function.routes]
+        missing = sorted(set(function.routes) - {m.trigger.route_id for m in mine})
+        if missing:
+            raise HandlerError(f"{function.logical_id}: {monolith.handler} serves no route {missing[0]}", where)
+        cut = slice_for(decisions, [m.code.constraint for m in mine])
+        yield function, _Assembler(codebase, handler, cut, mine), where
 
 
 def _direct(handler: Definition) -> CodeRoute:
@@ -158,11 +175,18 @@ class _Assembler:
     def module(self) -> str:
         return self.handler.module
 
-    def render(self, function: FunctionPlan, monolith: FunctionSpec) -> str:
+    def collect(self) -> None:
+        """Gather what the slice needs (idempotent)."""
+        if self.items:
+            return
         tree = self.codebase.symbols.modules[self.module].module.tree
         self._take(self._top_level(self.handler.nodes[0]))
         self._statements(tree)
         self._registered_entries()
+
+    def render(self, function: FunctionPlan, monolith: FunctionSpec) -> str:
+        self.collect()
+        tree = self.codebase.symbols.modules[self.module].module.tree
         body, starts_with_def = self._body()
         source = self.codebase.symbols.modules[self.module].module
         return _template().render(
@@ -428,7 +452,9 @@ def _cannot_fail(value: ast.expr) -> bool:
     for node in ast.walk(value):
         if isinstance(node, ast.Call):
             func = node.func
-            if not (isinstance(func, ast.Attribute) and func.attr in (_SAFE_METHODS | {"fullmatch", "match", "search"})):
+            if not (
+                isinstance(func, ast.Attribute) and func.attr in (_SAFE_METHODS | {"fullmatch", "match", "search"})
+            ):
                 return False
         elif isinstance(node, ast.Subscript | ast.BinOp | ast.Await | ast.NamedExpr):
             return False

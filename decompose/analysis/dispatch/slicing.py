@@ -119,8 +119,10 @@ def _read_unbound(function: ast.AST, dropped: ast.If, names: set[str]) -> bool:
             return False
         if isinstance(node, ast.If):
             binds = covered | {n.target.id for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)}
-            return visit(node.test, covered) or any(visit(s, binds) for s in node.body) or any(
-                visit(s, covered) for s in node.orelse
+            return (
+                visit(node.test, covered)
+                or any(visit(s, binds) for s in node.body)
+                or any(visit(s, covered) for s in node.orelse)
             )
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
             return node.id not in covered
