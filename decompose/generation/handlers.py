@@ -49,6 +49,7 @@ from decompose.generation.imports import ImportSpec, render_imports
 
 HANDLER_PACKAGE = "handlers"
 HANDLER_FUNCTION = "lambda_handler"
+SIDE_EFFECT = "noqa: F401 - imported for its side effects (route registrations)"
 TEMPLATE = "handler.py.j2"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__", "__package__"}
 
@@ -306,7 +307,7 @@ class _Assembler:
             if definition is None or definition.module == self.module or definition.kind == "lambda":
                 continue
             if definition.id not in self.used:
-                self.imports.add(ImportSpec(definition.module))
+                self.imports.add(ImportSpec(definition.module, comment=SIDE_EFFECT))
 
     # --- rendering
     def _body(self) -> tuple[str, bool]:

@@ -23,6 +23,7 @@ class ImportSpec:
     module: str
     name: str | None = None
     alias: str | None = None
+    comment: str | None = None  # a trailing comment (`noqa: F401 - ...` for side-effect imports)
 
     @property
     def bound(self) -> str:
@@ -35,7 +36,12 @@ class ImportSpec:
 def render_imports(specs: Iterable[ImportSpec], first_party: frozenset[str]) -> str:
     """The import block for `specs` (no trailing newline; empty when there is nothing to import)."""
     sections: dict[int, list[ImportSpec]] = {}
-    for spec in set(specs):
+    unique: dict[tuple[str, str | None, str | None], ImportSpec] = {}
+    for spec in specs:
+        key = (spec.module, spec.name, spec.alias)
+        if key not in unique or (spec.comment and not unique[key].comment):
+            unique[key] = spec
+    for spec in unique.values():
         sections.setdefault(_section(spec.module, first_party), []).append(spec)
     blocks = [_render_section(sections[key]) for key in sorted(sections)]
     return "\n\n".join(blocks)
@@ -68,7 +74,8 @@ def _render_section(specs: list[ImportSpec]) -> str:
     lines: list[str] = []
     straight = sorted((s for s in specs if s.name is None), key=lambda s: (_module_key(s.module), s.alias or ""))
     for spec in straight:
-        lines.append(f"import {spec.module}" + (f" as {spec.alias}" if spec.alias else ""))
+        line = f"import {spec.module}" + (f" as {spec.alias}" if spec.alias else "")
+        lines.append(line + (f"  # {spec.comment}" if spec.comment else ""))
     froms: dict[str, list[ImportSpec]] = {}
     for spec in specs:
         if spec.name is not None:
@@ -78,9 +85,11 @@ def _render_section(specs: list[ImportSpec]) -> str:
         plain = [m for m in members if not m.alias]
         aliased = [m for m in members if m.alias]
         if plain:
-            lines.append(_from_line(module, [m.name or "" for m in plain]))
+            comment = next((m.comment for m in plain if m.comment), None)
+            lines.append(_from_line(module, [m.name or "" for m in plain]) + (f"  # {comment}" if comment else ""))
         for member in aliased:
-            lines.append(_from_line(module, [f"{member.name} as {member.alias}"]))
+            line = _from_line(module, [f"{member.name} as {member.alias}"])
+            lines.append(line + (f"  # {member.comment}" if member.comment else ""))
     return "\n".join(lines)
 
 

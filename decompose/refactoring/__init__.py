@@ -19,16 +19,17 @@ Each function's module is `FunctionPlan.module`, else `routes.<snake of its logi
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from decompose.analysis.codebase import load_codebase
+from decompose.analysis.codebase import Codebase, load_codebase
 from decompose.domain.model import Finding, FunctionAnalysis
 from decompose.domain.plan import Plan
 from decompose.errors import RefactorError
 from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
-from decompose.refactoring.fixups import fix_file
+from decompose.refactoring.fixups import fix_file, imported_modules
 from decompose.refactoring.moves import Move, default_module, plan_moves
 from decompose.refactoring.rope_moves import module_file, run_moves
 from decompose.refactoring.usage import REST, compute_users
@@ -64,6 +65,12 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
     if not planned.moves:
         return RefactorResult(planned.modules, ())
     snapshot = {p: p.read_text(encoding="utf-8") for p in code_root.rglob("*.py") if _in_tree(p, code_root)}
+    side_effects = _side_effect_modules(codebase)
+    imported_before = {
+        _module_name(p, code_root): imported_modules(t, _module_name(p, code_root), p.name == "__init__.py")
+        for p, t in snapshot.items()
+    }
+    registered = _registered_moves(codebase, planned.moves)
     try:
         created = run_moves(code_root, planned.moves)
         moved = {(m.source, m.name): m.destination for m in planned.moves}
@@ -75,8 +82,14 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         docstrings = _docstrings(planned.moves, users, plan)
         for path in touched:
             module = _module_name(path, code_root)
+            text = path.read_text(encoding="utf-8")
+            now = imported_modules(text, module, path.name == "__init__.py")
+            lost = sorted(
+                s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module
+            )
+            keep = tuple(sorted({*lost, *registered.get(module, set())}))
             text = fix_file(
-                path.read_text(encoding="utf-8"),
+                text,
                 module,
                 moved,
                 first_party,
@@ -84,6 +97,7 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
                 is_package=path.name == "__init__.py",
                 created=path.relative_to(code_root).as_posix() in created,
                 docstring=docstrings.get(module),
+                side_effect_imports=keep,
             )
             path.write_text(text, encoding="utf-8")
         check_tree(code_root, handler_module, {_module_name(code_root / c, code_root) for c in created}, snapshot)
@@ -109,6 +123,33 @@ def _docstrings(moves: tuple[Move, ...], users: dict[str, frozenset[str]], plan:
             who = ", ".join(functions) + (" and the monolith" if REST in signature else "")
             text = f"Code shared by {who}, moved out of {sources} by decompose."
         out[move.destination] = text
+    return out
+
+
+def _side_effect_modules(codebase: Codebase) -> set[str]:
+    """Modules whose import does something: registers routes (decorators, `include_router`) or runs bare
+    statements. Where one was imported before, it stays imported."""
+    registrations = {id(node) for node in codebase.registrations}
+    found = {name for name, module in codebase.symbols.modules.items() if module.statements}
+    for definition in codebase.symbols.definitions.values():
+        node = definition.nodes[0] if definition.nodes else None
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            id(d) in registrations for d in node.decorator_list
+        ):
+            found.add(definition.module)
+    return found
+
+
+def _registered_moves(codebase: Codebase, moves: tuple[Move, ...]) -> dict[str, set[str]]:
+    """source module -> destinations holding views it registered: the source imports them back."""
+    registrations = {id(node) for node in codebase.registrations}
+    out: dict[str, set[str]] = {}
+    for move in moves:
+        node = codebase.symbols.definitions[move.definition].nodes[0]
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            id(d) in registrations for d in node.decorator_list
+        ):
+            out.setdefault(move.source, set()).add(move.destination)
     return out
 
 

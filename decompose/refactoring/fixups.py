@@ -21,6 +21,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 
+from decompose.generation.handlers import SIDE_EFFECT
 from decompose.generation.imports import ImportSpec, render_imports
 
 _FUTURE = "from __future__ import annotations"
@@ -44,7 +45,8 @@ def fix_file(
     text = _drop_own_names(text, module)
     text = _drop_moved_from_all(text, module, moved)
     for imported in side_effect_imports:
-        text = _add_import(text, f"import {imported}  # noqa: F401 - imported for its side effects (registrations)")
+        if not _imports(text, imported):
+            text = _add_import(text, f"import {imported}  # {SIDE_EFFECT}")
     if future and _FUTURE not in text:
         text = _add_import(text, _FUTURE)
     if created and docstring and not _has_docstring(text):
@@ -142,6 +144,27 @@ def _drop_moved_from_all(text: str, module: str, moved: Mapping[tuple[str, str],
     return _apply_line_edits(text, edits)
 
 
+def imported_modules(text: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module a file imports at its top level (absolute names; `from a import b` counts `a` and `a.b`)."""
+    tree = _parse(text)
+    if tree is None:
+        return set()
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            found.update(a.name for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            base = _absolute(stmt, package)
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in stmt.names)
+    return found
+
+
+def _imports(text: str, module: str) -> bool:
+    return module in imported_modules(text, "")
+
+
 def _add_import(text: str, line: str) -> str:
     tree = _parse(text)
     if tree is None:
@@ -185,15 +208,21 @@ def _sort_import_block(text: str, module: str, first_party: frozenset[str]) -> s
         return text
     lines = text.split("\n")
     first, last = block[0].lineno, block[-1].end_lineno or block[-1].lineno
-    region = lines[first - 1 : last]
-    if any(re.search(r"#", line) for line in region):
-        return text
     specs: list[ImportSpec] = []
     for stmt in block:
+        comment = None
+        region = lines[stmt.lineno - 1 : (stmt.end_lineno or stmt.lineno)]
+        if any("#" in line for line in region):
+            if len(region) > 1:
+                return text  # a comment inside a wrapped import: leave the block as it is
+            comment = region[0].split("#", 1)[1].strip()
         if isinstance(stmt, ast.Import):
-            specs += [ImportSpec(a.name, None, a.asname) for a in stmt.names]
+            specs += [ImportSpec(a.name, None, a.asname, comment) for a in stmt.names]
         else:
-            specs += [ImportSpec(stmt.module or "", a.name, a.asname) for a in stmt.names]
+            specs += [ImportSpec(stmt.module or "", a.name, a.asname, comment) for a in stmt.names]
+    between = [line for line in lines[first - 1 : last] if line.strip().startswith("#")]
+    if between:
+        return text
     rendered = render_imports(specs, first_party | {module.split(".")[0]}).split("\n")
     return "\n".join([*lines[: first - 1], *rendered, *lines[last:]])
 

@@ -63,6 +63,8 @@ def run_moves(code_root: Path, moves: Sequence[Move]) -> set[str]:
             project.validate(project.root)
             resource = project.get_resource(module_file(move.source))
             offset = _offset(resource.read(), move)
+            clash = _clashes(code_root, move)
+            prefs.imports.preferred_import_style = "normal-import" if clash else "from-global"
             try:
                 changes = create_move(project, resource, offset).get_changes(move.destination)
                 project.do(changes)
@@ -72,6 +74,40 @@ def run_moves(code_root: Path, moves: Sequence[Move]) -> set[str]:
     finally:
         project.close()
     return created
+
+
+def _clashes(code_root: Path, move: Move) -> bool:
+    """Whether `from-global` would bind the moved name in a module that already binds it to something else
+    (`payments.router` and `health.router` both used in app.py): then rope keeps `import module` style."""
+    source_last = move.source.rsplit(".", 1)[-1]
+    for path in code_root.rglob("*.py"):
+        if any(p.startswith(".") or p == "__pycache__" for p in path.relative_to(code_root).parts):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        imports_source = False
+        binds_other = False
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                imports_source |= any(a.name == move.source for a in stmt.names)
+                binds_other |= any((a.asname or a.name.split(".")[0]) == move.name for a in stmt.names)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    full = f"{stmt.module}.{alias.name}" if stmt.module else alias.name
+                    imports_source |= full == move.source or (alias.name == source_last and stmt.level > 0)
+                    if (alias.asname or alias.name) == move.name and not (
+                        stmt.module == move.source and alias.name == move.name
+                    ):
+                        binds_other = True
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                binds_other |= stmt.name == move.name
+            elif isinstance(stmt, ast.Assign):
+                binds_other |= any(isinstance(t, ast.Name) and t.id == move.name for t in stmt.targets)
+        if imports_source and binds_other:
+            return True
+    return False
 
 
 def _ensure_module(code_root: Path, module: str) -> set[str]:

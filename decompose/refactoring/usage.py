@@ -6,6 +6,7 @@ slice keeps: the `except ValidationError` around every branch, the fallback `not
 monolith keeps (routes not extracted) counts as `REST`. Two facts the reach graph leaves out are added here:
 - a function that rebinds a module global (`global counter`) uses that global;
 - a view registered by a decorator (`@app.get`, `@router.post`) needs the object it registers on.
+- a class moves whole, so whoever uses it uses what any of its methods names (method reach is finer).
 Every use spreads along the definition graph (what a used definition needs is used too). Definitions no
 route uses (the dispatcher, dead code) have no users and stay where they are.
 """
@@ -16,11 +17,13 @@ import ast
 from collections.abc import Iterable, Mapping
 
 from decompose.analysis.codebase import Codebase
+from decompose.analysis.graph import NodeFacts
 from decompose.analysis.symbols import Definition
 from decompose.domain.model import FunctionAnalysis
 from decompose.domain.plan import Plan
 
 REST = "<monolith>"
+_NO_FACTS = NodeFacts()
 MOVABLE_KINDS = frozenset({"function", "class", "assignment"})
 
 Users = dict[str, frozenset[str]]
@@ -76,6 +79,11 @@ def _implied(codebase: Codebase) -> list[tuple[str, list[str]]]:
     registrations = {id(node) for node in codebase.registrations}
     found: list[tuple[str, list[str]]] = []
     for definition in symbols.definitions.values():
+        if definition.kind == "class":
+            # a class moves whole: what any of its methods names is imported wherever the class lives
+            targets = [t for m in definition.methods.values() for t in codebase.graph.facts.get(m, _NO_FACTS).targets]
+            if targets:
+                found.append((definition.id, targets))
         top = top_level(codebase, definition.id)
         if top is None or definition.kind not in ("function", "method"):
             continue
