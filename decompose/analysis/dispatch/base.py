@@ -68,15 +68,15 @@ class Constraint:
         method = _merge_value(self.method, other.method)
         path = _merge_path(self.path, other.path)
         source = _merge_source(self.source, other.source)
-        if method is False or path is False:
-            return None
+        if method is False or path is False or source is False:
+            return None  # two different values of one key: no event has both
         return replace(
             self,
             kind=kind,
             method=method,  # type: ignore[arg-type]
             path=path,  # type: ignore[arg-type]
             payload=other.payload or self.payload,
-            source=source if source is not False else self.source,  # type: ignore[arg-type]
+            source=source,  # type: ignore[arg-type]
             strategy=other.strategy or self.strategy,
         )
 
