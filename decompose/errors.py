@@ -57,3 +57,7 @@ class WriteRefusedError(DecomposeError):
 
 class WriteFailedError(DecomposeError):
     """Writing failed part-way (a full disk, a permission); every file written so far was restored."""
+
+
+class RefactorError(DecomposeError):
+    """Code the refactor cannot move safely (dynamic code, a name collision, a global it would split)."""

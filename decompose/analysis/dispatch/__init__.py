@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decompose.analysis.dispatch.base import (
     CodeRoute,
     ConditionStrategy,
+    Decisions,
     DispatchContext,
     DispatchIssue,
     ModuleStrategy,
@@ -25,7 +26,15 @@ from decompose.analysis.dispatch.table import TableAnalyzer
 from decompose.analysis.dispatch.walker import DispatchWalker
 from decompose.analysis.symbols import SymbolTable
 
-__all__ = ["CodeRoute", "DispatchContext", "DispatchIssue", "Strategies", "built_in_strategies", "find_routes"]
+__all__ = [
+    "CodeRoute",
+    "Decisions",
+    "DispatchContext",
+    "DispatchIssue",
+    "Strategies",
+    "built_in_strategies",
+    "find_routes",
+]
 
 
 @dataclass
@@ -50,13 +59,15 @@ def built_in_strategies() -> Strategies:
     )
 
 
-def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[CodeRoute], list[DispatchIssue]]:
-    """Every route the handler dispatches to, by every strategy."""
+def find_routes(
+    context: DispatchContext, strategies: Strategies, decisions: Decisions | None = None
+) -> tuple[list[CodeRoute], list[DispatchIssue]]:
+    """Every route the handler dispatches to, by every strategy; `decisions` records what each test said."""
     routes: list[CodeRoute] = []
     issues: list[DispatchIssue] = []
     for strategy in strategies.modules:
         for found in strategy.routes(context):
             (routes if isinstance(found, CodeRoute) else issues).append(found)
-    walker = DispatchWalker(context, strategies.conditions, strategies.statements)
+    walker = DispatchWalker(context, strategies.conditions, strategies.statements, decisions)
     walked, walk_issues = walker.run()
     return routes + walked, issues + walk_issues
