@@ -30,6 +30,7 @@ demo: $(STAMP)
 	$(BIN)/decompose analyze sample_monolith
 	rm -rf $(DEMO) && mkdir -p $(dir $(DEMO)) && cp -r sample_monolith $(DEMO) && rm -rf $(DEMO)/.pytest_cache
 	$(BIN)/decompose plan $(DEMO) $(DEMO_ROUTES)
+	$(BIN)/decompose apply $(DEMO) --dry-run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -119,6 +119,40 @@ def plan_command(  # noqa: PLR0917 - click passes every option
     click.echo(f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
 
 
+@main.command(name="apply")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@click.option("--dry-run", is_flag=True, help="Print the unified diff of every change and write nothing.")
+@click.option("--force", is_flag=True, help="Write even if the git tree has uncommitted changes.")
+@click.pass_context
+def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_run: bool, force: bool) -> None:
+    """Extract the functions the plan marks `extract: true`: refactor, handlers, packages, template edit.
+
+    Everything is computed on a temporary copy first; then written atomically (or, with --dry-run, shown).
+    """
+    try:
+        outcome = splitting.apply(path, plan_file=plan_file)
+        change_set = outcome.change_set
+        if dry_run or change_set.empty:
+            click.echo(change_set.diff(), nl=False)
+        else:
+            write(change_set, outcome.root, force=force, ignore={outcome.plan_file})
+    except DecomposeError as error:
+        _fail(ctx, error)
+    for finding in change_set.findings:
+        where = f"{finding.location}: " if finding.location else ""
+        click.echo(f"{finding.severity.value}: {where}{finding.rule}: {finding.message}", err=True)
+    extracted = ", ".join(f.logical_id for f in outcome.plan.extracted) or "none"
+    if change_set.empty:
+        click.echo(f"nothing to do: the project already is the plan's result (extracted: {extracted})", err=True)
+    elif dry_run:
+        click.echo(f"dry run: {_summary(change_set)} for {extracted}; nothing was written", err=True)
+    else:
+        click.echo(f"applied: {_summary(change_set)} for {extracted}", err=True)
+
+
 def _problems(ctx: click.Context, problems: tuple[object, ...]) -> None:
     """Print every plan problem (one line each, file:line first) and exit 2 when there is any."""
     if not problems:
@@ -140,5 +174,5 @@ def _fail(ctx: click.Context, error: DecomposeError) -> None:
 
 def _summary(change_set: ChangeSet) -> str:
     kinds = [c.kind for c in change_set.changes]
-    counts = ", ".join(f"{kinds.count(k)} {k}d" for k in ("create", "modify", "delete") if k in kinds)
-    return counts.replace("created", "created").replace("modifyd", "modified").replace("deleted", "deleted")
+    words = {"create": "created", "modify": "modified", "delete": "deleted"}
+    return ", ".join(f"{kinds.count(k)} file(s) {words[k]}" for k in words if k in kinds)
