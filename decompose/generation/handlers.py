@@ -210,15 +210,16 @@ class _Assembler:
         item = _Item(_first_line(stmt), stmt, kind)
         self.items[id(stmt)] = item
         item.pruned, item.noqa = _without_unused_locals(prune(stmt, self.cut))
+        chains = _attribute_chains(item.pruned)
         for name in sorted(_free_names(item.pruned)):
-            self._need(name)
+            self._need(name, chains.get(name))
         for node in ast.walk(item.pruned):
             if isinstance(node, ast.Name | ast.Attribute):
                 resolved = self.codebase.symbols.resolve_expression(self.module, node)
                 if isinstance(resolved, str):
                     self.used.add(resolved)
 
-    def _need(self, name: str) -> None:
+    def _need(self, name: str, chains: set[str] | None = None) -> None:
         symbols = self.codebase.symbols
         module = symbols.modules[self.module]
         if name in module.bindings:
@@ -228,7 +229,13 @@ class _Assembler:
                 for node in definition.nodes:
                     self._take(self._top_level(node))
                 return
-        self.imports.update(self._imports_binding(name))
+        specs = list(self._imports_binding(name))
+        dotted = [s for s in specs if s.name is None and s.alias is None and "." in s.module]
+        if len(dotted) > 1 and chains is not None and "" not in chains:
+            # `import routes.a` and `import routes.b` both bind `routes`: keep those the code goes through
+            used = [s for s in dotted if any(c == s.module or c.startswith(s.module + ".") for c in chains)]
+            specs = [s for s in specs if s not in dotted or s in used]
+        self.imports.update(specs)
 
     def _imports_binding(self, name: str) -> Iterator[ImportSpec]:
         source = self.codebase.symbols.modules[self.module].module
@@ -348,6 +355,28 @@ class _Assembler:
 
     def _first_party(self) -> frozenset[str]:
         return frozenset(name.split(".")[0] for name in self.codebase.symbols.modules)
+
+
+def _attribute_chains(node: ast.AST) -> dict[str, set[str]]:
+    """Root name -> the dotted chains the code reads through it (`routes.get_health.router`); "" marks a bare
+    use of the name."""
+    chains: dict[str, set[str]] = {}
+    inner: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and id(sub) not in inner:
+            parts: list[str] = []
+            current: ast.AST = sub
+            while isinstance(current, ast.Attribute):
+                inner.add(id(current))
+                parts.insert(0, current.attr)
+                current = current.value
+            if isinstance(current, ast.Name):
+                inner.add(id(current))
+                chains.setdefault(current.id, set()).add(".".join([current.id, *parts]))
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and id(sub) not in inner:
+            chains.setdefault(sub.id, set()).add("")
+    return chains
 
 
 def _relative_file(path: str, codebase: Codebase) -> str:

@@ -31,6 +31,7 @@ from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
 from decompose.refactoring.fixups import fix_file, imported_modules
 from decompose.refactoring.moves import Move, default_module, plan_moves
+from decompose.refactoring.pins import pinned_definitions
 from decompose.refactoring.rope_moves import module_file, run_moves
 from decompose.refactoring.usage import REST, compute_users
 
@@ -60,7 +61,9 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         }
         for logical_id, ids in handler_needs(codebase, monolith.spec, plan).items()
     }
-    users = compute_users(codebase, monolith, plan, needs)
+    project_root = _project_root(code_root, monolith.spec.code_uri)
+    pinned = pinned_definitions(codebase, project_root, code_root)
+    users = compute_users(codebase, monolith, plan, needs, pinned)
     planned = plan_moves(codebase, users, plan, handler_module)
     if not planned.moves:
         return RefactorResult(planned.modules, ())
@@ -124,6 +127,15 @@ def _docstrings(moves: tuple[Move, ...], users: dict[str, frozenset[str]], plan:
             text = f"Code shared by {who}, moved out of {sources} by decompose."
         out[move.destination] = text
     return out
+
+
+def _project_root(code_root: Path, code_uri: str) -> Path:
+    """The project folder above `code_root` (CodeUri `src` -> its parent; `.` -> itself)."""
+    depth = len([p for p in Path(code_uri).parts if p not in (".", "")])
+    root = code_root
+    for _ in range(depth):
+        root = root.parent
+    return root
 
 
 def _side_effect_modules(codebase: Codebase) -> set[str]:
