@@ -48,7 +48,7 @@ def render_imports(specs: Iterable[ImportSpec], first_party: frozenset[str]) -> 
 
 
 def _section(module: str, first_party: frozenset[str]) -> int:
-    top = module.split(".")[0]
+    top = module.split(".", maxsplit=1)[0]
     if top == "__future__":
         return 0
     if top in first_party:
@@ -91,7 +91,9 @@ def _render_section(specs: list[ImportSpec]) -> str:
             statements.append((_member_key(plain[0].name or ""), line))
         for member in aliased:
             line = _from_line(module, [f"{member.name} as {member.alias}"])
-            statements.append((_member_key(member.name or ""), line + (f"  # {member.comment}" if member.comment else "")))
+            statements.append(
+                (_member_key(member.name or ""), line + (f"  # {member.comment}" if member.comment else ""))
+            )
         lines.extend(line for _, line in sorted(statements))
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from decompose.domain.plan import Plan
 from decompose.errors import RefactorError
 from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
-from decompose.refactoring.fixups import fix_file, imported_modules
+from decompose.refactoring.fixups import fix_file, imported_modules, retarget_from_imports
 from decompose.refactoring.moves import Move, default_module, plan_moves
 from decompose.refactoring.pins import pinned_definitions
 from decompose.refactoring.rope_moves import module_file, run_moves
@@ -51,7 +51,8 @@ class RefactorResult:
 def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> RefactorResult:
     """Move the extracted functions' code under `code_root` (in place); see the module docstring."""
     code_root = code_root.resolve()
-    codebase = load_codebase(code_root)
+    project_root = _project_root(code_root, monolith.spec.code_uri)
+    codebase = load_codebase(code_root, project_root)
     handler_module = monolith.spec.handler_module
     needs = {
         logical_id: {
@@ -61,7 +62,6 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         }
         for logical_id, ids in handler_needs(codebase, monolith.spec, plan).items()
     }
-    project_root = _project_root(code_root, monolith.spec.code_uri)
     pinned = pinned_definitions(codebase, project_root, code_root)
     users = compute_users(codebase, monolith, plan, needs, pinned)
     planned = plan_moves(codebase, users, plan, handler_module)
@@ -81,15 +81,19 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         first_party = frozenset(name.split(".")[0] for name in codebase.symbols.modules) | {
             m.destination.split(".")[0] for m in planned.moves
         }
+        for path in code_root.rglob("*.py"):  # rope leaves `from m import f as g` importers alone
+            if _in_tree(path, code_root):
+                text = path.read_text(encoding="utf-8")
+                fixed = retarget_from_imports(text, _module_name(path, code_root), moved, path.name == "__init__.py")
+                if fixed != text:
+                    path.write_text(fixed, encoding="utf-8")
         touched = [p for p in code_root.rglob("*.py") if _in_tree(p, code_root) and _changed(p, snapshot)]
         docstrings = _docstrings(planned.moves, users, plan)
         for path in touched:
             module = _module_name(path, code_root)
             text = path.read_text(encoding="utf-8")
             now = imported_modules(text, module, path.name == "__init__.py")
-            lost = sorted(
-                s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module
-            )
+            lost = sorted(s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module)
             keep = tuple(sorted({*lost, *registered.get(module, set())}))
             text = fix_file(
                 text,

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 from collections.abc import Mapping
 
@@ -41,7 +40,7 @@ def fix_file(
 ) -> str:
     """Every fix for one touched file (`moved`: (source module, name) -> destination module); a `created`
     module gets `docstring` and no blank lines between consecutive simple statements."""
-    text = _retarget_from_imports(text, module, moved, is_package)
+    text = retarget_from_imports(text, module, moved, is_package)
     text = _drop_own_names(text, module)
     text = _drop_moved_from_all(text, module, moved)
     for imported in side_effect_imports:
@@ -61,7 +60,7 @@ def fix_file(
     return text.rstrip("\n") + "\n" if text.strip() else text
 
 
-def _retarget_from_imports(text: str, module: str, moved: Mapping[tuple[str, str], str], is_package: bool) -> str:
+def retarget_from_imports(text: str, module: str, moved: Mapping[tuple[str, str], str], is_package: bool) -> str:
     tree = _parse(text)
     if tree is None:
         return text
@@ -223,7 +222,7 @@ def _sort_import_block(text: str, module: str, first_party: frozenset[str]) -> s
     between = [line for line in lines[first - 1 : last] if line.strip().startswith("#")]
     if between:
         return text
-    rendered = render_imports(specs, first_party | {module.split(".")[0]}).split("\n")
+    rendered = render_imports(specs, first_party | {module.split(".", maxsplit=1)[0]}).split("\n")
     return "\n".join([*lines[: first - 1], *rendered, *lines[last:]])
 
 

@@ -44,9 +44,9 @@ def pinned_definitions(codebase: Codebase, project_root: Path, code_root: Path) 
         except (SyntaxError, UnicodeDecodeError):
             continue
         attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        mentioned = {
-            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-        } & set(symbols.modules)
+        mentioned = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)} & set(
+            symbols.modules
+        )
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module in symbols.modules and not node.level:
                 pinned.update(f"{node.module}.{a.name}" for a in node.names)

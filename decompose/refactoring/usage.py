@@ -78,7 +78,9 @@ def _dispatcher_references(codebase: Codebase, monolith: FunctionAnalysis) -> se
     symbols = codebase.symbols
     module = monolith.spec.handler_module
     entries = {route.entry for route in monolith.routes}
-    roots = [monolith.spec.handler, *(s for s in symbols.modules[module].statements)] if module in symbols.modules else []
+    roots = (
+        [monolith.spec.handler, *(s for s in symbols.modules[module].statements)] if module in symbols.modules else []
+    )
     found: set[str] = set()
     for root in roots:
         facts = codebase.graph.facts.get(root)

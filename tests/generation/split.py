@@ -39,7 +39,9 @@ class Split:
 def split(root: Path, routes: list[str]) -> Split:
     """Extract `routes` (one function each) from the app at `root`, in place."""
     monolith = analyze(root, iam=False).functions[0]
-    functions = tuple(FunctionPlan(logical_id(r), (r,), extract=r in routes) for r in sorted(x.id for x in monolith.routes))
+    functions = tuple(
+        FunctionPlan(logical_id(r), (r,), extract=r in routes) for r in sorted(x.id for x in monolith.routes)
+    )
     plan = Plan(monolith.spec.logical_id or "", functions)
     code_root = root / monolith.spec.code_uri
     result = refactor(code_root, monolith, plan)

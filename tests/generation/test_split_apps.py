@@ -23,13 +23,34 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Routes per app: three first, then two more. Routes whose reach is dynamic (`getattr(tasks, name)`) are
 # refused by the refactor (tested in tests/refactoring) and left out here.
 PICKS = {
-    "sample_monolith": (["POST /invoices", "GET /orders/{order_id}", "GET /products"], ["S3 UploadsBucket", "POST /payments"]),
-    "if_chain_v1": (["GET /orders", "POST /orders", "GET /reports/{report_id}"], ["DELETE /items/{param1}", "GET /health"]),
-    "http_api_v2": (["GET /items/{id}", "POST /carts", "POST /carts/{cart_id}/checkout"], ["GET /items", "PUT /items/{id}"]),
-    "match_statement": (["GET /notes", "POST /notes", "DELETE /notes/{note_id}"], ["GET /tags", "POST /notes/{note_id}/attachments"]),
-    "dispatch_table": (["GET /health", "POST /users", "GET /projects"], ["DELETE /projects/{project_id}", "PUT /settings"]),
-    "event_sources": (["S3 UploadsBucket", "SQS JobsQueue", "WebSocket $connect"], ["Kinesis ClicksStream", "EventBridgeRule OrderPlacedRule"]),
-    "powertools": (["GET /orders", "POST /orders", "GET /payments/{payment_id}"], ["GET /health", "POST /payments/{payment_id}/refund"]),
+    "sample_monolith": (
+        ["POST /invoices", "GET /orders/{order_id}", "GET /products"],
+        ["S3 UploadsBucket", "POST /payments"],
+    ),
+    "if_chain_v1": (
+        ["GET /orders", "POST /orders", "GET /reports/{report_id}"],
+        ["DELETE /items/{param1}", "GET /health"],
+    ),
+    "http_api_v2": (
+        ["GET /items/{id}", "POST /carts", "POST /carts/{cart_id}/checkout"],
+        ["GET /items", "PUT /items/{id}"],
+    ),
+    "match_statement": (
+        ["GET /notes", "POST /notes", "DELETE /notes/{note_id}"],
+        ["GET /tags", "POST /notes/{note_id}/attachments"],
+    ),
+    "dispatch_table": (
+        ["GET /health", "POST /users", "GET /projects"],
+        ["DELETE /projects/{project_id}", "PUT /settings"],
+    ),
+    "event_sources": (
+        ["S3 UploadsBucket", "SQS JobsQueue", "WebSocket $connect"],
+        ["Kinesis ClicksStream", "EventBridgeRule OrderPlacedRule"],
+    ),
+    "powertools": (
+        ["GET /orders", "POST /orders", "GET /payments/{payment_id}"],
+        ["GET /health", "POST /payments/{payment_id}/refund"],
+    ),
 }
 
 
@@ -46,7 +67,9 @@ def _check_outcome(app: str, outcome: Split) -> None:
     lint = ruff(code_root)
     assert lint.returncode == 0, lint.stdout
     monolith = entries(outcome.monolith.routes)
-    refactored = entries(__import__("decompose.pipeline", fromlist=["analyze"]).analyze(outcome.root, iam=False).functions[0].routes)
+    refactored = entries(
+        __import__("decompose.pipeline", fromlist=["analyze"]).analyze(outcome.root, iam=False).functions[0].routes
+    )
     assert set(refactored) == set(monolith), "the monolith keeps every route"
     for handler in outcome.handlers:
         analysis = reanalyze(outcome, handler)
@@ -95,9 +118,10 @@ def test_sample_monolith_tests_pass_on_the_refactored_copy(tmp_path: Path) -> No
     first, more = PICKS["sample_monolith"]
     split(root, first)
     outcome = split(root, first + more)
-    assert any(m.source == "invoices" and m.name == "create_invoice" for m in outcome.result.moved) or (
-        root / "src" / "routes" / "post_invoices.py"
-    ).exists()
+    assert (
+        any(m.source == "invoices" and m.name == "create_invoice" for m in outcome.result.moved)
+        or (root / "src" / "routes" / "post_invoices.py").exists()
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=root,
