@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import keyword
 import re
+import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -338,7 +340,7 @@ class _Assembler:
             pruned.name = HANDLER_FUNCTION
         if not is_handler and not self._touched(stmt) and not item.noqa and ast.dump(pruned) == ast.dump(stmt):
             return self._source(stmt)
-        text = _mark_noqa(ast.unparse(pruned), item.noqa)
+        text = _mark_noqa(double_quoted(ast.unparse(pruned)), item.noqa)
         if is_handler and self.handler.name != HANDLER_FUNCTION and self.handler.name in _free_names(stmt):
             text += f"\n\n\n{self.handler.name} = {HANDLER_FUNCTION}"
         return text
@@ -489,6 +491,39 @@ def _cannot_fail(value: ast.expr) -> bool:
         elif isinstance(node, ast.Subscript | ast.BinOp | ast.Await | ast.NamedExpr):
             return False
     return True
+
+
+def double_quoted(source: str) -> str:
+    """`ast.unparse` writes 'single' quotes; a string that holds no double quote or backslash is rewritten
+    with double quotes (what ruff format and most projects use). Nothing else changes."""
+    out: list[str] = []
+    last = (1, 0)
+    lines = source.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.STRING:
+            continue
+        text = token.string
+        prefix = text[: len(text) - len(text.lstrip("rbufRBUF"))]
+        body = text[len(prefix) :]
+        single = body.startswith("'") and not body.startswith("'" * 3)
+        if not single or '"' in body or "\\" in body:
+            continue
+        out.append(_between(lines, last, token.start))
+        out.append(prefix + '"' + body[1:-1] + '"')
+        last = token.end
+    out.append(_between(lines, last, (len(lines) + 1, 0)))
+    return "".join(out)
+
+
+def _between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    (row, col), (end_row, end_col) = start, end
+    if row == end_row:
+        return lines[row - 1][col:end_col] if row <= len(lines) else ""
+    parts = [lines[row - 1][col:]] if row <= len(lines) else []
+    parts += lines[row : end_row - 1]
+    if end_row <= len(lines):
+        parts.append(lines[end_row - 1][:end_col])
+    return "".join(parts)
 
 
 def _mark_noqa(text: str, names: frozenset[str]) -> str:

@@ -64,7 +64,9 @@ def lambda_handler(event, context):
 
 SUPPORT = {
     "items.py": "def list_items(event):\n    return []\n\n\ndef get_item(item_id):\n    return item_id\n",
-    "errors.py": "class BadRequest(Exception):\n    pass\n\n\ndef respond(code, body):\n    return {'statusCode': code}\n",
+    "errors.py": (
+        "class BadRequest(Exception):\n    pass\n\n\ndef respond(code, body):\n    return {'statusCode': code}\n"
+    ),
 }
 
 
@@ -74,12 +76,13 @@ def test_if_chain_slice_keeps_preprocessing_error_handling_and_fallback(tmp_path
     text = handler.text
     assert text.startswith(f'"""{GENERATED_MARKER}')
     assert "list_items" not in text
-    assert "items.get_item(match['id'])" in text
-    assert "path = event['path'].rstrip('/')" in text
+    assert 'items.get_item(match["id"])' in text
+    assert 'path = event["path"].rstrip("/")' in text
     assert "except BadRequest as exc:" in text
-    assert "respond(404, 'no route')" in text
+    assert 'respond(404, "no route")' in text
     assert 'ITEM = re.compile(r"/items/(?P<id>[^/]+)")' in text, "the handler module's constants are copied"
-    assert "import app" not in text and "from app " not in text
+    assert "import app" not in text
+    assert "from app " not in text
     assert handler.path == "handlers/one.py"
     assert handler.handler == "handlers.one.lambda_handler"
     compile(text, handler.path, "exec")
@@ -91,7 +94,7 @@ def test_other_route_slice_drops_the_compiled_pattern_and_unused_safe_locals(tmp
     handler = handler_for(tmp_path, {"app.py": IF_CHAIN, **SUPPORT}, REST_EVENTS, "GET /items")
     assert "ITEM" not in handler.text
     assert "import re" not in handler.text
-    assert "method = event.get('httpMethod')" in handler.text, "still read by the kept test"
+    assert 'method = event.get("httpMethod")' in handler.text, "still read by the kept test"
 
 
 MATCH = """
@@ -125,7 +128,7 @@ def test_match_cases_of_other_routes_go_and_a_raising_local_stays(tmp_path: Path
     (match,) = [n for n in ast.walk(tree) if isinstance(n, ast.Match)]
     assert len(match.cases) == 1
     assert "get_item" not in handler.text
-    assert "kind = event['requestContext']['http']['method']  # noqa: F841" in handler.text
+    assert 'kind = event["requestContext"]["http"]["method"]  # noqa: F841' in handler.text
 
 
 TABLE = """
@@ -148,7 +151,7 @@ def lambda_handler(event, context):
 def test_dispatch_table_keeps_only_the_function_entries(tmp_path: Path) -> None:
     """The table is copied with only the function's entries."""
     handler = handler_for(tmp_path, {"app.py": TABLE, **SUPPORT}, REST_EVENTS, "GET /items")
-    assert "ROUTES = {'GET /items': items.list_items}" in handler.text
+    assert 'ROUTES = {"GET /items": items.list_items}' in handler.text
 
 
 @pytest.mark.parametrize(
