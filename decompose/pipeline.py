@@ -8,6 +8,9 @@
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
               against the monolith's own role
+    rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
+              routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
+              functions, synchronous waits, orchestration in code; findings with evidence and a fix
     plan      (later issues) per-route boundaries and groupings
     change    (later issues) the refactor, generated handlers and template edit, as one change set
     present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decompose.analysis.chalice_project import chalice_functions
 from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, built_in_strategies, find_routes
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
@@ -49,10 +53,12 @@ from decompose.domain.model import (
 )
 from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
-from decompose.iam.monolith import GrantedStatement, granted_statements
+from decompose.iam.monolith import GrantedStatement, granted_statements, role_policies
 from decompose.iam.sdk_calls import InferenceMemo
+from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
 from decompose.loading.source import SourceTree, read_sources
-from decompose.loading.template import find_template, load_template, referenced_id
+from decompose.loading.template import find_template, load_template
+from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
 
@@ -116,8 +122,11 @@ def analyze(path: Path, *, function: str | None = None, handler: str | None = No
 def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool) -> AnalysisReport:
     root, template_path = _locate(path, handler)
     findings: list[Finding] = []
-    if template_path is None:
-        specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
+    trees: dict[str, _CodeTree | None] = {}
+    if template_path is None and handler is None:
+        specs, run = _chalice_project(root, trees, findings, iam=iam)
+    elif template_path is None:
+        specs = (FunctionSpec(None, handler or "", ".", None),)
         run = _Context(None, {}, iam)
     else:
         loaded = load_template(root, template_path)
@@ -129,7 +138,6 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
         specs = tuple(s for s in specs if s.logical_id == function)
         if not specs:
             raise UsageError(f"no Python function {function!r} in {template}")
-    trees: dict[str, _CodeTree | None] = {}
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
@@ -143,7 +151,9 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
     analyses.sort(key=lambda a: a.spec.logical_id or "")
     unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key))
-    return AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    report = AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
+    return apply_rules(RuleContext(report, run.resources, root, code))
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
@@ -154,11 +164,27 @@ def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
     if handler:
         return path, None
     template = find_template(path)
+    if template is None and find_chalice_config(path) is not None:
+        return path, None  # a Chalice project: .chalice/config.json stands in for the template
     if template is None:
         raise UsageError(
             f"{path}: no template.yaml/template.json here; pass --handler module.function to analyze the code alone"
         )
     return path, template
+
+
+def _chalice_project(
+    root: Path, trees: dict[str, _CodeTree | None], findings: list[Finding], *, iam: bool
+) -> tuple[tuple[FunctionSpec, ...], _Context]:
+    """The functions `chalice deploy` would make of the app in `app.py`, set up by `.chalice/config.json`."""
+    config = load_chalice_config(root)
+    tree = _load_code(root, FunctionSpec(None, "app.app", ".", None), config.path, findings)
+    trees["."] = tree
+    specs = chalice_functions(tree.strategies, config) if tree is not None else ()
+    if not specs:
+        message = "a Chalice project whose app.py defines no `app = Chalice(...)` with routes or event handlers"
+        findings.append(Finding("no-python-function", Severity.WARNING, message, Location(config.path, 1)))
+    return specs, _Context(config.path, {}, iam)
 
 
 def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: list[Finding]) -> _CodeTree | None:
@@ -185,7 +211,7 @@ def _analyze_function(
     template = run.template
     symbols = tree.symbols
     handler = symbols.definitions.get(spec.handler)
-    if handler is None or handler.kind != "function":
+    if handler is None or handler.kind not in ("function", "assignment"):
         where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
         module = symbols.modules.get(spec.handler_module)
         if module is not None:
@@ -216,10 +242,13 @@ def _analyze_function(
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
     where = Location(template, spec.line) if template else None
-    policies = _role_policies(spec, run.resources)
+    policies = role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
     if policies is None:
-        message = f"{spec.logical_id} uses a role that is not defined in the template: the comparison is skipped"
+        message = (
+            f"{spec.logical_id} uses a role that is not defined in {template or 'the template'}"
+            f" ({plain(spec.role)}): the comparison is skipped"
+        )
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
     else:
         granted, problems = granted_statements(policies)
@@ -233,8 +262,8 @@ def _analyze_function(
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
-        for index, (permissions, policies, route_findings) in enumerate(_derive_all(work)):
-            done[index] = replace(done[index], permissions=permissions, policies=policies)
+        for index, (permissions, policies, route_findings, calls) in enumerate(_derive_all(work)):
+            done[index] = replace(done[index], permissions=permissions, policies=policies, **calls)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
@@ -290,23 +319,6 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
     )
 
 
-def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any] | None:
-    """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
-
-    SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
-    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
-    """
-    if spec.role is None:
-        return list(spec.policies)
-    target = referenced_id(spec.role)
-    resource = resources.get(target) if target is not None else None
-    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
-        return None
-    props = resource.get("Properties") or {}
-    documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
-    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
-
-
 @dataclass
 class _IamWork:
     """Everything the IAM stage of one function needs, so that forked workers inherit it."""
@@ -322,7 +334,10 @@ PARALLEL_MIN_ROUTES = 200
 _WORK: _IamWork | None = None  # set only while a fork pool runs
 
 
-def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]]:
+_Derived = tuple[tuple[Any, ...], tuple[Any, ...], list[Finding], dict[str, tuple[Any, ...]]]
+
+
+def _derive_all(work: _IamWork) -> list[_Derived]:
     """Each route's permissions, policies and findings; on Linux, large apps use every core (fork: the
     workers inherit the parsed code instead of re-reading it)."""
     global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
@@ -339,13 +354,14 @@ def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], 
         _WORK = None
 
 
-def _derive_forked(index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+def _derive_forked(index: int) -> _Derived:
     assert _WORK is not None
     return _derive_one(_WORK, index)
 
 
-def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
-    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+def _derive_one(work: _IamWork, index: int) -> _Derived:
+    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role; and the
+    SDK and library calls it makes, for the anti-pattern rules."""
     _, item, reached = work.routes[index]
     code = item.code
     # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
@@ -360,9 +376,11 @@ def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any,
         trigger=item.trigger,
         monolith=work.granted,
         memo=work.tree.iam_memo,
+        library=library_table(),
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
-    return permissions, tuple(plain(list(derived.policies))), list(derived.findings)
+    calls = {"calls": derived.calls, "library_calls": derived.library_calls}
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), calls
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

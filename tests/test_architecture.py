@@ -26,6 +26,7 @@ LAYERS = [
         "decompose.generation",
         "decompose.changes",
         "decompose.reporting",
+        "decompose.rules",
         "decompose.iam",
         "decompose.analysis",
     ],
