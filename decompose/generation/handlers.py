@@ -192,7 +192,7 @@ class _Assembler:
         tree = self.codebase.symbols.modules[self.module].module.tree
         body, starts_with_def = self._body()
         source = self.codebase.symbols.modules[self.module].module
-        return _template().render(
+        return _template_text(
             marker=GENERATED_MARKER,
             logical_id=function.logical_id,
             routes=list(function.routes),
@@ -264,6 +264,11 @@ class _Assembler:
         registrations = {id(node) for node in self.codebase.registrations}
         owners = self._owners()
         for stmt in tree.body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.decorator_list:
+                # `@app.exception_handler(...)`, `@app.not_found`: hooks on a kept object run as in the monolith
+                if not any(id(d) in registrations for d in stmt.decorator_list) and self._decorates_kept(stmt):
+                    self._take(stmt)
+                continue
             if isinstance(stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 continue
             if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) or _is_docstring(stmt):
@@ -276,6 +281,17 @@ class _Assembler:
                 continue
             if self._all_kept(stmt):
                 self._take(stmt)
+
+    def _decorates_kept(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        module = self.codebase.symbols.modules[self.module]
+        for decorator in stmt.decorator_list:
+            for name in _free_names(decorator):
+                target = module.bindings.get(name)
+                definition = self.codebase.symbols.definitions.get(target) if isinstance(target, str) else None
+                local = definition is not None and definition.module == self.module and definition.kind == "assignment"
+                if local and any(id(self._top_level(node)) in self.items for node in definition.nodes):  # type: ignore[union-attr]
+                    return True
+        return False
 
     def _all_kept(self, stmt: ast.stmt) -> bool:
         module = self.codebase.symbols.modules[self.module]
@@ -313,6 +329,10 @@ class _Assembler:
         """Entries the slice never names (decorator-registered views) are imported for their registration."""
         for route in self.routes:
             definition = self.codebase.symbols.definitions.get(route.code.entry)
+            if definition is not None and definition.module == self.module and definition.kind == "function":
+                if definition.id != self.handler.id:
+                    self._take(self._top_level(definition.nodes[0]))  # a view still in the handler module
+                continue
             if definition is None or definition.module == self.module or definition.kind == "lambda":
                 continue
             if definition.id not in self.used:
@@ -379,6 +399,10 @@ def _attribute_chains(node: ast.AST) -> dict[str, set[str]]:
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and id(sub) not in inner:
             chains.setdefault(sub.id, set()).add("")
     return chains
+
+
+def _template_text(**values: object) -> str:
+    return without_trailing_whitespace(_template().render(**values))
 
 
 def _relative_file(path: str, codebase: Codebase) -> str:
@@ -491,6 +515,19 @@ def _cannot_fail(value: ast.expr) -> bool:
         elif isinstance(node, ast.Subscript | ast.BinOp | ast.Await | ast.NamedExpr):
             return False
     return True
+
+
+def without_trailing_whitespace(source: str) -> str:
+    """Trailing blanks go (ruff W291/W293), except inside multi-line strings, where they are data."""
+    protected: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+                protected.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    lines = source.split("\n")
+    return "\n".join(line if number in protected else line.rstrip() for number, line in enumerate(lines, 1))
 
 
 def double_quoted(source: str) -> str:

@@ -29,7 +29,13 @@ from decompose.domain.plan import Plan
 from decompose.errors import RefactorError
 from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
-from decompose.refactoring.fixups import fix_file, imported_modules, retarget_from_imports
+from decompose.refactoring.fixups import (
+    add_import_line,
+    fix_file,
+    imported_modules,
+    retarget_from_imports,
+    unbound_definition_names,
+)
 from decompose.refactoring.moves import Move, default_module, plan_moves
 from decompose.refactoring.pins import pinned_definitions
 from decompose.refactoring.rope_moves import module_file, run_moves
@@ -91,7 +97,7 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         docstrings = _docstrings(planned.moves, users, plan)
         for path in touched:
             module = _module_name(path, code_root)
-            text = path.read_text(encoding="utf-8")
+            text = _bind_definition_names(path.read_text(encoding="utf-8"), module, planned.moves, moved, codebase)
             now = imported_modules(text, module, path.name == "__init__.py")
             lost = sorted(s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module)
             keep = tuple(sorted({*lost, *registered.get(module, set())}))
@@ -131,6 +137,30 @@ def _docstrings(moves: tuple[Move, ...], users: dict[str, frozenset[str]], plan:
             text = f"Code shared by {who}, moved out of {sources} by decompose."
         out[move.destination] = text
     return out
+
+
+def _bind_definition_names(
+    text: str, module: str, moves: tuple[Move, ...], moved: dict[tuple[str, str], str], codebase: Codebase
+) -> str:
+    """Import what moved definitions evaluate at definition time but rope did not import (see fixups)."""
+    missing = unbound_definition_names(text)
+    sources = sorted({m.source for m in moves if m.destination == module})
+    for name in sorted(missing):
+        for source in sources:
+            symbols = codebase.symbols.modules[source]
+            if (source, name) in moved:
+                line = f"from {moved[(source, name)]} import {name}"
+            elif name in symbols.bindings:
+                line = f"from {source} import {name}"
+            elif name in symbols.imports:
+                target, attr, _ = symbols.imports[name]
+                alias = f" as {name}" if attr != name else ""
+                line = f"from {target} import {attr}{alias}" if attr else f"import {target}"
+            else:
+                continue
+            text = add_import_line(text, line)
+            break
+    return text
 
 
 def _project_root(code_root: Path, code_uri: str) -> Path:

@@ -52,10 +52,15 @@ def compute_users(
     for route in monolith.routes:
         owner = plan.function_of(route.id)
         user = owner.logical_id if owner is not None and owner.extract else REST
+        if route.dispatch == "direct":
+            user = REST  # no dispatch: the whole handler is the route, and a generated handler copies it
         _spread(codebase, users, route.reach.definitions, user)
     for logical_id, needs in (handler_needs or {}).items():
         _spread(codebase, users, needs, logical_id)
-    entries = {route.entry for route in monolith.routes}
+    entries = {route.entry for route in monolith.routes} - {monolith.spec.handler}
+    handler = codebase.symbols.definitions.get(monolith.spec.handler)
+    if handler is not None:  # the monolith's handler never moves, even where it serves a route directly
+        users.setdefault(handler.id, set()).add(REST)
     kept = _dispatcher_references(codebase, monolith) | (set(pinned) - {monolith.spec.handler})
     for node in _reach_short_of(codebase, kept, entries):
         definition = top_level(codebase, node)
@@ -77,7 +82,7 @@ def _dispatcher_references(codebase: Codebase, monolith: FunctionAnalysis) -> se
     fallback `not_found`...), the route entries aside: that code stays in the monolith."""
     symbols = codebase.symbols
     module = monolith.spec.handler_module
-    entries = {route.entry for route in monolith.routes}
+    entries = {route.entry for route in monolith.routes} - {monolith.spec.handler}
     roots = (
         [monolith.spec.handler, *(s for s in symbols.modules[module].statements)] if module in symbols.modules else []
     )

@@ -192,3 +192,44 @@ def test_unsafe_handler_module_names_are_refused(name: str) -> None:
 def test_module_path_is_under_the_code_root() -> None:
     """A dotted module maps to a relative path with no `..`."""
     assert module_path("handlers.get_order") == "handlers/get_order.py"
+
+
+POWERTOOLS = """
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+app = APIGatewayRestResolver()
+
+
+@app.get("/items")
+def list_items():
+    return {"items": []}
+
+
+@app.get("/items/<item_id>")
+def get_item(item_id):
+    return {"id": item_id}
+
+
+@app.exception_handler(ValueError)
+def bad_request(error):
+    return Response(status_code=400, body=str(error))
+
+
+@app.not_found
+def missing(error):
+    return Response(status_code=404, body="no such route")
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+"""
+
+
+def test_resolver_hooks_are_kept_with_the_resolver(tmp_path: Path) -> None:
+    """Exception and not-found handlers registered on the kept resolver are kept (the same error handling;
+    found on a public Powertools app), other routes' views are not."""
+    handler = handler_for(tmp_path, {"app.py": POWERTOOLS}, REST_EVENTS, "GET /items")
+    assert "@app.exception_handler(ValueError)" in handler.text
+    assert "@app.not_found" in handler.text
+    assert "def get_item" not in handler.text
+    assert '@app.get("/items")' in handler.text, "a view not moved yet is copied with its registration"

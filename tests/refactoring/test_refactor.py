@@ -266,3 +266,60 @@ def test_dunder_all_loses_the_moved_names_and_is_not_back_imported(tmp_path: Pat
     run(tmp_path, {"app.py": APP, "views.py": ALL_VIEWS}, {"GetAFunction": "GET /a"})
     assert '__all__ = ["get_b", "get_c"]' in read(tmp_path, "views.py")
     assert "__all__" not in read(tmp_path, "routes/get_a.py")
+
+
+DIRECT = """
+import json
+
+
+def _body(event):
+    return json.loads(event["body"])
+
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(_body(event))}
+"""
+
+
+def test_a_handler_without_dispatch_is_left_in_place(tmp_path: Path) -> None:
+    """A handler that serves one route directly is the route: nothing moves (found on a public app, where the
+    refactor used to move the handler itself out of its module)."""
+    write_app(tmp_path, {"template.yaml": sam_template(""), "src/app.py": DIRECT})
+    before = read(tmp_path, "app.py")
+    assert again(tmp_path, {"DirectFunction": "Invoke ApiFunction"}).moved == ()
+    assert read(tmp_path, "app.py") == before
+
+
+SHADOW_VIEWS = """
+import boto3
+
+s3_client = boto3.client("s3")
+
+
+def get_a(event, s3_client=s3_client):
+    return {"statusCode": 200, "body": str(s3_client)}
+
+
+def get_b(event):
+    return {"statusCode": 200, "body": str(s3_client)}
+
+
+def get_c(event):
+    return {"statusCode": 200}
+"""
+
+
+def test_a_default_naming_the_global_its_parameter_shadows_is_imported(tmp_path: Path) -> None:
+    """`def f(s3_client=s3_client)` moved: the default's global is imported in the destination (rope misses
+    it; found on a public app as an undefined name)."""
+    run(tmp_path, {"app.py": APP, "views.py": SHADOW_VIEWS}, {"GetAFunction": "GET /a"})
+    moved = read(tmp_path, "routes/get_a.py")
+    assert "from views import s3_client" in moved
+    done = subprocess.run(
+        [sys.executable, "-c", "import routes.get_a"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "src"), "AWS_DEFAULT_REGION": "us-east-1"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
