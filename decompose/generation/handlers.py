@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import keyword
 import re
+import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -190,7 +192,7 @@ class _Assembler:
         tree = self.codebase.symbols.modules[self.module].module.tree
         body, starts_with_def = self._body()
         source = self.codebase.symbols.modules[self.module].module
-        return _template().render(
+        return _template_text(
             marker=GENERATED_MARKER,
             logical_id=function.logical_id,
             routes=list(function.routes),
@@ -210,15 +212,16 @@ class _Assembler:
         item = _Item(_first_line(stmt), stmt, kind)
         self.items[id(stmt)] = item
         item.pruned, item.noqa = _without_unused_locals(prune(stmt, self.cut))
+        chains = _attribute_chains(item.pruned)
         for name in sorted(_free_names(item.pruned)):
-            self._need(name)
+            self._need(name, chains.get(name))
         for node in ast.walk(item.pruned):
             if isinstance(node, ast.Name | ast.Attribute):
                 resolved = self.codebase.symbols.resolve_expression(self.module, node)
                 if isinstance(resolved, str):
                     self.used.add(resolved)
 
-    def _need(self, name: str) -> None:
+    def _need(self, name: str, chains: set[str] | None = None) -> None:
         symbols = self.codebase.symbols
         module = symbols.modules[self.module]
         if name in module.bindings:
@@ -228,7 +231,13 @@ class _Assembler:
                 for node in definition.nodes:
                     self._take(self._top_level(node))
                 return
-        self.imports.update(self._imports_binding(name))
+        specs = list(self._imports_binding(name))
+        dotted = [s for s in specs if s.name is None and s.alias is None and "." in s.module]
+        if len(dotted) > 1 and chains is not None and "" not in chains:
+            # `import routes.a` and `import routes.b` both bind `routes`: keep those the code goes through
+            used = [s for s in dotted if any(c == s.module or c.startswith(s.module + ".") for c in chains)]
+            specs = [s for s in specs if s not in dotted or s in used]
+        self.imports.update(specs)
 
     def _imports_binding(self, name: str) -> Iterator[ImportSpec]:
         source = self.codebase.symbols.modules[self.module].module
@@ -255,6 +264,11 @@ class _Assembler:
         registrations = {id(node) for node in self.codebase.registrations}
         owners = self._owners()
         for stmt in tree.body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt.decorator_list:
+                # `@app.exception_handler(...)`, `@app.not_found`: hooks on a kept object run as in the monolith
+                if not any(id(d) in registrations for d in stmt.decorator_list) and self._decorates_kept(stmt):
+                    self._take(stmt)
+                continue
             if isinstance(stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 continue
             if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) or _is_docstring(stmt):
@@ -267,6 +281,17 @@ class _Assembler:
                 continue
             if self._all_kept(stmt):
                 self._take(stmt)
+
+    def _decorates_kept(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        module = self.codebase.symbols.modules[self.module]
+        for decorator in stmt.decorator_list:
+            for name in _free_names(decorator):
+                target = module.bindings.get(name)
+                definition = self.codebase.symbols.definitions.get(target) if isinstance(target, str) else None
+                local = definition is not None and definition.module == self.module and definition.kind == "assignment"
+                if local and any(id(self._top_level(node)) in self.items for node in definition.nodes):  # type: ignore[union-attr]
+                    return True
+        return False
 
     def _all_kept(self, stmt: ast.stmt) -> bool:
         module = self.codebase.symbols.modules[self.module]
@@ -304,6 +329,10 @@ class _Assembler:
         """Entries the slice never names (decorator-registered views) are imported for their registration."""
         for route in self.routes:
             definition = self.codebase.symbols.definitions.get(route.code.entry)
+            if definition is not None and definition.module == self.module and definition.kind == "function":
+                if definition.id != self.handler.id:
+                    self._take(self._top_level(definition.nodes[0]))  # a view still in the handler module
+                continue
             if definition is None or definition.module == self.module or definition.kind == "lambda":
                 continue
             if definition.id not in self.used:
@@ -331,7 +360,7 @@ class _Assembler:
             pruned.name = HANDLER_FUNCTION
         if not is_handler and not self._touched(stmt) and not item.noqa and ast.dump(pruned) == ast.dump(stmt):
             return self._source(stmt)
-        text = _mark_noqa(ast.unparse(pruned), item.noqa)
+        text = _mark_noqa(double_quoted(ast.unparse(pruned)), item.noqa)
         if is_handler and self.handler.name != HANDLER_FUNCTION and self.handler.name in _free_names(stmt):
             text += f"\n\n\n{self.handler.name} = {HANDLER_FUNCTION}"
         return text
@@ -348,6 +377,32 @@ class _Assembler:
 
     def _first_party(self) -> frozenset[str]:
         return frozenset(name.split(".")[0] for name in self.codebase.symbols.modules)
+
+
+def _attribute_chains(node: ast.AST) -> dict[str, set[str]]:
+    """Root name -> the dotted chains the code reads through it (`routes.get_health.router`); "" marks a bare
+    use of the name."""
+    chains: dict[str, set[str]] = {}
+    inner: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and id(sub) not in inner:
+            parts: list[str] = []
+            current: ast.AST = sub
+            while isinstance(current, ast.Attribute):
+                inner.add(id(current))
+                parts.insert(0, current.attr)
+                current = current.value
+            if isinstance(current, ast.Name):
+                inner.add(id(current))
+                chains.setdefault(current.id, set()).add(".".join([current.id, *parts]))
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and id(sub) not in inner:
+            chains.setdefault(sub.id, set()).add("")
+    return chains
+
+
+def _template_text(**values: object) -> str:
+    return without_trailing_whitespace(_template().render(**values))
 
 
 def _relative_file(path: str, codebase: Codebase) -> str:
@@ -460,6 +515,52 @@ def _cannot_fail(value: ast.expr) -> bool:
         elif isinstance(node, ast.Subscript | ast.BinOp | ast.Await | ast.NamedExpr):
             return False
     return True
+
+
+def without_trailing_whitespace(source: str) -> str:
+    """Trailing blanks go (ruff W291/W293), except inside multi-line strings, where they are data."""
+    protected: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+                protected.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    lines = source.split("\n")
+    return "\n".join(line if number in protected else line.rstrip() for number, line in enumerate(lines, 1))
+
+
+def double_quoted(source: str) -> str:
+    """`ast.unparse` writes 'single' quotes; a string that holds no double quote or backslash is rewritten
+    with double quotes (what ruff format and most projects use). Nothing else changes."""
+    out: list[str] = []
+    last = (1, 0)
+    lines = source.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.STRING:
+            continue
+        text = token.string
+        prefix = text[: len(text) - len(text.lstrip("rbufRBUF"))]
+        body = text[len(prefix) :]
+        single = body.startswith("'") and not body.startswith("'" * 3)
+        if not single or '"' in body or "\\" in body:
+            continue
+        out.append(_between(lines, last, token.start))
+        out.append(prefix + '"' + body[1:-1] + '"')
+        last = token.end
+    out.append(_between(lines, last, (len(lines) + 1, 0)))
+    return "".join(out)
+
+
+def _between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    (row, col), (end_row, end_col) = start, end
+    if row == end_row:
+        return lines[row - 1][col:end_col] if row <= len(lines) else ""
+    parts = [lines[row - 1][col:]] if row <= len(lines) else []
+    parts += lines[row : end_row - 1]
+    if end_row <= len(lines):
+        parts.append(lines[end_row - 1][:end_col])
+    return "".join(parts)
 
 
 def _mark_noqa(text: str, names: frozenset[str]) -> str:

@@ -48,7 +48,7 @@ def render_imports(specs: Iterable[ImportSpec], first_party: frozenset[str]) -> 
 
 
 def _section(module: str, first_party: frozenset[str]) -> int:
-    top = module.split(".")[0]
+    top = module.split(".", maxsplit=1)[0]
     if top == "__future__":
         return 0
     if top in first_party:
@@ -84,12 +84,17 @@ def _render_section(specs: list[ImportSpec]) -> str:
         members = sorted(froms[module], key=lambda s: (_member_key(s.name or ""), s.alias or ""))
         plain = [m for m in members if not m.alias]
         aliased = [m for m in members if m.alias]
+        statements: list[tuple[tuple[int, str, str], str]] = []
         if plain:
             comment = next((m.comment for m in plain if m.comment), None)
-            lines.append(_from_line(module, [m.name or "" for m in plain]) + (f"  # {comment}" if comment else ""))
+            line = _from_line(module, [m.name or "" for m in plain]) + (f"  # {comment}" if comment else "")
+            statements.append((_member_key(plain[0].name or ""), line))
         for member in aliased:
             line = _from_line(module, [f"{member.name} as {member.alias}"])
-            lines.append(line + (f"  # {member.comment}" if member.comment else ""))
+            statements.append(
+                (_member_key(member.name or ""), line + (f"  # {member.comment}" if member.comment else ""))
+            )
+        lines.extend(line for _, line in sorted(statements))
     return "\n".join(lines)
 
 

@@ -29,8 +29,15 @@ from decompose.domain.plan import Plan
 from decompose.errors import RefactorError
 from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
-from decompose.refactoring.fixups import fix_file, imported_modules
+from decompose.refactoring.fixups import (
+    add_import_line,
+    fix_file,
+    imported_modules,
+    retarget_from_imports,
+    unbound_definition_names,
+)
 from decompose.refactoring.moves import Move, default_module, plan_moves
+from decompose.refactoring.pins import pinned_definitions
 from decompose.refactoring.rope_moves import module_file, run_moves
 from decompose.refactoring.usage import REST, compute_users
 
@@ -50,7 +57,8 @@ class RefactorResult:
 def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> RefactorResult:
     """Move the extracted functions' code under `code_root` (in place); see the module docstring."""
     code_root = code_root.resolve()
-    codebase = load_codebase(code_root)
+    project_root = _project_root(code_root, monolith.spec.code_uri)
+    codebase = load_codebase(code_root, project_root)
     handler_module = monolith.spec.handler_module
     needs = {
         logical_id: {
@@ -60,7 +68,8 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         }
         for logical_id, ids in handler_needs(codebase, monolith.spec, plan).items()
     }
-    users = compute_users(codebase, monolith, plan, needs)
+    pinned = pinned_definitions(codebase, project_root, code_root)
+    users = compute_users(codebase, monolith, plan, needs, pinned)
     planned = plan_moves(codebase, users, plan, handler_module)
     if not planned.moves:
         return RefactorResult(planned.modules, ())
@@ -78,15 +87,19 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         first_party = frozenset(name.split(".")[0] for name in codebase.symbols.modules) | {
             m.destination.split(".")[0] for m in planned.moves
         }
+        for path in code_root.rglob("*.py"):  # rope leaves `from m import f as g` importers alone
+            if _in_tree(path, code_root):
+                text = path.read_text(encoding="utf-8")
+                fixed = retarget_from_imports(text, _module_name(path, code_root), moved, path.name == "__init__.py")
+                if fixed != text:
+                    path.write_text(fixed, encoding="utf-8")
         touched = [p for p in code_root.rglob("*.py") if _in_tree(p, code_root) and _changed(p, snapshot)]
         docstrings = _docstrings(planned.moves, users, plan)
         for path in touched:
             module = _module_name(path, code_root)
-            text = path.read_text(encoding="utf-8")
+            text = _bind_definition_names(path.read_text(encoding="utf-8"), module, planned.moves, moved, codebase)
             now = imported_modules(text, module, path.name == "__init__.py")
-            lost = sorted(
-                s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module
-            )
+            lost = sorted(s for s in imported_before.get(module, set()) & side_effects if s not in now and s != module)
             keep = tuple(sorted({*lost, *registered.get(module, set())}))
             text = fix_file(
                 text,
@@ -124,6 +137,39 @@ def _docstrings(moves: tuple[Move, ...], users: dict[str, frozenset[str]], plan:
             text = f"Code shared by {who}, moved out of {sources} by decompose."
         out[move.destination] = text
     return out
+
+
+def _bind_definition_names(
+    text: str, module: str, moves: tuple[Move, ...], moved: dict[tuple[str, str], str], codebase: Codebase
+) -> str:
+    """Import what moved definitions evaluate at definition time but rope did not import (see fixups)."""
+    missing = unbound_definition_names(text)
+    sources = sorted({m.source for m in moves if m.destination == module})
+    for name in sorted(missing):
+        for source in sources:
+            symbols = codebase.symbols.modules[source]
+            if (source, name) in moved:
+                line = f"from {moved[(source, name)]} import {name}"
+            elif name in symbols.bindings:
+                line = f"from {source} import {name}"
+            elif name in symbols.imports:
+                target, attr, _ = symbols.imports[name]
+                alias = f" as {name}" if attr != name else ""
+                line = f"from {target} import {attr}{alias}" if attr else f"import {target}"
+            else:
+                continue
+            text = add_import_line(text, line)
+            break
+    return text
+
+
+def _project_root(code_root: Path, code_uri: str) -> Path:
+    """The project folder above `code_root` (CodeUri `src` -> its parent; `.` -> itself)."""
+    depth = len([p for p in Path(code_uri).parts if p not in (".", "")])
+    root = code_root
+    for _ in range(depth):
+        root = root.parent
+    return root
 
 
 def _side_effect_modules(codebase: Codebase) -> set[str]:

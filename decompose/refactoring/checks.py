@@ -32,7 +32,7 @@ def import_graph(texts: dict[str, str]) -> nx.DiGraph:
                     if target:
                         graph.add_edge(module, target)
             elif isinstance(node, ast.ImportFrom):
-                base = _absolute(node, package, texts[module])
+                base = _absolute(node, package, text)
                 for alias in node.names:
                     target = _project(f"{base}.{alias.name}", modules) or _project(base, modules)
                     if target:

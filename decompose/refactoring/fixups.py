@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import ast
-import re
+import builtins
 import textwrap
 from collections.abc import Mapping
 
@@ -41,7 +41,7 @@ def fix_file(
 ) -> str:
     """Every fix for one touched file (`moved`: (source module, name) -> destination module); a `created`
     module gets `docstring` and no blank lines between consecutive simple statements."""
-    text = _retarget_from_imports(text, module, moved, is_package)
+    text = retarget_from_imports(text, module, moved, is_package)
     text = _drop_own_names(text, module)
     text = _drop_moved_from_all(text, module, moved)
     for imported in side_effect_imports:
@@ -61,7 +61,7 @@ def fix_file(
     return text.rstrip("\n") + "\n" if text.strip() else text
 
 
-def _retarget_from_imports(text: str, module: str, moved: Mapping[tuple[str, str], str], is_package: bool) -> str:
+def retarget_from_imports(text: str, module: str, moved: Mapping[tuple[str, str], str], is_package: bool) -> str:
     tree = _parse(text)
     if tree is None:
         return text
@@ -223,8 +223,39 @@ def _sort_import_block(text: str, module: str, first_party: frozenset[str]) -> s
     between = [line for line in lines[first - 1 : last] if line.strip().startswith("#")]
     if between:
         return text
-    rendered = render_imports(specs, first_party | {module.split(".")[0]}).split("\n")
+    rendered = render_imports(specs, first_party | {module.split(".", maxsplit=1)[0]}).split("\n")
     return "\n".join([*lines[: first - 1], *rendered, *lines[last:]])
+
+
+def unbound_definition_names(text: str) -> set[str]:
+    """Names a module's top-level `def`/`class` statements evaluate when they run (defaults, decorators,
+    bases) that the module does not bind: rope misses `s3_client` in `def f(s3_client=s3_client)`, where the
+    parameter shadows the global it defaults to."""
+    tree = _parse(text)
+    if tree is None:
+        return set()
+    bound = set(dir(builtins))
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and stmt in tree.body:
+            bound.add(stmt.name)
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name.split(".")[0]) for a in stmt.names)
+        elif isinstance(stmt, ast.Name) and isinstance(stmt.ctx, ast.Store):
+            bound.add(stmt.id)
+    wanted: set[str] = set()
+    for stmt in tree.body:
+        roots: list[ast.AST] = []
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            roots = [*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d)]
+        elif isinstance(stmt, ast.ClassDef):
+            roots = [*stmt.decorator_list, *stmt.bases]
+        for root in roots:
+            wanted.update(n.id for n in ast.walk(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return wanted - bound
+
+
+def add_import_line(text: str, line: str) -> str:
+    return _add_import(text, line)
 
 
 def _has_docstring(text: str) -> bool:

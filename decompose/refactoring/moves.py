@@ -125,12 +125,11 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
             staying.extend(group)
         else:
             leaving.append((signature, group))
-    for signature, group in leaving:
+    for _signature, group in leaving:
         destination = _shared_name(codebase, module, group, taken)
         taken.add(destination)
         for definition in group:
             destinations[definition.id] = destination
-    del signature
 
 
 def _top_definitions(codebase: Codebase, module: str) -> list[Definition]:
@@ -201,9 +200,10 @@ def _costly(codebase: Codebase, definition: Definition) -> bool:
             if isinstance(inner, ast.Call):
                 target = codebase.symbols.resolve_expression(definition.module, inner.func)
                 name = getattr(target, "name", target)
-                if not (isinstance(name, str) and name.startswith("ext:") and is_stdlib(name.removeprefix("ext:"))):
-                    if not (isinstance(inner.func, ast.Name) and hasattr(builtins, inner.func.id)):
-                        return True
+                stdlib = isinstance(name, str) and name.startswith("ext:") and is_stdlib(name.removeprefix("ext:"))
+                builtin = isinstance(inner.func, ast.Name) and hasattr(builtins, inner.func.id)
+                if not stdlib and not builtin:
+                    return True
     return False
 
 
@@ -290,7 +290,7 @@ def _check(codebase: Codebase, moves: list[Move], destinations: dict[str, str]) 
                         message = f"cannot move {move.name}: it rebinds the global {name}, which stays behind"
                         raise RefactorError(message, Location(path, inner.lineno))
         destination = symbols.modules.get(move.destination)
-        if destination is not None and (move.name in destination.bindings or move.name in destination.imports):
-            if symbols.resolve_global(move.destination, move.name) != move.definition:
-                message = f"cannot move {move.name} to {move.destination}: that module already binds the name"
-                raise RefactorError(message, Location(path, definition.line))
+        binds = destination is not None and (move.name in destination.bindings or move.name in destination.imports)
+        if binds and symbols.resolve_global(move.destination, move.name) != move.definition:
+            message = f"cannot move {move.name} to {move.destination}: that module already binds the name"
+            raise RefactorError(message, Location(path, definition.line))

@@ -45,15 +45,27 @@ def compute_users(
     monolith: FunctionAnalysis,
     plan: Plan,
     handler_needs: Mapping[str, Iterable[str]] | None = None,
+    pinned: Iterable[str] = (),
 ) -> Users:
     """Top-level definition id -> the functions (logical ids, or REST) that use it."""
     users: dict[str, set[str]] = {}
     for route in monolith.routes:
         owner = plan.function_of(route.id)
         user = owner.logical_id if owner is not None and owner.extract else REST
+        if route.dispatch == "direct":
+            user = REST  # no dispatch: the whole handler is the route, and a generated handler copies it
         _spread(codebase, users, route.reach.definitions, user)
     for logical_id, needs in (handler_needs or {}).items():
         _spread(codebase, users, needs, logical_id)
+    entries = {route.entry for route in monolith.routes} - {monolith.spec.handler}
+    handler = codebase.symbols.definitions.get(monolith.spec.handler)
+    if handler is not None:  # the monolith's handler never moves, even where it serves a route directly
+        users.setdefault(handler.id, set()).add(REST)
+    kept = _dispatcher_references(codebase, monolith) | (set(pinned) - {monolith.spec.handler})
+    for node in _reach_short_of(codebase, kept, entries):
+        definition = top_level(codebase, node)
+        if definition is not None:
+            users.setdefault(definition.id, set()).add(REST)
     changed = True
     while changed:
         changed = False
@@ -63,6 +75,37 @@ def compute_users(
                 _spread(codebase, users, extra, user)
                 changed = changed or sum(len(v) for v in users.values()) != before
     return {key: frozenset(value) for key, value in users.items() if value}
+
+
+def _dispatcher_references(codebase: Codebase, monolith: FunctionAnalysis) -> set[str]:
+    """What the monolith's dispatcher itself names (its handler, decorators, module-level statements, the
+    fallback `not_found`...), the route entries aside: that code stays in the monolith."""
+    symbols = codebase.symbols
+    module = monolith.spec.handler_module
+    entries = {route.entry for route in monolith.routes} - {monolith.spec.handler}
+    roots = (
+        [monolith.spec.handler, *(s for s in symbols.modules[module].statements)] if module in symbols.modules else []
+    )
+    found: set[str] = set()
+    for root in roots:
+        facts = codebase.graph.facts.get(root)
+        if facts is not None:
+            found |= facts.targets
+    return {t for t in found if t not in entries and t in symbols.definitions}
+
+
+def _reach_short_of(codebase: Codebase, roots: Iterable[str], stop: set[str]) -> set[str]:
+    """Nodes reachable from `roots` without entering `stop` (the dispatcher's tables name every entry)."""
+    seen: set[str] = set()
+    work = [r for r in roots if r not in stop]
+    while work:
+        node = work.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        graph = codebase.graph.graph
+        work.extend(n for n in (graph.successors(node) if node in graph else ()) if n not in stop)
+    return seen
 
 
 def _spread(codebase: Codebase, users: dict[str, set[str]], roots: Iterable[str], user: str) -> None:

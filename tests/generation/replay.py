@@ -96,7 +96,8 @@ def run_fixture(fixture: str, src: Path, handler: str, case: fh.Case) -> Any:
 def _sample_conftest() -> Any:
     name = "sample_conftest_for_replay"
     spec = importlib.util.spec_from_file_location(name, SAMPLE / "tests" / "conftest.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)

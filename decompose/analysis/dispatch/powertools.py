@@ -152,6 +152,9 @@ def import_closure(symbols: SymbolTable, module: str) -> set[str]:
             if attr is not None:
                 work.append(f"{target}.{attr}")
         work.extend(symbols.modules[name].star_imports)
+        for stmt in ast.walk(symbols.modules[name].module.tree):
+            if isinstance(stmt, ast.Import):  # `import a.b` binds `a` but loads `a.b` too
+                work.extend(alias.name for alias in stmt.names)
     return seen
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from decompose.analysis.dispatch.base import CodeRoute, Constraint, DispatchContext, DispatchIssue, Decisions
+from decompose.analysis.dispatch.base import CodeRoute, Constraint, Decisions, DispatchContext, DispatchIssue
 from decompose.analysis.dispatch.events import Evaluator, EventPath, Symbolic
 
 if TYPE_CHECKING:
