@@ -247,6 +247,7 @@ class _YamlEdit:
 
     def _load(self) -> CommentedMap:
         yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True  # values copied into rendered nodes keep their quoting
         try:
             documents = list(yaml.load_all(self.text))
         except MarkedYAMLError as exc:

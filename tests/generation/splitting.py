@@ -9,7 +9,7 @@ packages). It writes the template and the package files into `root`, and returns
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from decompose.domain.model import FunctionAnalysis
@@ -25,7 +25,7 @@ class Wanted:
 
     routes: tuple[str, ...]
     handler: str
-    deployment: Deployment = Deployment()
+    deployment: Deployment = field(default_factory=Deployment)
     architectures: tuple[str, ...] | None = None
 
 
