@@ -1,0 +1,173 @@
+"""The split measured: every extracted function against its monolith, from real `sam build` artifacts.
+
+For `sample_monolith/` and each fixture app, on a scratch copy: `decompose plan --extract <every route>`,
+`decompose apply --force`, then `sam build` (aws-sam-cli from `.venv/sam`, python3.12 on PATH for SAM's own
+builder of the monolith). Per function, and for the monolith:
+
+- package: bytes and files of its built artifact (`.aws-sam/build/<LogicalId>`);
+- cold import: the handler module imported in a fresh `python3.12 -I` (the Lambda runtime's version) inside
+  the artifact folder, median of 7 runs (every variable of the monolith set to a placeholder, region set);
+- IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
+  parliament's action catalogue) and statements granting on `*`.
+
+Routes the template edit cannot move yet (WebSocket routes) stay in the monolith and are listed.
+Run: `.venv/bin/python bench/bench_split.py [APP ...]` (a few minutes; prints Markdown tables).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from iam.harness import expand_action  # noqa: E402 - the harness lives with the tests
+
+from decompose.iam.monolith import granted_statements  # noqa: E402
+from decompose.loading.template import load_template  # noqa: E402
+
+RUNS = 7
+UNMOVABLE = ("WebSocket ", "Invoke ")
+APPS = [REPO / "sample_monolith", *sorted(p for p in (REPO / "tests" / "fixtures").iterdir() if p.is_dir())]
+
+
+def _sam() -> str:
+    for candidate in (
+        os.environ.get("DECOMPOSE_SAM"),
+        str(REPO / ".venv" / "sam" / "bin" / "sam"),
+        shutil.which("sam"),
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    sys.exit("aws-sam-cli not found: run `make test` once (it installs .venv/sam)")
+
+
+def _python312() -> Path:
+    found = shutil.which("python3.12")
+    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
+        return Path(found)
+    candidates = sorted((Path.home() / ".pyenv" / "versions").glob("3.12*/bin/python3.12"))
+    if not candidates:
+        sys.exit("python3.12 not found: the artifacts are built for the python3.12 runtime")
+    return candidates[-1]
+
+
+def _decompose(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "decompose", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"decompose {' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def _size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def _import_ms(python: Path, artifact: Path, module: str, environment: list[str]) -> float:
+    env = dict.fromkeys(environment, "1") | {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    code = (
+        "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); "
+        f"import {module}; print(time.perf_counter() - t)"
+    )
+    times = []
+    for _ in range(RUNS):
+        result = subprocess.run(
+            [str(python), "-I", "-c", code], cwd=artifact, env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{artifact.name}: import {module} failed: {result.stderr[-500:]}")
+        times.append(float(result.stdout.strip()) * 1000)
+    return statistics.median(times)
+
+
+def _iam(policies: tuple[object, ...]) -> tuple[int, int]:
+    statements, _ = granted_statements(list(policies))
+    actions: set[str] = set()
+    wildcard = 0
+    for statement in statements:
+        for pattern in statement.actions:
+            actions |= expand_action(pattern)
+        wildcard += any(r == "*" for r in statement.resources)
+    return len(actions), wildcard
+
+
+def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
+    work = scratch / app.name
+    shutil.copytree(app, work, ignore=shutil.ignore_patterns(".aws-sam", "__pycache__", "expected.json"))
+    report = json.loads(_decompose("analyze", str(work), "--format", "json", "--no-iam"))
+    monolith = max(report["functions"], key=lambda f: len(f["routes"]))
+    movable = [r["id"] for r in monolith["routes"] if not r["id"].startswith(UNMOVABLE)]
+    kept = [r["id"] for r in monolith["routes"] if r["id"].startswith(UNMOVABLE)]
+    extract = [arg for route in movable for arg in ("--extract", route)]
+    _decompose("plan", str(work), "--function", monolith["logical_id"], *extract)
+    _decompose("apply", str(work), "--force")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env |= {"SAM_CLI_TELEMETRY": "0", "PATH": os.pathsep.join([str(python.parent), env.get("PATH", "")])}
+    started = time.perf_counter()
+    build = subprocess.run([sam, "build"], cwd=work, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if build.returncode != 0:
+        raise RuntimeError(f"{app.name}: sam build failed:\n{build.stdout[-2000:]}{build.stderr[-2000:]}")
+    loaded = load_template(work, work / "template.yaml")
+    specs = {s.logical_id: s for s in loaded.functions}
+    monolith_id = monolith["logical_id"]
+    environment = [str(k) for k, _ in specs[monolith_id].environment]
+    rows = []
+    names = [monolith_id, *sorted(n for n in specs if _split_from(loaded.resources.get(n)) == monolith_id)]
+    base: tuple[int, int, float] | None = None
+    for name in names:
+        spec = specs[name]
+        artifact = work / ".aws-sam" / "build" / name
+        size, files = _size(artifact)
+        millis = _import_ms(python, artifact, spec.handler_module, environment)
+        actions, wildcard = _iam(spec.policies)
+        fpdf = "yes" if (artifact / "fpdf").is_dir() else ""
+        if base is None:
+            base = (size, files, millis)
+            label = f"**{name}** (monolith)"
+            ratio = ""
+        else:
+            label = name
+            ratio = f"{size / base[0]:.0%} / {millis / base[2]:.0%}"
+        rows.append(
+            f"| {app.name} | {label} | {size / 1e6:.1f} MB | {files} | {millis:.0f} ms | {ratio} | "
+            f"{actions} | {wildcard} | {fpdf} |"
+        )
+    rows.append(f"| {app.name} | sam build {seconds:.0f} s; kept in the monolith: {', '.join(kept) or 'none'} |")
+    return rows
+
+
+def _split_from(resource: object) -> str | None:
+    if not isinstance(resource, dict):
+        return None
+    marker = (resource.get("Metadata") or {}).get("Decompose") or {}
+    return marker.get("SplitFrom") if isinstance(marker, dict) else None
+
+
+def main() -> None:
+    wanted = set(sys.argv[1:])
+    sam, python = _sam(), _python312()
+    print(
+        "| app | function | package | files | cold import (median of 7) | vs monolith (bytes / import) "
+        "| IAM actions | statements on `*` | fpdf2 |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    with tempfile.TemporaryDirectory(prefix="decompose-bench-split-") as scratch:
+        for app in APPS:
+            if wanted and app.name not in wanted:
+                continue
+            for row in bench(app, Path(scratch), sam, python):
+                print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
