@@ -31,7 +31,8 @@ with a drafted logical id is a collision (`TemplateEditError`, with its line).
 What the splice refuses, with `TemplateEditError` saying why and where: text that is not one YAML document,
 duplicate keys, anchors or aliases in the monolith's resource, a flow-style `Resources`, monolith, its
 `Properties` or `Events` mapping, an event the monolith does not have, a WebSocket route (an
-`AWS::ApiGatewayV2::Route`, not a SAM event), a moved S3 event whose function's policies name the bucket by
+`AWS::ApiGatewayV2::Route`, not a SAM event), an event on an API whose own OpenAPI definition wires the
+monolith (`DefinitionUri`, or a `DefinitionBody` naming it: the integration would not move), a moved S3 event whose function's policies name the bucket by
 `!Ref`/`!GetAtt` (the bucket's notification configuration depends on the function: a circular dependency).
 JSON templates are refused for now (a dump would reformat the whole file).
 """
@@ -321,6 +322,7 @@ class _YamlEdit:
                     moved[name] = logical_id
             block = self._render(draft, resource, props, own, synthesized)
             self._check_cycle(draft, own, resources)
+            self._check_definitions(draft, [n for n in draft.events if n in events], events)
             if logical_id in generated:
                 span = generated[logical_id]
                 if self.lines[span.start : span.end + 1] != block:
@@ -568,6 +570,32 @@ class _YamlEdit:
         value["AutoPublishAlias"] = deployment.alias
         value["DeploymentPreference"] = preference
         return self._dump(value, column)
+
+    def _check_definitions(self, draft: FunctionDraft, names: list[str], events: CommentedMap) -> None:
+        """An API whose OpenAPI definition wires the monolith itself would not follow a moved event."""
+        resources = self.data["Resources"]
+        for name in names:
+            event = events.get(name)
+            props = event.get("Properties") if isinstance(event, Mapping) else None
+            if not isinstance(props, Mapping):
+                continue
+            api = referenced_id(plain_value(props.get("RestApiId") or props.get("ApiId")))
+            definition = resources.get(api) if api else None
+            definition_props = definition.get("Properties") if isinstance(definition, Mapping) else None
+            if not isinstance(definition_props, Mapping):
+                continue
+            body = plain_value(definition_props.get("DefinitionBody"))
+            if "DefinitionUri" in definition_props or self.monolith_id in mentions(body):
+                where = (
+                    "DefinitionUri"
+                    if "DefinitionUri" in definition_props
+                    else f"DefinitionBody naming {self.monolith_id}"
+                )
+                raise self._error(
+                    f"{draft.plan.logical_id}: API {api} defines its own OpenAPI integrations ({where}): "
+                    f"moving event {name} would not move its integration",
+                    resources.lc.key(api)[0],
+                )
 
     def _check_cycle(self, draft: FunctionDraft, own: list[tuple[str, list[str]]], resources: CommentedMap) -> None:
         """A moved S3 event's bucket must not be named by !Ref/!GetAtt in the function's policies."""

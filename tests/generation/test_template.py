@@ -454,6 +454,43 @@ def test_s3_event_with_a_policy_naming_the_bucket_is_a_cycle(tmp_path: Path) -> 
         edit(tmp_path, SAMPLE.read_text(encoding="utf-8"), "MonolithFunction", made)
 
 
+def test_an_api_wired_by_its_own_openapi_definition_is_refused(tmp_path: Path) -> None:
+    """An event on an API whose DefinitionBody integrates the monolith cannot move: the integration would stay."""
+    text = textwrap.dedent(
+        """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          ShopApi:
+            Type: AWS::Serverless::Api
+            Properties:
+              StageName: prod
+              DefinitionBody:
+                paths:
+                  /orders:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: aws_proxy
+                        httpMethod: POST
+                        uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/functions/${Api.Arn}/invocations"
+          Api:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: app.handler
+              Runtime: python3.12
+              Events:
+                ListOrders:
+                  Type: Api
+                  Properties:
+                    RestApiId: !Ref ShopApi
+                    Path: /orders
+                    Method: get
+        """
+    )
+    with pytest.raises(TemplateEditError, match="API ShopApi defines its own OpenAPI integrations"):
+        edit(tmp_path, text, "Api", draft("ListOrdersFunction", ("GET /orders",), ("ListOrders",)))
+
+
 def test_no_trailing_newline_is_kept(tmp_path: Path) -> None:
     """A template without a final newline keeps that: only the real changes show."""
     text = SAMPLE.read_text(encoding="utf-8").rstrip("\n")
