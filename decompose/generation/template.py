@@ -32,9 +32,10 @@ What the splice refuses, with `TemplateEditError` saying why and where: text tha
 duplicate keys, anchors or aliases in the monolith's resource, a flow-style `Resources`, monolith, its
 `Properties` or `Events` mapping, an event the monolith does not have, a WebSocket route (an
 `AWS::ApiGatewayV2::Route`, not a SAM event), an event on an API whose own OpenAPI definition wires the
-monolith (`DefinitionUri`, or a `DefinitionBody` naming it: the integration would not move), a moved S3 event whose function's policies name the bucket by
-`!Ref`/`!GetAtt` (the bucket's notification configuration depends on the function: a circular dependency).
-JSON templates are refused for now (a dump would reformat the whole file).
+monolith (`DefinitionUri`, or a `DefinitionBody` naming it: the integration would not move), a moved S3
+event whose function's policies name the bucket by `!Ref`/`!GetAtt` (the bucket's notification
+configuration depends on the function: a circular dependency). JSON templates are refused for now (a dump
+would reformat the whole file). Windows line ends and a missing final newline are kept.
 """
 
 from __future__ import annotations
@@ -185,7 +186,11 @@ def entry_span(lines: Sequence[str], key_line: int, column: int) -> Span:
         line = lines[index]
         if not line.strip():
             continue
-        if _indent(line) <= column:
+        indent = _indent(line)
+        if indent == column and re.match(r"-(\s|$)", line[indent:]):
+            end = index  # an indentless block sequence (`Key:` then `- item` at the key's column) is its value
+            continue
+        if indent <= column:
             if _is_comment(line):
                 continue
             break
@@ -231,6 +236,8 @@ class _YamlEdit:
     def __init__(
         self, text: str, path: str, plan: Plan, monolith: FunctionSpec, drafts: Sequence[FunctionDraft]
     ) -> None:
+        self.crlf = "\r\n" in text  # edited with \n, written back with the file's own line ends
+        text = text.replace("\r\n", "\n") if self.crlf else text
         self.text = text
         self.path = path
         self.plan = plan
@@ -335,12 +342,16 @@ class _YamlEdit:
             inserted: list[str] = []
             for block in new_blocks:
                 inserted += ["\n", *block]
+            following = self.lines[after + 1] if after + 1 < len(self.lines) else ""
+            if following.strip() and _indent(following) >= self.style.resource:
+                inserted.append("\n")  # the next resource (or the comment above it) stays apart
             edits.append(_Edit(after + 1, after, inserted))
         lines = list(self.lines)
         for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
             lines[edit.start : edit.end + 1] = edit.lines
         out = "".join(lines)
-        return out if self.text.endswith("\n") or not self.text else out.removesuffix("\n")
+        out = out if self.text.endswith("\n") or not self.text else out.removesuffix("\n")
+        return out.replace("\n", "\r\n") if self.crlf else out
 
     def _style(self, resource: CommentedMap, props: CommentedMap) -> _Style:
         resources = self.data["Resources"]
@@ -455,11 +466,15 @@ class _YamlEdit:
         for name in moved:
             line, column = events.lc.key(name)
             span = entry_span(self.lines, line, column)
-            end = span.end
-            before_blank = span.start > 0 and not self.lines[span.start - 1].strip()
-            while before_blank and end + 1 < last and not self.lines[end + 1].strip():
-                end += 1
-            edits.append(_Edit(span.start, end, []))
+            start, end = span.start, span.end
+            if start > 0 and not self.lines[start - 1].strip():  # keep one blank line between what remains
+                if end + 1 <= last and not self.lines[end + 1].strip():
+                    while end + 1 <= last and not self.lines[end + 1].strip():
+                        end += 1
+                else:
+                    while start > 0 and not self.lines[start - 1].strip():
+                        start -= 1
+            edits.append(_Edit(start, end, []))
         return edits
 
     # -------------------------------------------------------------------------------------- rendering

@@ -491,6 +491,60 @@ def test_an_api_wired_by_its_own_openapi_definition_is_refused(tmp_path: Path) -
         edit(tmp_path, text, "Api", draft("ListOrdersFunction", ("GET /orders",), ("ListOrders",)))
 
 
+FOUR_SPACES = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+    Api:
+        Type: AWS::Serverless::Function
+        Properties:
+            CodeUri: src/
+            Handler: app.handler
+            Runtime: python3.12
+            Architectures:
+            - arm64
+            Events:
+                GetOrder:
+                    Type: Api
+                    Properties:
+                        Path: /orders/{id}
+                        Method: get
+
+                Health:
+                    Type: Api
+                    Properties:
+                        Path: /health
+                        Method: get
+    # The table below holds orders
+    Table:
+        Type: AWS::Serverless::SimpleTable
+Outputs:
+    X:
+        Value: !Ref Table
+"""
+
+
+def test_the_template_s_own_indentation_and_sequence_style_are_kept(tmp_path: Path) -> None:
+    """4-space mappings and indentless sequences: copied blocks and rendered ones follow the file's style."""
+    after = edit(tmp_path, FOUR_SPACES, "Api", draft("HealthFunction", ("GET /health",), ("Health",)))
+    block = after.split("    HealthFunction:\n")[1].split("\n\n")[0]
+    assert "            Architectures:\n            - arm64\n" in block
+    assert "            Policies:\n            - Version: '2012-10-17'\n              Statement:\n" in block
+    assert "            Events:\n                Health:\n                    Type: Api\n" in block
+    health = "\n                Health:\n                    Type: Api\n                    Properties:\n"
+    health += "                        Path: /health\n                        Method: get\n"
+    expected = FOUR_SPACES.replace("\n" + health, "\n").replace("    # The table", "\n    # The table")
+    assert without_generated(after) == expected
+    assert_valid(after)
+
+
+def test_windows_line_ends_are_kept(tmp_path: Path) -> None:
+    """A CRLF template stays CRLF everywhere, the added lines included."""
+    text = FOUR_SPACES.replace("\n", "\r\n")
+    after = edit(tmp_path, text, "Api", draft("HealthFunction", ("GET /health",), ("Health",)))
+    assert "\n" not in after.replace("\r\n", "")
+    assert "HealthFunction:\r\n" in after
+
+
 def test_no_trailing_newline_is_kept(tmp_path: Path) -> None:
     """A template without a final newline keeps that: only the real changes show."""
     text = SAMPLE.read_text(encoding="utf-8").rstrip("\n")
