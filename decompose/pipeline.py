@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from decompose.analysis.chalice_project import chalice_functions
 from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, built_in_strategies, find_routes
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
@@ -51,6 +52,7 @@ from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements
 from decompose.iam.sdk_calls import InferenceMemo
+from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
 from decompose.loading.source import SourceTree, read_sources
 from decompose.loading.template import find_template, load_template, referenced_id
 
@@ -116,8 +118,11 @@ def analyze(path: Path, *, function: str | None = None, handler: str | None = No
 def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool) -> AnalysisReport:
     root, template_path = _locate(path, handler)
     findings: list[Finding] = []
-    if template_path is None:
-        specs: tuple[FunctionSpec, ...] = (FunctionSpec(None, handler or "", ".", None),)
+    trees: dict[str, _CodeTree | None] = {}
+    if template_path is None and handler is None:
+        specs, run = _chalice_project(root, trees, findings, iam=iam)
+    elif template_path is None:
+        specs = (FunctionSpec(None, handler or "", ".", None),)
         run = _Context(None, {}, iam)
     else:
         loaded = load_template(root, template_path)
@@ -129,7 +134,6 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
         specs = tuple(s for s in specs if s.logical_id == function)
         if not specs:
             raise UsageError(f"no Python function {function!r} in {template}")
-    trees: dict[str, _CodeTree | None] = {}
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
@@ -154,11 +158,27 @@ def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
     if handler:
         return path, None
     template = find_template(path)
+    if template is None and find_chalice_config(path) is not None:
+        return path, None  # a Chalice project: .chalice/config.json stands in for the template
     if template is None:
         raise UsageError(
             f"{path}: no template.yaml/template.json here; pass --handler module.function to analyze the code alone"
         )
     return path, template
+
+
+def _chalice_project(
+    root: Path, trees: dict[str, _CodeTree | None], findings: list[Finding], *, iam: bool
+) -> tuple[tuple[FunctionSpec, ...], _Context]:
+    """The functions `chalice deploy` would make of the app in `app.py`, set up by `.chalice/config.json`."""
+    config = load_chalice_config(root)
+    tree = _load_code(root, FunctionSpec(None, "app.app", ".", None), config.path, findings)
+    trees["."] = tree
+    specs = chalice_functions(tree.strategies, config) if tree is not None else ()
+    if not specs:
+        message = "a Chalice project whose app.py defines no `app = Chalice(...)` with routes or event handlers"
+        findings.append(Finding("no-python-function", Severity.WARNING, message, Location(config.path, 1)))
+    return specs, _Context(config.path, {}, iam)
 
 
 def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: list[Finding]) -> _CodeTree | None:
@@ -185,7 +205,7 @@ def _analyze_function(
     template = run.template
     symbols = tree.symbols
     handler = symbols.definitions.get(spec.handler)
-    if handler is None or handler.kind != "function":
+    if handler is None or handler.kind not in ("function", "assignment"):
         where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
         module = symbols.modules.get(spec.handler_module)
         if module is not None:
@@ -219,7 +239,10 @@ def _analyze_function(
     policies = _role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
     if policies is None:
-        message = f"{spec.logical_id} uses a role that is not defined in the template: the comparison is skipped"
+        message = (
+            f"{spec.logical_id} uses a role that is not defined in {template or 'the template'}"
+            f" ({plain(spec.role)}): the comparison is skipped"
+        )
         findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
     else:
         granted, problems = granted_statements(policies)

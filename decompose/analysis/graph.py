@@ -249,6 +249,11 @@ class _Collector(ast.NodeVisitor):
                 self.locals.difference_update(inner.names)
 
     # ------------------------------------------------------------------------------------- visitors
+    def visit(self, node: ast.AST) -> None:
+        """Visit `node` unless it only registers routes (a framework decorator or mount, anywhere)."""
+        if id(node) not in self.ignored:
+            super().visit(node)
+
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:  # nested function: same definition
         for decorator in node.decorator_list:
             self.visit(decorator)

@@ -190,6 +190,9 @@ def _target(
         compatible = wanted == resource_type or (wanted == "bucket" and resource_type == "object")
         if compatible and trigger.source in resources:
             return Target(trigger.source, None, f"event {source.value} -> trigger {trigger.source}")
+        if compatible and _literal_source(trigger.source) and not resources:
+            # No template (a Chalice project): the trigger names its resource literally (`bucket="uploads"`).
+            return Target(None, trigger.source, f"event {source.value} -> trigger {trigger.source!r}")
         return Target(
             None,
             None,
@@ -212,6 +215,11 @@ def _target(
             return Target(logical_id, None, f"literal {source.value!r} -> {logical_id}")
         return Target(None, source.value, f"literal {source.value!r} (not a resource of the template)")
     return Target(None, None, f"the {resource_type} name is {source.value or 'not known statically'}")
+
+
+def _literal_source(source: str | None) -> bool:
+    """A resource name or ARN, not what the code compared (`aws:s3`) or an unknown (`*`, `?`)."""
+    return bool(source) and source not in ("*", "?") and (":" not in source or source.startswith("arn:"))  # type: ignore[operator]
 
 
 def resource_named_by(value: Any, resources: Mapping[str, Any], resource_type: str) -> str | None:

@@ -301,7 +301,25 @@ class SdkCallFinder:
         pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
         pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
         for arg, default in pairs:
-            self._add("local", (definition.id, arg.arg), self.eval(default, definition))
+            self._add("local", (definition.id, arg.arg), self.eval(self._dependency(default, definition), definition))
+        for arg in [*positional, *args.kwonlyargs]:
+            annotation = arg.annotation
+            if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+                for element in annotation.slice.elts[1:]:
+                    injected = self._dependency(element, definition)
+                    if injected is not element:
+                        self._add("local", (definition.id, arg.arg), self.eval(injected, definition))
+
+    def _dependency(self, node: ast.expr, definition: Definition) -> ast.expr:
+        """FastAPI injects what a dependency returns: `x = Depends(f)` (or `Annotated[T, Depends(f)]`,
+        `Security(f)`) holds the value of `f()`."""
+        if not (isinstance(node, ast.Call) and node.args and not isinstance(node.args[0], ast.Starred)):
+            return node
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name not in ("Depends", "Security") or self._scopes[definition.id].resolve(func) != "ext:fastapi":
+            return node
+        return ast.copy_location(ast.Call(func=node.args[0], args=[], keywords=[]), node)
 
     def _infer_node(self, node: ast.AST, definition: Definition) -> None:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -497,6 +515,8 @@ class SdkCallFinder:
         return out
 
     def _member(self, base: Value, attr: str) -> set[Value]:
+        if isinstance(base, EventPart):
+            return {EventPart((*base.keys, attr))}  # an event object's attribute (Chalice's `event.bucket`)
         if isinstance(base, Module):
             if base.path == ("os",) and attr == "environ":
                 return {Environ()}

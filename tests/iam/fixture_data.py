@@ -7,7 +7,7 @@ else (resources, environment, events, runs) is derived from the template and the
 Route inputs (all optional): `body` (JSON request body or WebSocket message), `query` (query string), `path`
 (path parameter values for this route only), `key` (S3 object key), `message` (SQS body or SNS message),
 `subject` (SNS subject), `image` (DynamoDB stream NewImage, plain values), `data` (Kinesis payload), `detail`
-(EventBridge detail).
+(EventBridge detail), `headers` (extra HTTP request headers). `parameters` seeds SSM parameters by name.
 
 A variant is (route id, extra inputs, known gap): the same route driven down another branch. A known gap names
 the decompose finding that explains why the generated policy cannot cover that branch; the proof then expects
@@ -35,6 +35,7 @@ class FixtureData:
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     objects: dict[str, dict[str, str]] = field(default_factory=dict)
     variants: dict[str, Variant] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)  # SSM parameter name -> value
 
 
 CALLER = "user-1"  # the JWT `sub` of HTTP API events
@@ -99,6 +100,19 @@ DATA: dict[str, FixtureData] = {
             "OrdersTable": [{"order_id": "o-1", "status": "open", "customer": "c-1"}],
             "PaymentsTable": [{"payment_id": "pay-1", "amount": 10}],
         },
+    ),
+    "flask_app": FixtureData(
+        path_values={"note_id": "n-1", "key+": "report.pdf"},
+        inputs={"POST /notes": {"body": {"text": "buy milk"}}, "PUT /v1/files/{key+}": {"body": {"pages": 2}}},
+        items={"NotesTable": [{"note_id": "n-1", "text": "hello"}]},
+        objects={"FilesBucket": {"uploads/report.pdf": "%PDF"}},
+    ),
+    "fastapi_app": FixtureData(
+        path_values={"sku": "sku-1", "image_path+": "sku-1.jpg"},
+        inputs={"PUT /products/{sku}": {"body": {"name": "Mug", "price": "9.50"}, "headers": {"x-api-key": "k-1"}}},
+        items={"ProductsTable": [{"sku": "sku-1", "name": "Mug"}]},
+        objects={"ImagesBucket": {"products/sku-1.jpg": "jpeg"}},
+        parameters={"/catalog/api-keys": "k-1,k-2"},
     ),
     "event_sources": FixtureData(
         inputs={

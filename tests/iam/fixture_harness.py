@@ -276,6 +276,9 @@ def seed(fixture: str) -> None:
         table = dynamodb.Table(resource_name(fixture, logical_id))
         for item in items:
             table.put_item(Item=item)
+    ssm = boto3.client("ssm", region_name=REGION)
+    for name, value in data(fixture).parameters.items():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString")
     s3 = boto3.client("s3", region_name=REGION)
     for logical_id, objects in data(fixture).objects.items():
         for key, body in objects.items():
@@ -320,7 +323,7 @@ def build_event(case: Case) -> dict[str, Any]:
         path, params = _fill(trigger.path or "/", values)
         method = trigger.method if trigger.method not in (None, "ANY") else "POST"
         query = inputs.get("query")
-        headers = {"content-type": "application/json"}
+        headers = {"content-type": "application/json", **inputs.get("headers", {})}
         if kind == "Api":
             return {
                 "resource": trigger.path,

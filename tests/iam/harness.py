@@ -406,6 +406,9 @@ class RecordedCall:
             return [_function_arn(p[param])]
         if self.service in ("sns", "stepfunctions"):
             return [str(p[param])]
+        if self.service == "ssm" and kind == "parameter":
+            name = str(p[param])
+            return [name if name.startswith("arn:") else f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name.lstrip('/')}"]
         raise AssertionError(f"no concrete ARN rule for {self.service}.{self.operation} ({kind} from {param})")
 
 

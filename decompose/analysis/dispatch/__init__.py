@@ -1,7 +1,9 @@
 """Route discovery: one strategy per dispatch style, registered in one explicit list.
 
 Condition strategies read `if` tests, statement strategies read `match` statements and table lookups,
-module strategies read decorators across modules. `find_routes` runs them all over one handler.
+module strategies read decorators across modules (Powertools, and the web frameworks: Flask, FastAPI /
+Starlette, Chalice). `find_routes` runs them all over one handler. A handler that is a value rather than a
+function (`handler = Mangum(app)`, a Chalice app) is read by the module strategies only.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from decompose.analysis.dispatch.base import (
     ModuleStrategy,
     StatementStrategy,
 )
+from decompose.analysis.dispatch.chalice_app import ChaliceAnalyzer
 from decompose.analysis.dispatch.event_source import EventSourceAnalyzer
+from decompose.analysis.dispatch.fastapi_app import FastAPIAnalyzer
+from decompose.analysis.dispatch.flask_app import FlaskAnalyzer
 from decompose.analysis.dispatch.if_chain import IfChainAnalyzer
 from decompose.analysis.dispatch.match import MatchAnalyzer
 from decompose.analysis.dispatch.powertools import PowertoolsAnalyzer
@@ -46,7 +51,7 @@ def built_in_strategies() -> Strategies:
     return Strategies(
         conditions=[IfChainAnalyzer(), EventSourceAnalyzer()],
         statements=[MatchAnalyzer(), TableAnalyzer()],
-        modules=[PowertoolsAnalyzer()],
+        modules=[PowertoolsAnalyzer(), FlaskAnalyzer(), FastAPIAnalyzer(), ChaliceAnalyzer()],
     )
 
 
@@ -57,6 +62,16 @@ def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[
     for strategy in strategies.modules:
         for found in strategy.routes(context):
             (routes if isinstance(found, CodeRoute) else issues).append(found)
+    if context.handler.kind != "function":
+        if not routes:
+            issues.append(
+                DispatchIssue(
+                    context.handler.module,
+                    context.handler.line,
+                    f"the handler {context.handler.id} is a value no strategy reads: served as one route",
+                )
+            )
+        return routes, issues
     walker = DispatchWalker(context, strategies.conditions, strategies.statements)
     walked, walk_issues = walker.run()
     return routes + walked, issues + walk_issues
