@@ -54,9 +54,10 @@ def runtime_python(version: str) -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def wheelhouse(request: pytest.FixtureRequest) -> Path:
+def wheelhouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Wheels of the apps' requirements for Lambda python3.12 on both architectures, downloaded once."""
-    folder = Path(request.config.cache.mkdir("decompose-wheelhouse"))
+    cache = getattr(request.config, "cache", None)  # kept between runs unless the cache plugin is off
+    folder = Path(cache.mkdir("decompose-wheelhouse")) if cache else tmp_path_factory.mktemp("wheelhouse")
     requirements = ["boto3>=1.34", "fpdf2>=2.7.8"]
     for machine, platforms in PLATFORMS.items():
         stamp = folder / f".done-{machine}"
