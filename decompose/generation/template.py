@@ -34,8 +34,9 @@ duplicate keys, anchors or aliases in the monolith's resource, a flow-style `Res
 `AWS::ApiGatewayV2::Route`, not a SAM event), an event on an API whose own OpenAPI definition wires the
 monolith (`DefinitionUri`, or a `DefinitionBody` naming it: the integration would not move), a moved S3
 event whose function's policies name the bucket by `!Ref`/`!GetAtt` (the bucket's notification
-configuration depends on the function: a circular dependency). JSON templates are refused for now (a dump
-would reformat the whole file). Windows line ends and a missing final newline are kept.
+configuration depends on the function: a circular dependency). Windows line ends and a missing final
+newline are kept. JSON templates go to `decompose.generation.template_json` (parse, edit, dump, when the dump
+keeps the file's layout).
 """
 
 from __future__ import annotations
@@ -90,11 +91,9 @@ class TemplateEditError(TemplateError):
 def edit_template(text: str, path: str, plan: Plan, monolith: FunctionSpec, drafts: Sequence[FunctionDraft]) -> str:
     """The template `text` (at `path`, relative to the project root) with `drafts` split from `monolith`."""
     if text.lstrip().startswith("{"):
-        raise TemplateEditError(
-            "cannot edit safely: JSON templates are not edited yet (a dump would reformat the whole file); "
-            "convert it to YAML (cfn-flip) and run again",
-            Location(path, 1),
-        )
+        from decompose.generation.template_json import edit_json  # noqa: PLC0415 - it builds on this module
+
+        return edit_json(text, path, plan, monolith, drafts)
     return _YamlEdit(text, path, plan, monolith, drafts).run()
 
 

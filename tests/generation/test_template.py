@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -400,7 +401,11 @@ BAD = {
         "      Events: {E: {Type: Api, Properties: {Path: /a, Method: get}}}\n",
         "template.yaml:8: cannot edit safely: Api.Properties.Events is not a block mapping",
     ),
-    "json": ('{"Resources": {}}\n', "template.yaml:1: cannot edit safely: JSON templates are not edited yet"),
+    "json layout": (
+        '{"Resources": {\n  "Api": {"Type": "AWS::Serverless::Function"}}}\n',
+        "template.yaml:1: cannot edit safely: this JSON layout is not what json.dumps writes",
+    ),
+    "json duplicate": ('{"Resources": {}, "Resources": {}}', "template.yaml:1: cannot edit safely: a duplicated key"),
     "two documents": ("Resources: {}\n---\nResources: {}\n", "template.yaml: cannot edit safely: the template is not"),
 }
 
@@ -543,6 +548,30 @@ def test_windows_line_ends_are_kept(tmp_path: Path) -> None:
     after = edit(tmp_path, text, "Api", draft("HealthFunction", ("GET /health",), ("Health",)))
     assert "\n" not in after.replace("\r\n", "")
     assert "HealthFunction:\r\n" in after
+
+
+def test_json_templates_are_edited_when_the_dump_keeps_their_layout(tmp_path: Path) -> None:
+    """A `json.dumps(indent=2)` template: same edit as YAML, every other line unchanged, valid, idempotent."""
+    data, _ = decode_str(SAMPLE.read_text(encoding="utf-8"))
+    text = json.dumps(plain(data), indent=2) + "\n"
+    after = edit(tmp_path, text, "MonolithFunction", *SAMPLE_DRAFTS)
+    assert edit(tmp_path, after, "MonolithFunction", *SAMPLE_DRAFTS) == after
+    resources = json.loads(after)["Resources"]
+    assert "GetOrder" not in resources["MonolithFunction"]["Properties"]["Events"]
+    assert (
+        resources["GetOrderFunction"]["Properties"]["Events"]["GetOrder"]["Properties"]["Path"] == "/orders/{order_id}"
+    )
+    assert resources["GetOrderFunction"]["Properties"]["Environment"] == {
+        "Variables": {"ORDERS_TABLE": {"Ref": "OrdersTable"}}
+    }
+    assert list(resources).index("GetOrderFunction") == list(resources).index("MonolithFunction") + 1
+    before_data, after_data = json.loads(text), json.loads(after)
+    for name in ("GetOrderFunction", "UploadCatalogueFunction"):
+        del after_data["Resources"][name]
+    for event in ("GetOrder", "UploadCatalogue"):
+        del before_data["Resources"]["MonolithFunction"]["Properties"]["Events"][event]
+    assert after_data == before_data  # nothing else changed
+    assert_valid(after)
 
 
 def test_no_trailing_newline_is_kept(tmp_path: Path) -> None:
