@@ -411,10 +411,15 @@ class _YamlEdit:
             own.append((name, _reindent(self.lines[span.start : span.end + 1], -column)))
         return own, synthesized
 
-    def _held_events(self, logical_id: str) -> dict[str, list[str]]:
-        resource = self.data["Resources"][logical_id]
+    def _events_mapping(self, logical_id: str) -> Mapping[str, Any]:
+        """The Events of a resource decompose generated earlier (empty for a new one)."""
+        resource = self.data["Resources"].get(logical_id)
         props = resource.get("Properties") if isinstance(resource, Mapping) else None
         events = props.get("Events") if isinstance(props, Mapping) else None
+        return events if isinstance(events, Mapping) else {}
+
+    def _held_events(self, logical_id: str) -> dict[str, list[str]]:
+        events = self._events_mapping(logical_id)
         if not isinstance(events, CommentedMap):
             return {}
         held = {}
@@ -435,11 +440,13 @@ class _YamlEdit:
     ) -> Iterator[tuple[str, CommentedMap]]:
         """An explicit event per route of `draft` that the greedy event `name` serves and no event names."""
         exact = {f"{e.method or 'ANY'} {e.path}" for e in self.spec.events if e.is_http}
+        exact |= http_routes(self._events_mapping(draft.plan.logical_id))  # explicit events it already holds
         taken = set(events) | set(held)
         for route in draft.plan.routes:
             method, _, path = route.partition(" ")
             if not path.startswith("/") or route in exact or not trigger.covers(path):
                 continue
+            exact.add(route)
             props = CommentedMap()
             source = event.get("Properties") if isinstance(event, Mapping) else None
             for key, value in (source or {}).items():
@@ -628,6 +635,19 @@ class _YamlEdit:
                     "dependency; name the bucket in the monolith's environment by its BucketName (as !Sub) instead",
                     events.lc.key(name)[0],
                 )
+
+
+def http_routes(events: Mapping[str, Any]) -> set[str]:
+    """The route ids (`GET /x`) the HTTP events of an `Events` mapping name explicitly."""
+    found = set()
+    for event in events.values():
+        props = event.get("Properties") if isinstance(event, Mapping) else None
+        if not isinstance(props, Mapping) or event.get("Type") not in _HTTP:
+            continue
+        method, path = props.get("Method"), props.get("Path")
+        if isinstance(method, str) and isinstance(path, str):
+            found.add(f"{'ANY' if method.lower() == 'any' else method.upper()} {path}")
+    return found
 
 
 def _event_name(route: str, taken: set[str]) -> str:

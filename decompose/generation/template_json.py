@@ -120,21 +120,27 @@ class _JsonEdit:
         greedy = trigger is not None and trigger.is_http and (trigger.path or "{proxy+}").endswith("{proxy+}")
         if greedy and route not in draft.plan.routes:
             assert trigger is not None
-            return dict(self._explicit(draft, events[name], trigger, set(events) | set(own)))
+            return dict(self._explicit(draft, events[name], trigger, own, set(events) | set(own)))
         if name in moved:
             raise _error(f"event {name} is drafted for both {moved[name]} and {logical_id}", self.path)
         moved[name] = logical_id
         return {name: events[name]}
 
     def _explicit(
-        self, draft: FunctionDraft, event: Mapping[str, Any], trigger: TriggerEvent, taken: set[str]
+        self,
+        draft: FunctionDraft,
+        event: Mapping[str, Any],
+        trigger: TriggerEvent,
+        own: Mapping[str, Any],
+        taken: set[str],
     ) -> list[tuple[str, dict[str, Any]]]:
-        exact = {f"{e.method or 'ANY'} {e.path}" for e in self.spec.events if e.is_http}
+        exact = {f"{e.method or 'ANY'} {e.path}" for e in self.spec.events if e.is_http} | yaml_edit.http_routes(own)
         out = []
         for route in draft.plan.routes:
             method, _, path = route.partition(" ")
             if not path.startswith("/") or route in exact or not trigger.covers(path):
                 continue
+            exact.add(route)
             props = {k: v for k, v in (event.get("Properties") or {}).items() if k not in ("Path", "Method")}
             props |= {"Path": path, "Method": method.lower() if trigger.type == "Api" else method}
             name = yaml_edit._event_name(route, taken)

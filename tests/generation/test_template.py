@@ -14,9 +14,17 @@ from ruamel.yaml import YAML
 
 from decompose.domain.model import FunctionSpec, plain
 from decompose.domain.plan import Deployment, FunctionDraft, FunctionPlan, Plan
-from decompose.generation.template import MARKER_KEY, TemplateEditError, edit_template, entry_span, short_form
+from decompose.generation.template import (
+    MARKER_KEY,
+    TemplateEditError,
+    _event_name,
+    edit_template,
+    entry_span,
+    short_form,
+)
 from decompose.generation.validation import transformed, validate_template
 from decompose.loading.template import load_template
+from decompose.pipeline import analyze
 from tests.conftest import FIXTURES, REPO
 
 SAMPLE = REPO / "sample_monolith" / "template.yaml"
@@ -580,3 +588,33 @@ def test_no_trailing_newline_is_kept(tmp_path: Path) -> None:
     after = edit(tmp_path, text, "MonolithFunction", SAMPLE_DRAFTS[0])
     assert not after.endswith("\n")
     assert after.endswith(text.splitlines()[-1])
+
+
+APPS = [REPO / "sample_monolith", *sorted(p for p in FIXTURES.iterdir() if (p / "template.yaml").is_file())]
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
+def test_every_route_of_every_app_splits_into_a_valid_template(tmp_path: Path, app: Path) -> None:
+    """One function per route (WebSocket routes stay): cfn-lint and the transform pass, a re-run changes nothing."""
+    report = analyze(app)
+    monolith = max(report.functions, key=lambda f: len(f.routes))
+    taken: set[str] = set()
+    drafts = []
+    for route in monolith.routes:
+        if route.id.startswith(("WebSocket ", "Invoke ")) or route.trigger.event is None:
+            continue
+        logical_id = _event_name(route.id, taken) + "Function"
+        taken.add(logical_id.removesuffix("Function"))
+        environment = tuple(str(k) for k, _ in monolith.spec.environment)
+        plan = FunctionPlan(logical_id, (route.id,), extract=True, handler=f"handlers.{logical_id.lower()}")
+        handler = f"handlers.{logical_id.lower()}.lambda_handler"
+        drafts.append(
+            FunctionDraft(plan, handler, "src", (route.trigger.event,), route.policies, environment, "makefile")
+        )
+    text = (app / "template.yaml").read_text(encoding="utf-8")
+    plan = Plan(monolith.spec.logical_id or "", tuple(d.plan for d in drafts))
+    after = edit_template(text, "template.yaml", plan, monolith.spec, drafts)
+    assert edit_template(after, "template.yaml", plan, monolith.spec, drafts) == after
+    assert_valid(after)
+    resources = transformed(after)["Resources"]
+    assert all(f"{d.plan.logical_id}Aliaslive" in resources for d in drafts)
