@@ -315,6 +315,8 @@ class _YamlEdit:
         new_blocks: list[list[str]] = []
         for draft in self.drafts:
             logical_id = draft.plan.logical_id
+            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", logical_id):
+                raise self._error(f"{logical_id!r} is not a CloudFormation logical id (letters and digits only)")
             if logical_id in resources and logical_id not in generated:
                 raise self._error(
                     f"logical id {logical_id} already names a resource decompose did not generate",

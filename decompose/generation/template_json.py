@@ -86,6 +86,8 @@ class _JsonEdit:
         moved: dict[str, str] = {}
         for draft in drafts:
             logical_id = draft.plan.logical_id
+            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", logical_id):
+                raise _error(f"{logical_id!r} is not a CloudFormation logical id (letters and digits only)", self.path)
             if logical_id in resources and logical_id not in generated:
                 raise _error(f"logical id {logical_id} already names a resource decompose did not generate", self.path)
             held = dict(((resources.get(logical_id) or {}).get("Properties") or {}).get("Events") or {})

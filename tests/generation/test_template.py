@@ -438,6 +438,10 @@ def test_templates_the_splice_cannot_edit_are_refused_with_a_reason(tmp_path: Pa
         ),
         (draft("XFunction", ("GET /nope",), ("NoSuchEvent",)), "XFunction: event NoSuchEvent is not an event of"),
         (
+            draft("Bad: {x}\nFunction", ("GET /orders/{order_id}",), ("GetOrder",)),
+            "'Bad: {x}\\nFunction' is not a CloudFormation logical id",
+        ),
+        (
             draft("XFunction", ("GET /orders/{order_id}",), ("GetOrder",), deployment=Deployment(alarms=("Nope",))),
             "XFunction: alarm Nope is not a resource of the template",
         ),
