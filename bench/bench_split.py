@@ -6,7 +6,7 @@ builder of the monolith). Per function, and for the monolith:
 
 - package: bytes and files of its built artifact (`.aws-sam/build/<LogicalId>`);
 - cold import: the handler module imported in a fresh `python3.12 -I` (the Lambda runtime's version) inside
-  the artifact folder, median of 7 runs (every variable of the monolith set to a placeholder, region set);
+  the artifact folder, median of 7 runs (every variable of the monolith set: its literal value, or a placeholder for an intrinsic);
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`.
 
@@ -120,7 +120,8 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     loaded = load_template(work, work / "template.yaml")
     specs = {s.logical_id: s for s in loaded.functions}
     monolith_id = monolith["logical_id"]
-    environment = [str(k) for k, _ in specs[monolith_id].environment]
+    # literal values as the template sets them, a placeholder for intrinsics (no AWS call happens at import)
+    environment = {str(k): v if isinstance(v, str) else "1" for k, v in specs[monolith_id].environment}
     rows = []
     names = [monolith_id, *sorted(n for n in specs if _split_from(loaded.resources.get(n)) == monolith_id)]
     base: tuple[int, int, float] | None = None
