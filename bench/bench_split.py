@@ -6,7 +6,8 @@ builder of the monolith). Per function, and for the monolith:
 
 - package: bytes and files of its built artifact (`.aws-sam/build/<LogicalId>`);
 - cold import: the handler module imported in a fresh `python3.12 -I` (the Lambda runtime's version) inside
-  the artifact folder, median of 7 runs (every variable of the monolith set: its literal value, or a placeholder for an intrinsic);
+  the artifact folder, median of 7 runs (every variable of the monolith set: its literal value, or a
+  placeholder for an intrinsic);
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`.
 
