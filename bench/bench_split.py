@@ -73,8 +73,8 @@ def _size(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def _import_ms(python: Path, artifact: Path, module: str, environment: list[str]) -> float:
-    env = dict.fromkeys(environment, "1") | {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+def _import_ms(python: Path, artifact: Path, module: str, environment: dict[str, str]) -> float:
+    env = environment | {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
     code = (
         "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); "
         f"import {module}; print(time.perf_counter() - t)"
