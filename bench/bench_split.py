@@ -5,9 +5,10 @@ For `sample_monolith/` and each fixture app, on a scratch copy: `decompose plan 
 builder of the monolith). Per function, and for the monolith:
 
 - package: bytes and files of its built artifact (`.aws-sam/build/<LogicalId>`);
-- cold import: the handler module imported in a fresh `python3.12 -I` (the Lambda runtime's version) inside
-  the artifact folder, median of 7 runs (every variable of the monolith set: its literal value, or a
-  placeholder for an intrinsic);
+- own files: the artifact's files no installed distribution put there (its first-party modules);
+- cold import: CPU time of importing the handler module in a fresh `python3.12 -I` (the Lambda runtime's
+  version) inside the artifact folder, median of 7 rounds with the functions interleaved (CPU, not wall
+  time: the machine is shared), every variable of the monolith set (its literal value, or a placeholder);
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`.
 
@@ -73,21 +74,41 @@ def _size(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def _import_ms(python: Path, artifact: Path, module: str, environment: dict[str, str]) -> float:
+def _import_cpu_ms(
+    python: Path, artifacts: dict[str, tuple[Path, str]], environment: dict[str, str]
+) -> dict[str, float]:
+    """CPU milliseconds each artifact's handler takes to import in a fresh interpreter: median of RUNS rounds,
+    the functions interleaved within a round (CPU time, not wall time: the machine is shared)."""
     env = environment | {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
-    code = (
-        "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); "
-        f"import {module}; print(time.perf_counter() - t)"
-    )
-    times = []
+    times: dict[str, list[float]] = {name: [] for name in artifacts}
     for _ in range(RUNS):
-        result = subprocess.run(
-            [str(python), "-I", "-c", code], cwd=artifact, env=env, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"{artifact.name}: import {module} failed: {result.stderr[-500:]}")
-        times.append(float(result.stdout.strip()) * 1000)
-    return statistics.median(times)
+        for name, (artifact, module) in artifacts.items():
+            code = (
+                "import sys, time; sys.path.insert(0, '.'); t = time.process_time(); "
+                f"import {module}; print(time.process_time() - t)"
+            )
+            result = subprocess.run(
+                [str(python), "-I", "-c", code], cwd=artifact, env=env, capture_output=True, text=True, check=False
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"{name}: import {module} failed: {result.stderr[-500:]}")
+            times[name].append(float(result.stdout.strip()) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _own_files(artifact: Path) -> int:
+    """Files of the artifact that no installed distribution put there (its first-party modules)."""
+    owned: set[str] = set()
+    for info in artifact.glob("*.dist-info"):
+        for line in (info / "RECORD").read_text(encoding="utf-8").splitlines():
+            owned.add("/".join(p for p in Path(line.split(",")[0]).parts if p != ".."))
+    return sum(
+        1
+        for path in artifact.rglob("*")
+        if path.is_file()
+        and path.relative_to(artifact).as_posix() not in owned
+        and ".dist-info/" not in path.relative_to(artifact).as_posix()
+    )
 
 
 def _iam(policies: tuple[object, ...]) -> tuple[int, int]:
@@ -125,24 +146,23 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     environment = {str(k): v if isinstance(v, str) else "1" for k, v in specs[monolith_id].environment}
     rows = []
     names = [monolith_id, *sorted(n for n in specs if _split_from(loaded.resources.get(n)) == monolith_id)]
-    base: tuple[int, int, float] | None = None
+    build_dir = work / ".aws-sam" / "build"
+    cpu = _import_cpu_ms(python, {n: (build_dir / n, specs[n].handler_module) for n in names}, environment)
+    base: tuple[int, float] | None = None
     for name in names:
         spec = specs[name]
-        artifact = work / ".aws-sam" / "build" / name
+        artifact = build_dir / name
         size, files = _size(artifact)
-        millis = _import_ms(python, artifact, spec.handler_module, environment)
         actions, wildcard = _iam(spec.policies)
         fpdf = "yes" if (artifact / "fpdf").is_dir() else ""
         if base is None:
-            base = (size, files, millis)
-            label = f"**{name}** (monolith)"
-            ratio = ""
+            base = (size, cpu[name])
+            label, ratio = f"**{name}** (monolith)", ""
         else:
-            label = name
-            ratio = f"{size / base[0]:.0%} / {millis / base[2]:.0%}"
+            label, ratio = name, f"{size / base[0]:.0%} / {cpu[name] / base[1]:.0%}"
         rows.append(
-            f"| {app.name} | {label} | {size / 1e6:.1f} MB | {files} | {millis:.0f} ms | {ratio} | "
-            f"{actions} | {wildcard} | {fpdf} |"
+            f"| {app.name} | {label} | {size / 1e6:.1f} MB | {files} | {_own_files(artifact)} | {cpu[name]:.0f} ms | "
+            f"{ratio} | {actions} | {wildcard} | {fpdf} |"
         )
     rows.append(f"| {app.name} | sam build {seconds:.0f} s; kept in the monolith: {', '.join(kept) or 'none'} |")
     return rows
