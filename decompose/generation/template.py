@@ -31,9 +31,12 @@ with a drafted logical id is a collision (`TemplateEditError`, with its line).
 What the splice refuses, with `TemplateEditError` saying why and where: text that is not one YAML document,
 duplicate keys, anchors or aliases in the monolith's resource, a flow-style `Resources`, monolith, its
 `Properties` or `Events` mapping, an event the monolith does not have, a WebSocket route (an
-`AWS::ApiGatewayV2::Route`, not a SAM event), a moved S3 event whose function's policies name the bucket by
-`!Ref`/`!GetAtt` (the bucket's notification configuration depends on the function: a circular dependency).
-JSON templates are edited by parse-edit-dump, and only when `json.dumps` reproduces the original layout.
+`AWS::ApiGatewayV2::Route`, not a SAM event), an event on an API whose own OpenAPI definition wires the
+monolith (`DefinitionUri`, or a `DefinitionBody` naming it: the integration would not move), a moved S3
+event whose function's policies name the bucket by `!Ref`/`!GetAtt` (the bucket's notification
+configuration depends on the function: a circular dependency). Windows line ends and a missing final
+newline are kept. JSON templates go to `decompose.generation.template_json` (parse, edit, dump, when the dump
+keeps the file's layout).
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ class TemplateEditError(TemplateError):
 def edit_template(text: str, path: str, plan: Plan, monolith: FunctionSpec, drafts: Sequence[FunctionDraft]) -> str:
     """The template `text` (at `path`, relative to the project root) with `drafts` split from `monolith`."""
     if text.lstrip().startswith("{"):
-        from decompose.generation.template_json import edit_json  # noqa: PLC0415 - the rare case, kept apart
+        from decompose.generation.template_json import edit_json  # noqa: PLC0415 - it builds on this module
 
         return edit_json(text, path, plan, monolith, drafts)
     return _YamlEdit(text, path, plan, monolith, drafts).run()
@@ -182,7 +185,11 @@ def entry_span(lines: Sequence[str], key_line: int, column: int) -> Span:
         line = lines[index]
         if not line.strip():
             continue
-        if _indent(line) <= column:
+        indent = _indent(line)
+        if indent == column and re.match(r"-(\s|$)", line[indent:]):
+            end = index  # an indentless block sequence (`Key:` then `- item` at the key's column) is its value
+            continue
+        if indent <= column:
             if _is_comment(line):
                 continue
             break
@@ -228,6 +235,8 @@ class _YamlEdit:
     def __init__(
         self, text: str, path: str, plan: Plan, monolith: FunctionSpec, drafts: Sequence[FunctionDraft]
     ) -> None:
+        self.crlf = "\r\n" in text  # edited with \n, written back with the file's own line ends
+        text = text.replace("\r\n", "\n") if self.crlf else text
         self.text = text
         self.path = path
         self.plan = plan
@@ -245,6 +254,7 @@ class _YamlEdit:
 
     def _load(self) -> CommentedMap:
         yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True  # values copied into rendered nodes keep their quoting
         try:
             documents = list(yaml.load_all(self.text))
         except MarkedYAMLError as exc:
@@ -305,6 +315,8 @@ class _YamlEdit:
         new_blocks: list[list[str]] = []
         for draft in self.drafts:
             logical_id = draft.plan.logical_id
+            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", logical_id):
+                raise self._error(f"{logical_id!r} is not a CloudFormation logical id (letters and digits only)")
             if logical_id in resources and logical_id not in generated:
                 raise self._error(
                     f"logical id {logical_id} already names a resource decompose did not generate",
@@ -318,6 +330,7 @@ class _YamlEdit:
                     moved[name] = logical_id
             block = self._render(draft, resource, props, own, synthesized)
             self._check_cycle(draft, own, resources)
+            self._check_definitions(draft, [n for n in draft.events if n in events], events)
             if logical_id in generated:
                 span = generated[logical_id]
                 if self.lines[span.start : span.end + 1] != block:
@@ -330,12 +343,16 @@ class _YamlEdit:
             inserted: list[str] = []
             for block in new_blocks:
                 inserted += ["\n", *block]
+            following = self.lines[after + 1] if after + 1 < len(self.lines) else ""
+            if following.strip() and _indent(following) >= self.style.resource:
+                inserted.append("\n")  # the next resource (or the comment above it) stays apart
             edits.append(_Edit(after + 1, after, inserted))
         lines = list(self.lines)
         for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
             lines[edit.start : edit.end + 1] = edit.lines
         out = "".join(lines)
-        return out if self.text.endswith("\n") or not self.text else out.removesuffix("\n")
+        out = out if self.text.endswith("\n") or not self.text else out.removesuffix("\n")
+        return out.replace("\n", "\r\n") if self.crlf else out
 
     def _style(self, resource: CommentedMap, props: CommentedMap) -> _Style:
         resources = self.data["Resources"]
@@ -396,10 +413,15 @@ class _YamlEdit:
             own.append((name, _reindent(self.lines[span.start : span.end + 1], -column)))
         return own, synthesized
 
-    def _held_events(self, logical_id: str) -> dict[str, list[str]]:
-        resource = self.data["Resources"][logical_id]
+    def _events_mapping(self, logical_id: str) -> Mapping[str, Any]:
+        """The Events of a resource decompose generated earlier (empty for a new one)."""
+        resource = self.data["Resources"].get(logical_id)
         props = resource.get("Properties") if isinstance(resource, Mapping) else None
         events = props.get("Events") if isinstance(props, Mapping) else None
+        return events if isinstance(events, Mapping) else {}
+
+    def _held_events(self, logical_id: str) -> dict[str, list[str]]:
+        events = self._events_mapping(logical_id)
         if not isinstance(events, CommentedMap):
             return {}
         held = {}
@@ -420,11 +442,13 @@ class _YamlEdit:
     ) -> Iterator[tuple[str, CommentedMap]]:
         """An explicit event per route of `draft` that the greedy event `name` serves and no event names."""
         exact = {f"{e.method or 'ANY'} {e.path}" for e in self.spec.events if e.is_http}
+        exact |= http_routes(self._events_mapping(draft.plan.logical_id))  # explicit events it already holds
         taken = set(events) | set(held)
         for route in draft.plan.routes:
             method, _, path = route.partition(" ")
             if not path.startswith("/") or route in exact or not trigger.covers(path):
                 continue
+            exact.add(route)
             props = CommentedMap()
             source = event.get("Properties") if isinstance(event, Mapping) else None
             for key, value in (source or {}).items():
@@ -450,11 +474,15 @@ class _YamlEdit:
         for name in moved:
             line, column = events.lc.key(name)
             span = entry_span(self.lines, line, column)
-            end = span.end
-            before_blank = span.start > 0 and not self.lines[span.start - 1].strip()
-            while before_blank and end + 1 < last and not self.lines[end + 1].strip():
-                end += 1
-            edits.append(_Edit(span.start, end, []))
+            start, end = span.start, span.end
+            if start > 0 and not self.lines[start - 1].strip():  # keep one blank line between what remains
+                if end + 1 <= last and not self.lines[end + 1].strip():
+                    while end + 1 <= last and not self.lines[end + 1].strip():
+                        end += 1
+                else:
+                    while start > 0 and not self.lines[start - 1].strip():
+                        start -= 1
+            edits.append(_Edit(start, end, []))
         return edits
 
     # -------------------------------------------------------------------------------------- rendering
@@ -566,6 +594,32 @@ class _YamlEdit:
         value["DeploymentPreference"] = preference
         return self._dump(value, column)
 
+    def _check_definitions(self, draft: FunctionDraft, names: list[str], events: CommentedMap) -> None:
+        """An API whose OpenAPI definition wires the monolith itself would not follow a moved event."""
+        resources = self.data["Resources"]
+        for name in names:
+            event = events.get(name)
+            props = event.get("Properties") if isinstance(event, Mapping) else None
+            if not isinstance(props, Mapping):
+                continue
+            api = referenced_id(plain_value(props.get("RestApiId") or props.get("ApiId")))
+            definition = resources.get(api) if api else None
+            definition_props = definition.get("Properties") if isinstance(definition, Mapping) else None
+            if not isinstance(definition_props, Mapping):
+                continue
+            body = plain_value(definition_props.get("DefinitionBody"))
+            if "DefinitionUri" in definition_props or self.monolith_id in mentions(body):
+                where = (
+                    "DefinitionUri"
+                    if "DefinitionUri" in definition_props
+                    else f"DefinitionBody naming {self.monolith_id}"
+                )
+                raise self._error(
+                    f"{draft.plan.logical_id}: API {api} defines its own OpenAPI integrations ({where}): "
+                    f"moving event {name} would not move its integration",
+                    resources.lc.key(api)[0],
+                )
+
     def _check_cycle(self, draft: FunctionDraft, own: list[tuple[str, list[str]]], resources: CommentedMap) -> None:
         """A moved S3 event's bucket must not be named by !Ref/!GetAtt in the function's policies."""
         events = (self.data["Resources"][self.monolith_id]["Properties"].get("Events")) or {}
@@ -583,6 +637,19 @@ class _YamlEdit:
                     "dependency; name the bucket in the monolith's environment by its BucketName (as !Sub) instead",
                     events.lc.key(name)[0],
                 )
+
+
+def http_routes(events: Mapping[str, Any]) -> set[str]:
+    """The route ids (`GET /x`) the HTTP events of an `Events` mapping name explicitly."""
+    found = set()
+    for event in events.values():
+        props = event.get("Properties") if isinstance(event, Mapping) else None
+        if not isinstance(props, Mapping) or event.get("Type") not in _HTTP:
+            continue
+        method, path = props.get("Method"), props.get("Path")
+        if isinstance(method, str) and isinstance(path, str):
+            found.add(f"{'ANY' if method.lower() == 'any' else method.upper()} {path}")
+    return found
 
 
 def _event_name(route: str, taken: set[str]) -> str:
