@@ -24,6 +24,7 @@ from decompose.planning.ids import SAM_DERIVED, default_modules, invalid_logical
 
 EXTRACTED_RULE = "route-extracted"  # analysis finding: a route the monolith still has, served by another function
 _ALIAS = re.compile(r"^[A-Za-z0-9]+$")  # SAM puts the alias into the logical id `<Id>Alias<alias>`
+FRAMEWORKS = {"flask": "Flask", "fastapi": "FastAPI", "chalice": "Chalice"}  # read by analyze, not split yet
 
 
 def check_plan(plan: Plan, report: AnalysisReport, template: LoadedTemplate | None) -> list[PlanProblem]:
@@ -117,6 +118,13 @@ def _check_route(  # noqa: PLR0917 - one private call site
         owner = served_elsewhere[route].removeprefix("served by ").split()[0]
         if owner != function.logical_id:
             problem(f"route {route!r} is already served by {owner}, not by {function.logical_id}", line)
+        return
+    if function.extract and found.dispatch in FRAMEWORKS:
+        problem(
+            f"route {route!r} is served by a {FRAMEWORKS[found.dispatch]} app: decompose analyzes framework apps "
+            "but does not split them yet",
+            line,
+        )
         return
     if function.extract and found.trigger.event is None:
         problem(f"route {route!r} has no event in the template: nothing would route it to {function.logical_id}", line)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from decompose.cli import main
@@ -105,3 +106,29 @@ def test_nothing_marked_for_extraction_is_nothing_to_do(tmp_path: Path) -> None:
     result = _run("apply", str(root))
     assert result.exit_code == 0
     assert "nothing to do" in result.output
+
+
+@pytest.mark.parametrize(
+    ("app", "route", "framework"), [("flask_app", "GET /notes", "Flask"), ("fastapi_app", "GET /health", "FastAPI")]
+)
+def test_framework_apps_are_refused_with_the_routes_line(tmp_path: Path, app: str, route: str, framework: str) -> None:
+    """Extracting a route of a framework app is a plan problem at the route's line (`plan` and `apply` exit 2),
+    never a crash, and apply writes nothing."""
+    root = tmp_path / app
+    shutil.copytree(FIXTURES / app, root, ignore=shutil.ignore_patterns("expected.json"))
+    planned = _run("plan", str(root), "--extract", route)
+    plan = root / "decompose.yaml"
+    line = next(
+        i for i, text in enumerate(plan.read_text().splitlines(), 1) if text.strip().startswith(f"- {route}  #")
+    )
+    expected = (
+        f"decompose: error: decompose.yaml:{line}: route '{route}' is served by a {framework} app: decompose "
+        "analyzes framework apps but does not split them yet"
+    )
+    assert planned.exit_code == 2
+    assert _errors(planned.output) == [expected]
+    before = _snapshot(root)
+    result = _run("apply", str(root))
+    assert result.exit_code == 2, result.output
+    assert _errors(result.output)[0] == expected
+    assert _snapshot(root) == before
