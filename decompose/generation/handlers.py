@@ -48,6 +48,8 @@ from decompose.domain.model import FunctionSpec, Location
 from decompose.domain.plan import GENERATED_MARKER, FunctionPlan, GeneratedHandler, Plan
 from decompose.errors import DecomposeError
 from decompose.generation.imports import ImportSpec, render_imports
+from decompose.generation.source_slice import double_quoted
+from decompose.generation.source_slice import render as render_slice
 
 HANDLER_PACKAGE = "handlers"
 HANDLER_FUNCTION = "lambda_handler"
@@ -360,7 +362,8 @@ class _Assembler:
             pruned.name = HANDLER_FUNCTION
         if not is_handler and not self._touched(stmt) and not item.noqa and ast.dump(pruned) == ast.dump(stmt):
             return self._source(stmt)
-        text = _mark_noqa(double_quoted(ast.unparse(pruned)), item.noqa)
+        printed = render_slice(self._module_text(), stmt, pruned, name=HANDLER_FUNCTION if is_handler else None)
+        text = _mark_noqa(printed if printed is not None else double_quoted(ast.unparse(pruned)), item.noqa)
         if is_handler and self.handler.name != HANDLER_FUNCTION and self.handler.name in _free_names(stmt):
             text += f"\n\n\n{self.handler.name} = {HANDLER_FUNCTION}"
         return text
@@ -369,10 +372,12 @@ class _Assembler:
         marks = self.cut.dropped | self.cut.cut
         return any(id(node) in marks for node in ast.walk(stmt))
 
-    def _source(self, stmt: ast.stmt) -> str:
+    def _module_text(self) -> str:
         source = self.codebase.symbols.modules[self.module].module
-        text = (self.codebase.root / _relative_file(source.path, self.codebase)).read_text(encoding="utf-8")
-        lines = text.splitlines()
+        return (self.codebase.root / _relative_file(source.path, self.codebase)).read_text(encoding="utf-8")
+
+    def _source(self, stmt: ast.stmt) -> str:
+        lines = self._module_text().splitlines()
         return "\n".join(lines[_first_line(stmt) - 1 : stmt.end_lineno])
 
     def _first_party(self) -> frozenset[str]:
@@ -528,39 +533,6 @@ def without_trailing_whitespace(source: str) -> str:
         return source
     lines = source.split("\n")
     return "\n".join(line if number in protected else line.rstrip() for number, line in enumerate(lines, 1))
-
-
-def double_quoted(source: str) -> str:
-    """`ast.unparse` writes 'single' quotes; a string that holds no double quote or backslash is rewritten
-    with double quotes (what ruff format and most projects use). Nothing else changes."""
-    out: list[str] = []
-    last = (1, 0)
-    lines = source.splitlines(keepends=True)
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type != tokenize.STRING:
-            continue
-        text = token.string
-        prefix = text[: len(text) - len(text.lstrip("rbufRBUF"))]
-        body = text[len(prefix) :]
-        single = body.startswith("'") and not body.startswith("'" * 3)
-        if not single or '"' in body or "\\" in body:
-            continue
-        out.append(_between(lines, last, token.start))
-        out.append(prefix + '"' + body[1:-1] + '"')
-        last = token.end
-    out.append(_between(lines, last, (len(lines) + 1, 0)))
-    return "".join(out)
-
-
-def _between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
-    (row, col), (end_row, end_col) = start, end
-    if row == end_row:
-        return lines[row - 1][col:end_col] if row <= len(lines) else ""
-    parts = [lines[row - 1][col:]] if row <= len(lines) else []
-    parts += lines[row : end_row - 1]
-    if end_row <= len(lines):
-        parts.append(lines[end_row - 1][:end_col])
-    return "".join(parts)
 
 
 def _mark_noqa(text: str, names: frozenset[str]) -> str:

@@ -59,8 +59,10 @@ def run_moves(code_root: Path, moves: Sequence[Move]) -> set[str]:
     prefs.set("sort_imports_alphabetically", False)
     try:
         for move in moves:
-            created |= _ensure_module(code_root, move.destination)
-            project.validate(project.root)
+            new = _ensure_module(code_root, move.destination)
+            if new:
+                created |= new
+                project.validate(project.root)  # rope learns about files made outside it
             resource = project.get_resource(module_file(move.source))
             offset = _offset(resource.read(), move)
             clash = _clashes(code_root, move)
