@@ -23,8 +23,14 @@ $(SAM_STAMP): | $(STAMP)
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $(SAM_STAMP)
 
+DEMO := build/demo/sample_monolith
+DEMO_ROUTES := --extract "GET /orders/{order_id}" --extract "POST /orders" --extract "S3 UploadsBucket"
+
 demo: $(STAMP)
 	$(BIN)/decompose analyze sample_monolith
+	rm -rf $(DEMO) && mkdir -p $(dir $(DEMO)) && cp -r sample_monolith $(DEMO) && rm -rf $(DEMO)/.pytest_cache
+	$(BIN)/decompose plan $(DEMO) $(DEMO_ROUTES)
+	$(BIN)/decompose apply $(DEMO) --dry-run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,9 +8,15 @@
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
               against the monolith's own role
-    plan      (later issues) per-route boundaries and groupings
-    change    (later issues) the refactor, generated handlers and template edit, as one change set
-    present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
+    rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
+              routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
+              functions, synchronous waits, orchestration in code; findings with evidence and a fix
+    plan      (`decompose.splitting.plan`, `decompose.planning`) which routes go to which new function,
+              their logical ids and settings, as an editable plan file; checked against this analysis
+    change    (`decompose.splitting.apply`) the refactor, generated handlers, packages and template edit,
+              computed on a workspace copy as one change set; `analyze_specs` below re-analyzes the new
+              functions there; `decompose.changes.writer` is the one module that writes it
+    present   report it: text, JSON or Markdown for `analyze`; the change set's diff for `apply --dry-run`
 
 Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
 project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
@@ -50,11 +56,12 @@ from decompose.domain.model import (
 )
 from decompose.errors import DecomposeError, UsageError
 from decompose.iam.derive import derive_route_policy
-from decompose.iam.monolith import GrantedStatement, granted_statements
+from decompose.iam.monolith import GrantedStatement, granted_statements, role_policies
 from decompose.iam.sdk_calls import InferenceMemo
 from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
 from decompose.loading.source import SourceTree, read_sources
-from decompose.loading.template import find_template, load_template, referenced_id
+from decompose.loading.template import find_template, load_template
+from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
 
@@ -66,6 +73,7 @@ class _Context:
     template: str | None
     resources: Mapping[str, Any]
     iam: bool = True
+    functions: tuple[FunctionSpec, ...] = ()  # every function of the template (routes extracted to them)
 
 
 @dataclass
@@ -128,12 +136,43 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        run = _Context(loaded.path, loaded.resources, iam)
+        run = _Context(loaded.path, loaded.resources, iam, loaded.functions)
     template = run.template
     if function is not None:
         specs = tuple(s for s in specs if s.logical_id == function)
         if not specs:
             raise UsageError(f"no Python function {function!r} in {template}")
+    return _analyze_specs(root, specs, run, findings, trees)
+
+
+def analyze_specs(
+    root: Path, template: str | None, specs: Sequence[FunctionSpec], *, iam: bool = True
+) -> AnalysisReport:
+    """Analyze `specs` (functions the template does not declare yet) on the code under `root`.
+
+    `apply` uses it on its workspace: each new function's spec is the monolith's with the generated handler
+    and the events it takes over, so its routes, reach and least-privilege policy are computed on the
+    refactored code. `template` (relative to `root`) supplies the resources policies bind to and the
+    monolith's own role to compare against. The template's own findings are not repeated.
+    """
+    with _analysis_runtime():
+        if template is None:
+            run = _Context(None, {}, iam)
+        else:
+            loaded = load_template(root, root / template)
+            run = _Context(loaded.path, loaded.resources, iam, loaded.functions)
+        return _analyze_specs(root, tuple(specs), run, [], {})
+
+
+def _analyze_specs(
+    root: Path,
+    specs: tuple[FunctionSpec, ...],
+    run: _Context,
+    findings: list[Finding],
+    trees: dict[str, _CodeTree | None],
+) -> AnalysisReport:
+    """Each spec analyzed on its (shared, parsed once) code tree; then the anti-pattern rules."""
+    template = run.template
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         if spec.code_uri not in trees:
@@ -147,7 +186,9 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
     analyses.sort(key=lambda a: a.spec.logical_id or "")
     unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
     ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key))
-    return AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    report = AnalysisReport(template, tuple(analyses), ordered, iam=run.iam)
+    code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
+    return apply_rules(RuleContext(report, run.resources, root, code))
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
@@ -231,12 +272,14 @@ def _analyze_function(
             )
         )
     if code_routes:
-        matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
+        matched, trigger_findings = match_triggers(
+            spec, code_routes, template, lambda r: _location(symbols, r), run.functions
+        )
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
     where = Location(template, spec.line) if template else None
-    policies = _role_policies(spec, run.resources)
+    policies = role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
     if policies is None:
         message = (
@@ -256,8 +299,8 @@ def _analyze_function(
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
-        for index, (permissions, policies, route_findings) in enumerate(_derive_all(work)):
-            done[index] = replace(done[index], permissions=permissions, policies=policies)
+        for index, (permissions, policies, route_findings, calls) in enumerate(_derive_all(work)):
+            done[index] = replace(done[index], permissions=permissions, policies=policies, **calls)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
@@ -313,23 +356,6 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
     )
 
 
-def _role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any] | None:
-    """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
-
-    SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
-    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
-    """
-    if spec.role is None:
-        return list(spec.policies)
-    target = referenced_id(spec.role)
-    resource = resources.get(target) if target is not None else None
-    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
-        return None
-    props = resource.get("Properties") or {}
-    documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
-    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
-
-
 @dataclass
 class _IamWork:
     """Everything the IAM stage of one function needs, so that forked workers inherit it."""
@@ -345,7 +371,10 @@ PARALLEL_MIN_ROUTES = 200
 _WORK: _IamWork | None = None  # set only while a fork pool runs
 
 
-def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]]:
+_Derived = tuple[tuple[Any, ...], tuple[Any, ...], list[Finding], dict[str, tuple[Any, ...]]]
+
+
+def _derive_all(work: _IamWork) -> list[_Derived]:
     """Each route's permissions, policies and findings; on Linux, large apps use every core (fork: the
     workers inherit the parsed code instead of re-reading it)."""
     global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
@@ -362,13 +391,14 @@ def _derive_all(work: _IamWork) -> list[tuple[tuple[Any, ...], tuple[Any, ...], 
         _WORK = None
 
 
-def _derive_forked(index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
+def _derive_forked(index: int) -> _Derived:
     assert _WORK is not None
     return _derive_one(_WORK, index)
 
 
-def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Finding]]:
-    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role."""
+def _derive_one(work: _IamWork, index: int) -> _Derived:
+    """One route's least-privilege permissions and SAM policy list, checked against the monolith's role; and the
+    SDK and library calls it makes, for the anti-pattern rules."""
     _, item, reached = work.routes[index]
     code = item.code
     # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
@@ -383,9 +413,11 @@ def _derive_one(work: _IamWork, index: int) -> tuple[tuple[Any, ...], tuple[Any,
         trigger=item.trigger,
         monolith=work.granted,
         memo=work.tree.iam_memo,
+        library=library_table(),
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
-    return permissions, tuple(plain(list(derived.policies))), list(derived.findings)
+    calls = {"calls": derived.calls, "library_calls": derived.library_calls}
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), calls
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

@@ -18,12 +18,14 @@ class ValueSource:
 
     kind: "literal" (value is the string), "env" (value is the environment variable's name),
     "event" (value is the dotted path into the route's event, e.g. "s3.bucket.name"), "unknown"
-    (value says why). `prefix` is a constant prefix of a computed string (f"invoices/{id}.pdf" -> "invoices/").
+    (value says why). `prefix` and `suffix` are the constant ends of a computed string
+    (f"invoices/{id}.pdf" -> "invoices/" and ".pdf").
     """
 
     kind: str
     value: str = ""
     prefix: str = ""
+    suffix: str = ""
 
     @property
     def known(self) -> bool:
@@ -51,6 +53,23 @@ class SdkCall:
 
     def param(self, name: str) -> ValueSource | None:
         return next((source for key, source in self.params if key == name), None)
+
+
+@dataclass(frozen=True)
+class LibraryCall:
+    """A call of a library function the anti-pattern rules read (`time.sleep`, `requests.post`...).
+
+    `function` is the dotted name the call resolves to ("time.sleep", "requests.Session().get": `()` marks
+    a method of an instance the code constructed). `argument` is the source of the one argument the table
+    of library calls names for that function (the URL of an HTTP call), `base` the source of its first piece
+    when it is built from pieces (f"{os.environ['API']}/orders" -> env API, with `argument` "/orders" as its
+    suffix).
+    """
+
+    function: str
+    location: Location
+    argument: ValueSource | None = None
+    base: ValueSource | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ results to the next one (or to a test) without dragging a parser, a YAML tree or
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -46,6 +47,8 @@ class Finding:
     message: str
     location: Location | None = None
     route: str | None = None
+    evidence: tuple[str, ...] = ()  # what an anti-pattern rule saw, one line each (call sites, resources)
+    fix: str | None = None  # what to do about it, when the rule knows
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
@@ -103,6 +106,8 @@ class FunctionSpec:
     policies: tuple[Any, ...] = ()
     role: Any = None  # an explicit `Role` (ARN or intrinsic); None when SAM builds the role from Policies
     line: int | None = None
+    memory_size: Any = None  # after Globals, as the template spells them (an int, or an intrinsic)
+    timeout: Any = None
     architectures: tuple[str, ...] = ()  # after Globals; empty when the template leaves Lambda's default (x86_64)
 
     @property
@@ -155,6 +160,8 @@ class Route:
     reach: RouteReach = field(default_factory=RouteReach)
     permissions: tuple[Any, ...] = ()  # decompose.domain.iam.Permission values
     policies: tuple[Any, ...] = ()  # the SAM `Policies:` list for the route's own function
+    calls: tuple[Any, ...] = ()  # decompose.domain.iam.SdkCall values: the AWS calls its reach can make
+    library_calls: tuple[Any, ...] = ()  # decompose.domain.iam.LibraryCall values (time.sleep, requests.post...)
 
     @property
     def id(self) -> str:
@@ -181,6 +188,14 @@ class AnalysisReport:
     functions: tuple[FunctionAnalysis, ...]
     findings: tuple[Finding, ...]
     iam: bool = True  # whether the least-privilege stage ran (permissions/policies are empty otherwise)
+    # (function logical id, route id) pairs in a recursive loop AWS's loop detection can stop: the split
+    # function that takes such a route should say `RecursiveLoop: Terminate` (decompose.rules.recursive_trigger)
+    loop_guards: tuple[tuple[str | None, str], ...] = ()
+
+    def needs_loop_guard(self, function: str | None, routes: Iterable[str]) -> bool:
+        """Whether a new function taking `routes` of `function` should carry `RecursiveLoop: Terminate`."""
+        wanted = set(routes)
+        return any(owner == function and route in wanted for owner, route in self.loop_guards)
 
     @property
     def has_errors(self) -> bool:

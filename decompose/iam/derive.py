@@ -9,14 +9,14 @@ from typing import Any
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
-from decompose.domain.iam import Permission, SdkCall
+from decompose.domain.iam import LibraryCall, Permission, SdkCall
 from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
 from decompose.iam.binding import bind_all
 from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers
 from decompose.iam.policy import build_policies
-from decompose.iam.sdk_calls import InferenceMemo, SdkCallFinder
+from decompose.iam.sdk_calls import InferenceMemo, LibraryTable, SdkCallFinder
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class RoutePolicy:
     permissions: tuple[Permission, ...]
     policies: tuple[Any, ...]
     findings: tuple[Finding, ...]
+    library_calls: tuple[LibraryCall, ...] = ()
 
 
 def derive_route_policy(
@@ -38,10 +39,12 @@ def derive_route_policy(
     trigger: Trigger,
     monolith: Sequence[GrantedStatement] | None,
     memo: InferenceMemo | None = None,
+    library: LibraryTable | None = None,
 ) -> RoutePolicy:
-    """Everything IAM about one route, from the definitions it reaches."""
+    """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes)."""
     route = trigger.route_id
-    calls = SdkCallFinder(symbols, graph, reached, entry, memo).calls()
+    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library)
+    calls = finder.calls()
     permissions: dict[tuple[str, str, str, str], Permission] = {}
     findings: list[Finding] = []
     for call in calls:
@@ -57,7 +60,8 @@ def derive_route_policy(
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))
     if monolith is not None:
         findings.extend(_beyond_monolith(ordered, monolith, resources, spec, route))
-    return RoutePolicy(tuple(calls), ordered, tuple(build_policies(ordered, trigger, resources)), tuple(findings))
+    policies = tuple(build_policies(ordered, trigger, resources))
+    return RoutePolicy(tuple(calls), ordered, policies, tuple(findings), tuple(finder.library_calls()))
 
 
 def _beyond_monolith(

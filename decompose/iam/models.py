@@ -324,3 +324,42 @@ def resource_collection_type(service: str, resource_type: str, attr: str) -> str
     """The resource type a collection yields (`Bucket.objects` -> "ObjectSummary")."""
     found = _collection(service, resource_type, attr)
     return found[1] if found else None
+
+
+# timing and tokens (read by the anti-pattern rules) -----------------------------------------------------------
+
+
+@functools.cache
+def waiter_timing(service: str, waiter_name: str) -> tuple[int, int] | None:
+    """(Delay seconds, MaxAttempts) of a waiter from waiters-2 (`object_exists` or `ObjectExists`), or None."""
+    try:
+        model = _botocore_session().get_waiter_model(service)
+    except (UnknownServiceError, DataNotFoundError):
+        return None
+    for name in model.waiter_names:
+        if waiter_name in (name, xform_name(name)):
+            config = model.get_waiter(name)
+            return int(config.delay), int(config.max_attempts)
+    return None
+
+
+@functools.cache
+def resource_waiter(service: str, resource_type: str, method: str) -> str | None:
+    """The botocore waiter behind a resource's `wait_until_*` method (`Table.wait_until_exists` -> TableExists)."""
+    definition = _resource_definition(service, resource_type) or {}
+    for name, spec in (definition.get("waiters") or {}).items():
+        if method == "wait_until_" + xform_name(name):
+            return str(spec.get("waiterName"))
+    return None
+
+
+@functools.cache
+def paginator_input_tokens(service: str, operation: str) -> frozenset[str]:
+    """The request parameters a paginator of `operation` feeds back (`ContinuationToken`, `ExclusiveStartKey`)."""
+    try:
+        config = _botocore_session().get_paginator_model(service)._paginator_config
+    except (UnknownServiceError, DataNotFoundError):
+        return frozenset()
+    spec = config.get(operation) or {}
+    tokens = spec.get("input_token") or []
+    return frozenset([tokens] if isinstance(tokens, str) else tokens)

@@ -37,7 +37,9 @@ from samtranslator.policy_template_processor.exceptions import (
 )
 from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
 
+from decompose.domain.model import FunctionSpec
 from decompose.iam.arns import UnrenderableError, render
+from decompose.loading.template import referenced_id
 
 __all__ = [
     "GrantedStatement",
@@ -47,6 +49,7 @@ __all__ = [
     "granted_statements",
     "iam_match",
     "placeholder_name",
+    "role_policies",
     "statements_of",
 ]
 
@@ -92,6 +95,23 @@ def granted_statements(spec_policies: Sequence[Any]) -> tuple[list[GrantedStatem
         granted += statements
         problems += found
     return granted, problems
+
+
+def role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any] | None:
+    """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
+
+    SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
+    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
+    """
+    if spec.role is None:
+        return list(spec.policies)
+    target = referenced_id(spec.role)
+    resource = resources.get(target) if target is not None else None
+    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
+        return None
+    props = resource.get("Properties") or {}
+    documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
+    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
 
 
 def expand_policy_template(name: str, parameters: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
-from decompose.domain.iam import SdkCall, ValueSource
+from decompose.domain.iam import LibraryCall, SdkCall, ValueSource
 from decompose.domain.model import Location
 from decompose.iam import models
 
@@ -144,6 +144,23 @@ class DictLiteral:
     members: tuple[tuple[str, frozenset[object]], ...] = ()
 
 
+@dataclass(frozen=True)
+class LibraryTable:
+    """The library calls a finder also records (`LibraryCall`), as data the caller supplies.
+
+    `functions` maps a dotted name (`time.sleep`, `requests.post`, `urllib3.PoolManager().request`) to the
+    argument to describe: (positional index, keyword name), or None. `constructors` are the classes whose
+    instances the finder follows (`requests.Session`), so that their methods resolve to `Class().method`.
+    """
+
+    functions: dict[str, tuple[int, str] | None]
+    constructors: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def last_names(self) -> frozenset[str]:
+        return frozenset(name.rpartition(".")[2] for name in self.functions)
+
+
 Value = object
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 # definition id -> (the facts it touched, as they were; the facts it added) for its last few inferences
@@ -162,8 +179,12 @@ class SdkCallFinder:
         reached: Iterable[str],
         entry: str,
         memo: InferenceMemo | None = None,
+        *,
+        library: LibraryTable | None = None,
     ) -> None:
         self.symbols = symbols
+        self.library = library
+        self._library_calls: list[LibraryCall] = []
         self.graph = graph
         self.entry = entry
         kinds = ("function", "method", "assignment", "lambda")
@@ -203,10 +224,18 @@ class SdkCallFinder:
         self._current = None
         self._loadable = self._loadable_attributes()
         found: dict[tuple, SdkCall] = {}
+        library: dict[tuple, LibraryCall] = {}
         for definition in self.definitions:
             for call in self._sdk_calls(definition):
                 found.setdefault((call.service, call.operation, call.location, call.params, call.via), call)
+            for used in self._library_uses(definition):
+                library.setdefault((used.function, used.location, used.argument, used.base), used)
+        self._library_calls = sorted(library.values(), key=lambda c: (c.location, c.function))
         return sorted(found.values(), key=lambda c: (c.location, c.service, c.operation, c.via, c.params))
+
+    def library_calls(self) -> list[LibraryCall]:
+        """The calls of `library` functions in the route's reach (after `calls()`, which finds them too)."""
+        return list(self._library_calls)
 
     # -------------------------------------------------------------------------------------- inference
     def _seed_entry(self) -> None:
@@ -450,7 +479,9 @@ class SdkCallFinder:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left = _texts(self.eval(node.left, definition))
             if len(left) == 1 and left[0].kind == "literal":
-                return {Text(ValueSource("unknown", "computed string", left[0].value + left[0].prefix))}
+                right = _texts(self.eval(node.right, definition))
+                suffix = right[0].value if len(right) == 1 and right[0].kind == "literal" else ""
+                return {Text(ValueSource("unknown", "computed string", left[0].value + left[0].prefix, suffix))}
         return set()
 
     def _joined(self, node: ast.JoinedStr, definition: Definition) -> Text:
@@ -470,7 +501,12 @@ class SdkCallFinder:
             break
         if all(isinstance(p, ast.Constant) for p in node.values):
             return Text(ValueSource("literal", prefix))
-        return Text(ValueSource("unknown", "computed string", prefix))
+        suffix = ""
+        for part in reversed(node.values):
+            if not isinstance(part, ast.Constant):
+                break
+            suffix = str(part.value) + suffix
+        return Text(ValueSource("unknown", "computed string", prefix, suffix))
 
     def _name(self, name: str, definition: Definition) -> set[Value]:
         local = self._read("local", (definition.id, name))
@@ -590,8 +626,9 @@ class SdkCallFinder:
                 operation = models.paginator_operation(owner.service, _literal(node, 0, "operation_name") or "")
                 return {Deferred(owner.service, operation, "paginate", "paginator")} if operation else set()
             if name == "get_waiter":
-                operation = models.waiter_operation(owner.service, _literal(node, 0, "waiter_name") or "")
-                return {Deferred(owner.service, operation, "wait", "waiter")} if operation else set()
+                waiter = _literal(node, 0, "waiter_name") or ""
+                operation = models.waiter_operation(owner.service, waiter)
+                return {Deferred(owner.service, operation, "wait", f"waiter {waiter}")} if operation else set()
             return set()
         if isinstance(owner, Resource):
             if name == "batch_writer":
@@ -615,6 +652,8 @@ class SdkCallFinder:
             return {Session()}
         if path in (("os", "getenv"), ("os", "environ", "get")):
             return self._env(node)
+        if self.library is not None and ".".join(path) in self.library.constructors:
+            return {Module((*path[:-1], path[-1] + "()"))}
         return set()
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
@@ -680,6 +719,45 @@ class SdkCallFinder:
             else:
                 ids.append((identifier, ValueSource("unknown", f"returned by {name}()")))
         return Resource(owner.service, result.type, tuple(ids))
+
+    # ------------------------------------------------------------------------------ library call pass
+    def _library_uses(self, definition: Definition) -> Iterator[LibraryCall]:
+        library = self.library
+        if library is None:
+            return
+        path = self.symbols.modules[definition.module].module.path
+        imports = self.symbols.modules[definition.module].imports
+        for node in definition.nodes:
+            for call in _calls_and_loops(node):
+                if not isinstance(call, ast.Call):
+                    continue
+                func = call.func
+                last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if isinstance(func, ast.Name) and last not in library.last_names:
+                    imported = imports.get(last)  # `from time import sleep as pause`
+                    last = (imported[1] or imported[0].rpartition(".")[2]) if imported else last
+                if last not in library.last_names:
+                    continue
+                for value in self.eval(func, definition):
+                    name = ".".join(value.path) if isinstance(value, Module) else None
+                    if name is None or name not in library.functions:
+                        continue
+                    argument = _argument(call, library.functions[name])
+                    yield LibraryCall(
+                        name,
+                        Location(path, call.lineno),
+                        _source_of(self.eval(argument, definition)) if argument is not None else None,
+                        self._base(argument, definition) if argument is not None else None,
+                    )
+
+    def _base(self, node: ast.expr, definition: Definition) -> ValueSource | None:
+        """The source of the first piece of a string built from pieces (f-string, `+`), None for a plain value."""
+        if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
+            return _source_of(self.eval(node.values[0].value, definition))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            inner = self._base(node.left, definition)
+            return inner if inner is not None else _source_of(self.eval(node.left, definition))
+        return None
 
     # ---------------------------------------------------------------------------------- SDK call pass
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
@@ -897,6 +975,15 @@ def _literal(call: ast.Call, index: int, keyword: str) -> str | None:
         call.args[index] if len(call.args) > index else next((k.value for k in call.keywords if k.arg == keyword), None)
     )
     return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+
+def _argument(call: ast.Call, where: tuple[int, str] | None) -> ast.expr | None:
+    if where is None:
+        return None
+    index, keyword = where
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
 def _dict_param(call: ast.Call, keyword: str) -> ast.Dict | None:

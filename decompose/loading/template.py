@@ -15,7 +15,7 @@ from typing import Any
 from cfnlint.decode import decode
 from samtranslator.plugins.globals.globals import Globals, InvalidGlobalsSectionException
 
-from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent
+from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent, plain
 from decompose.errors import TemplateError
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -34,6 +34,7 @@ class LoadedTemplate:
     resources: Mapping[str, Any]
     functions: tuple[FunctionSpec, ...]
     findings: tuple[Finding, ...]
+    parameters: tuple[str, ...] = ()  # logical ids of Parameters: they share one namespace with Resources
 
 
 def find_template(root: Path) -> Path | None:
@@ -94,7 +95,9 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
                 "no-python-function", Severity.WARNING, "template declares no Python Lambda function", Location(rel, 1)
             )
         )
-    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings))
+    parameters = template.get("Parameters")
+    names = tuple(str(k) for k in parameters) if isinstance(parameters, dict) else ()
+    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings), names)
 
 
 def _function_spec(  # noqa: PLR0917 - one private call site, every argument distinct
@@ -151,6 +154,8 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         policies=tuple(policies),
         role=props.get("Role"),
         line=line,
+        memory_size=plain(props.get("MemorySize")),
+        timeout=plain(props.get("Timeout")),
         architectures=tuple(str(a) for a in architectures) if isinstance(architectures, list) else (),
     )
     return spec, None

@@ -7,6 +7,7 @@ from typing import Any
 
 from decompose.domain.iam import Permission
 from decompose.domain.model import AnalysisReport, Finding, FunctionAnalysis, Route, Trigger, plain
+from decompose.rules import built_in_rules
 
 FORMAT_VERSION = 1
 
@@ -16,8 +17,9 @@ def to_document(report: AnalysisReport) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "template": report.template,
         "iam": report.iam,
-        "functions": [_function(f) for f in report.functions],
+        "functions": [_function(f, report.loop_guards) for f in report.functions],
         "findings": [_finding(f) for f in report.findings],
+        "rules": [rule.metadata() for rule in built_in_rules() if rule.id in {f.rule for f in report.findings}],
     }
 
 
@@ -25,7 +27,7 @@ def render_json(report: AnalysisReport) -> str:
     return json.dumps(to_document(report), indent=2) + "\n"
 
 
-def _function(analysis: FunctionAnalysis) -> dict[str, Any]:
+def _function(analysis: FunctionAnalysis, loop_guards: tuple[tuple[str | None, str], ...]) -> dict[str, Any]:
     spec = analysis.spec
     return {
         "logical_id": spec.logical_id,
@@ -34,6 +36,7 @@ def _function(analysis: FunctionAnalysis) -> dict[str, Any]:
         "runtime": spec.runtime,
         "dispatch": list(analysis.dispatch_styles),
         "routes": [_route(r) for r in analysis.routes],
+        "loop_guards": sorted(route for owner, route in loop_guards if owner == spec.logical_id),
     }
 
 
@@ -75,4 +78,6 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "location": str(finding.location) if finding.location else None,
         "route": finding.route,
+        "evidence": list(finding.evidence),
+        "fix": finding.fix,
     }

@@ -64,9 +64,13 @@ def _finding(finding: Finding) -> str:
     colour = _SEVERITY_COLOURS[finding.severity]
     where = str(finding.location) if finding.location else "-"
     route = f" [{finding.route}]" if finding.route else ""
-    return (
+    lines = [
         f"  {click.style(str(finding.severity).ljust(7), fg=colour)}  {where}  {finding.rule}{route}: {finding.message}"
-    )
+    ]
+    lines += [f"             {line}" for line in finding.evidence]
+    if finding.evidence and finding.fix:
+        lines.append(f"             {click.style('fix:', bold=True)} {finding.fix}")
+    return "\n".join(lines)
 
 
 def _summary(report: AnalysisReport) -> str:

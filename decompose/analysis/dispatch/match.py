@@ -34,6 +34,7 @@ class MatchAnalyzer:
             return None
         for case in stmt.cases:
             alternatives = self._pattern(case.pattern, subject)
+            walker.decide("case", case, alternatives)
             if alternatives is None:
                 walker.branch(case.body, constraint, evaluator)
                 continue
