@@ -51,6 +51,7 @@ from decompose.planning.build import build_plan, choose_monolith, extend_plan
 from decompose.planning.check import check_plan
 from decompose.planning.plan_file import read_plan_text, render_plan, update_plan_text
 from decompose.refactoring import refactor
+from decompose.rules import loop_guard
 
 PLAN_FILE = "decompose.yaml"
 
@@ -245,12 +246,15 @@ def apply(path: Path, *, plan_file: Path | None = None) -> ApplyOutcome:
         handlers = generate_handlers(code_root, dispatcher, plan, project_root=ws.root)
         for handler in handlers:
             ws.write(_under(spec.code_uri, handler.path), handler.text, part="handler", generated=True)
-        functions = _reanalyze(ws.root, template_rel, plan, monolith, checked.template, handlers)
+        reanalysis, functions = _reanalyze(ws.root, template_rel, plan, monolith, checked.template, handlers)
         packaging = build_packages(code_root, functions, root=ws.root, plan=plan, monolith=spec)
         for rel, text in packaging.files:
             ws.write(_under(spec.code_uri, rel), text, part="package", generated=True)
         drafts = [
-            _draft(function_plan, analysis, packaging.package(function_plan.logical_id), handlers, spec, checked)
+            replace(
+                _draft(function_plan, analysis, packaging.package(function_plan.logical_id), handlers, spec, checked),
+                recursive_loop=loop_guard(reanalysis, function_plan.logical_id, function_plan.routes),
+            )
             for function_plan, analysis in zip(plan.extracted, functions, strict=True)
         ]
         template_text = ws.read(template_rel) or ""
@@ -270,9 +274,10 @@ def _reanalyze(  # noqa: PLR0917 - one private call site
     monolith: FunctionAnalysis,
     loaded: LoadedTemplate,
     handlers: list[GeneratedHandler],
-) -> list[FunctionAnalysis]:
+) -> tuple[AnalysisReport, list[FunctionAnalysis]]:
     """Each extracted function analyzed as its own Lambda on the refactored workspace: its generated handler,
-    the monolith's settings, the events it takes over. It must serve exactly its planned routes."""
+    the monolith's settings, the events it takes over. It must serve exactly its planned routes. The report
+    also says which of them sit in a loop AWS can stop (`RecursiveLoop: Terminate`)."""
     by_id = {h.logical_id: h for h in handlers}
     existing = {s.logical_id: s for s in loaded.functions}
     specs = []
@@ -309,7 +314,7 @@ def _reanalyze(  # noqa: PLR0917 - one private call site
                 Location(plan.path or PLAN_FILE, function_plan.line),
             )
         out.append(analysis)
-    return out
+    return report, out
 
 
 def _with_moved_events(spec: FunctionSpec, template: LoadedTemplate, plan: Plan) -> FunctionSpec:

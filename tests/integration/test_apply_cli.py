@@ -7,10 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cfnlint.decode import decode
 from click.testing import CliRunner
 
 from decompose.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 from tests.planning.apps import shop
 
 
@@ -132,3 +133,18 @@ def test_framework_apps_are_refused_with_the_routes_line(tmp_path: Path, app: st
     assert result.exit_code == 2, result.output
     assert _errors(result.output)[0] == expected
     assert _snapshot(root) == before
+
+
+def test_a_function_in_a_loop_aws_can_stop_carries_recursive_loop_terminate(tmp_path: Path) -> None:
+    """The re-analysis decides `RecursiveLoop`: the sample's catalogue import writes to the bucket that
+    triggers it without a key filter (a loop AWS can stop) and gets `Terminate`; GET /orders does not."""
+    root = tmp_path / "sample_monolith"
+    shutil.copytree(REPO / "sample_monolith", root, ignore=shutil.ignore_patterns(".pytest_cache", "__pycache__"))
+    _planned(root, "S3 UploadsBucket", "GET /orders")
+    result = _run("apply", str(root))
+    assert result.exit_code == 0, result.output
+    template, _ = decode(str(root / "template.yaml"))
+    resources = template["Resources"]
+    assert resources["UploadsBucketS3Function"]["Properties"]["RecursiveLoop"] == "Terminate"
+    assert "RecursiveLoop" not in resources["ListOrdersFunction"]["Properties"]
+    assert _run("apply", str(root)).output.startswith("nothing to do")  # and it stays so on a re-run
