@@ -85,6 +85,16 @@ class Workspace:
             handle.write(text)
         self._parts[PurePosixPath(rel).as_posix()] = (part, generated)
 
+    def delete(self, rel: str, *, part: str) -> None:
+        """Remove `rel` from the workspace: a file decompose generated and no longer generates (it must carry the
+        marker; the writer checks again before deleting it from the user's tree)."""
+        path = self.path(rel)
+        if path.is_file():
+            if GENERATED_MARKER not in _read(path):
+                raise DecomposeError(f"{rel}: decompose did not generate it, so it is never deleted")
+            path.unlink()
+            self._parts[PurePosixPath(rel).as_posix()] = (part, True)
+
     def change_set(self, findings: tuple[Finding, ...] = ()) -> ChangeSet:
         """Every file that differs between the workspace and the original project, sorted by path."""
         if self._temp is None:
