@@ -182,9 +182,10 @@ def test_extract_template_passes_cfn_lint_and_sam_wires_alarm_and_hook_into_code
     assert group["AlarmConfiguration"]["Alarms"] == [{"Name": {"Ref": "ListOrdersFunctionErrorsAlarm"}}]
     policy = resources["ListOrdersFunctionAliaslive"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
     assert policy["BeforeAllowTrafficHook"] == {"Ref": "ListOrdersFunctionPreTrafficHook"}
-    assert "BeforeAllowTrafficHook" not in resources["CreateOrderFunctionAliaslive"]["UpdatePolicy"][
-        "CodeDeployLambdaAliasUpdate"
-    ]
+    assert (
+        "BeforeAllowTrafficHook"
+        not in resources["CreateOrderFunctionAliaslive"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    )
 
 
 def test_the_hook_is_a_codedeploy_hook_allowed_only_its_version_and_its_group(phases: Phases) -> None:
@@ -235,7 +236,8 @@ def test_a_rerun_of_the_extract_phase_is_a_no_op(phases: Phases) -> None:
 # ---------------------------------------------------------------------------------------- the hook runs
 def _hook(folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("generated_hook", folder / "hook.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -274,7 +276,11 @@ def test_the_hook_invokes_the_new_version_and_reports_to_codedeploy(
         lambdas.add_response(
             "invoke",
             answer,
-            {"FunctionName": target, "InvocationType": "RequestResponse", "Payload": json.dumps(cases[0]["event"]).encode()},
+            {
+                "FunctionName": target,
+                "InvocationType": "RequestResponse",
+                "Payload": json.dumps(cases[0]["event"]).encode(),
+            },
         )
         deploys.add_response(
             "put_lifecycle_event_hook_execution_status",
@@ -291,7 +297,8 @@ def test_the_hook_invokes_the_new_version_and_reports_to_codedeploy(
 
 # ---------------------------------------------------------------------------------------- the rules
 def _function(**deployment: Any) -> FunctionPlan:
-    return FunctionPlan("OrdersFunction", ("GET /orders", "POST /orders"), extract=True, deployment=Deployment(**deployment))
+    routes = ("GET /orders", "POST /orders")
+    return FunctionPlan("OrdersFunction", routes, extract=True, deployment=Deployment(**deployment))
 
 
 def _route(route_id: str, event: str) -> Route:
@@ -355,7 +362,7 @@ def test_the_hook_name_fits_lambdas_64_characters(logical_id: str) -> None:
     with a digest, so two long ids with one prefix stay distinct."""
     name = hook_function_name(logical_id)["Fn::Sub"][0].replace("${StackUuid}", "0123abcd")
     assert name.startswith("CodeDeployHook_")
-    assert len(name) <= 64  # noqa: PLR2004 - Lambda's FunctionName limit
+    assert len(name) <= 64  # Lambda's FunctionName limit
     if len(logical_id) > HOOK_ID_LIMIT:
         other = hook_function_name(logical_id[:-1] + "Z")["Fn::Sub"][0]
         assert other != hook_function_name(logical_id)["Fn::Sub"][0]
