@@ -41,6 +41,7 @@ from decompose.generation.rollout import (
 from decompose.generation.validation import transformed, validate_template
 from decompose.loading.events import RecordedEvent
 from tests.conftest import REPO
+from tests.generation.test_sam_build import sam_build, wheelhouse  # noqa: F401 - a fixture, pytest injects it
 
 SAMPLE = REPO / "sample_monolith"
 ROUTES = ("GET /orders", "POST /orders")
@@ -383,3 +384,23 @@ def test_hostile_strings_in_routes_stay_inside_the_hook_docstring(tmp_path: Path
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert compiled.returncode == 0, compiled.stderr
+
+
+# ------------------------------------------------------------------------------------------- sam build
+@pytest.mark.skipif(not os.environ.get("DECOMPOSE_SAM"), reason="aws-sam-cli: `make test` installs it and sets it")
+def test_sam_build_builds_both_phases(phases: Phases, tmp_path: Path, wheelhouse: Path) -> None:  # noqa: F811
+    """`sam build` succeeds on each phase: the shim with the monolith's own Python builder (its whole CodeUri
+    and requirements), the extracted function with its Makefile target, and the hook with exactly its two
+    files (boto3 is the Lambda runtime's)."""
+    shim_root, extract_root = tmp_path / "shim", tmp_path / "extract"
+    shutil.copytree(phases.root, shim_root, ignore=IGNORED)
+    shutil.copytree(phases.root, extract_root, ignore=IGNORED)
+    (shim_root / "template.yaml").write_text(phases.shim_text)
+    shim = sam_build(shim_root, wheelhouse, "ListOrdersFunction") / "ListOrdersFunction"
+    assert (shim / phases.monolith_handler.replace(".lambda_handler", ".py")).is_file()
+    assert (shim / "fpdf").is_dir()  # the monolith's package, whole
+    build = sam_build(extract_root, wheelhouse, "ListOrdersFunction")
+    assert (build / "ListOrdersFunction" / "handlers" / "list_orders.py").is_file()
+    assert not (build / "ListOrdersFunction" / "fpdf").exists()
+    hook = sam_build(extract_root, wheelhouse, "ListOrdersFunctionPreTrafficHook") / "ListOrdersFunctionPreTrafficHook"
+    assert sorted(p.name for p in hook.iterdir()) == ["events.json", "hook.py"]
