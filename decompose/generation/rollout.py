@@ -28,6 +28,9 @@ deployment group (`codedeploy:PutLifecycleEventHookExecutionStatus`). What it re
 events of read-only routes (GET, HEAD, OPTIONS: a PreTraffic hook runs against the deployed stack's real
 tables and buckets); `replay: all` every event of the function's routes, writes included. An event is matched
 to its route by `loading.events.route_of`. A hook with nothing to replay is not generated (a finding says so).
+The hook ignores the template's `Globals` (`IgnoreGlobals: "*"`): a global `AutoPublishAlias` or
+`DeploymentPreference` would give the hook a deployment of its own, a global `VpcConfig` could cut it off from
+the CodeDeploy API (the deployment would then wait an hour before failing), and it needs no layer.
 """
 
 from __future__ import annotations
@@ -209,6 +212,7 @@ def pre_traffic_hook(
     group = f"${{{logical_id}DeploymentGroup}}"
     resource = {
         "Type": "AWS::Serverless::Function",
+        "IgnoreGlobals": "*",  # no alias or deployment of its own, no VPC that cannot reach CodeDeploy, no layers
         "Properties": {
             "Description": f"CodeDeploy PreTraffic hook of {logical_id}: replays its recorded events (decompose)",
             "FunctionName": hook_function_name(logical_id),

@@ -201,6 +201,9 @@ def test_the_hook_is_a_codedeploy_hook_allowed_only_its_version_and_its_group(ph
     assert statement_invoke["Resource"] == {"Ref": "ListOrdersFunction.Version"}
     assert statement_report["Action"] == ["codedeploy:PutLifecycleEventHookExecutionStatus"]
     assert "${ListOrdersFunctionDeploymentGroup}" in statement_report["Resource"]["Fn::Sub"]
+    assert hook["IgnoreGlobals"] == "*"
+    lambda_function = transformed(phases.extract_text)["Resources"]["ListOrdersFunctionPreTrafficHook"]
+    assert "TracingConfig" not in lambda_function["Properties"]  # the sample's Globals set `Tracing: Active`
 
 
 def test_replay_read_replays_only_read_only_routes_and_says_when_nothing_is_left(phases: Phases) -> None:
