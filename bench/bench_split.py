@@ -8,7 +8,8 @@ builder of the monolith). Per function, and for the monolith:
 - own files: the artifact's files no installed distribution put there (its first-party modules);
 - cold import: CPU time of importing the handler module in a fresh `python3.12 -I` (the Lambda runtime's
   version) inside the artifact folder, median of 7 rounds with the functions interleaved (CPU, not wall
-  time: the machine is shared), every variable of the monolith set (its literal value, or a placeholder);
+  time: the machine is shared), every variable of the monolith set (its literal value, or a placeholder),
+  with boto3 after the artifact on `sys.path` as the Lambda runtime provides it;
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`.
 
@@ -37,6 +38,7 @@ from decompose.iam.monolith import granted_statements  # noqa: E402
 from decompose.loading.template import load_template  # noqa: E402
 
 RUNS = 7
+RUNTIME = "lambda-runtime"  # boto3 as the Lambda python3.12 runtime provides it (/var/runtime, after the code)
 UNMOVABLE = ("WebSocket ", "Invoke ")
 APPS = [REPO / "sample_monolith", *sorted(p.parent for p in (REPO / "tests" / "fixtures").glob("*/template.yaml"))]
 
@@ -62,6 +64,13 @@ def _python312() -> Path:
     return candidates[-1]
 
 
+def _lambda_runtime(folder: Path) -> None:
+    """boto3 for python3.12 in `folder`: what Lambda's runtime puts on sys.path after /var/task."""
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(folder), "--only-binary=:all:"]
+    command += ["--implementation=cp", "--python-version=3.12", "--platform=manylinux2014_x86_64", "boto3"]
+    subprocess.run(command, check=True, capture_output=True)
+
+
 class NotSplitError(Exception):
     """decompose refused the app (a row says why; the other apps go on)."""
 
@@ -79,7 +88,7 @@ def _size(folder: Path) -> tuple[int, int]:
 
 
 def _import_cpu_ms(
-    python: Path, artifacts: dict[str, tuple[Path, str]], environment: dict[str, str]
+    python: Path, artifacts: dict[str, tuple[Path, str]], environment: dict[str, str], runtime: Path
 ) -> dict[str, float]:
     """CPU milliseconds each artifact's handler takes to import in a fresh interpreter: median of RUNS rounds,
     the functions interleaved within a round (CPU time, not wall time: the machine is shared)."""
@@ -88,7 +97,7 @@ def _import_cpu_ms(
     for _ in range(RUNS):
         for name, (artifact, module) in artifacts.items():
             code = (
-                "import sys, time; sys.path.insert(0, '.'); t = time.process_time(); "
+                f"import sys, time; sys.path[:0] = ['.']; sys.path.append({str(runtime)!r}); t = time.process_time(); "
                 f"import {module}; print(time.process_time() - t)"
             )
             result = subprocess.run(
@@ -151,7 +160,8 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     rows = []
     names = [monolith_id, *sorted(n for n in specs if _split_from(loaded.resources.get(n)) == monolith_id)]
     build_dir = work / ".aws-sam" / "build"
-    cpu = _import_cpu_ms(python, {n: (build_dir / n, specs[n].handler_module) for n in names}, environment)
+    artifacts = {n: (build_dir / n, specs[n].handler_module) for n in names}
+    cpu = _import_cpu_ms(python, artifacts, environment, scratch / RUNTIME)
     base: tuple[int, float] | None = None
     for name in names:
         spec = specs[name]
@@ -183,11 +193,12 @@ def main() -> None:
     wanted = set(sys.argv[1:])
     sam, python = _sam(), _python312()
     print(
-        "| app | function | package | files | cold import (median of 7) | vs monolith (bytes / import) "
-        "| IAM actions | statements on `*` | fpdf2 |"
+        "| app | function | package | files | own files | cold import, CPU (median of 7) "
+        "| vs monolith (bytes / import) | IAM actions | statements on `*` | fpdf2 |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="decompose-bench-split-") as scratch:
+        _lambda_runtime(Path(scratch) / RUNTIME)
         for app in APPS:
             if wanted and app.name not in wanted:
                 continue
