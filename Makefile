@@ -9,7 +9,7 @@ SAM_VENV := $(VENV)/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-split clean
 
 $(STAMP): pyproject.toml sample_monolith/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: lint $(SAM_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_analyze.py
+
+bench-split: $(STAMP) $(SAM_STAMP)
+	DECOMPOSE_SAM=$(abspath $(SAM)) $(BIN)/python bench/bench_split.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
