@@ -186,7 +186,9 @@ class FunctionDraft:
 
     `events` are the names of the monolith's `Events` entries the function takes over (moved verbatim);
     `policies` its least-privilege SAM `Policies` list (JSON-able CloudFormation); `environment` the variable
-    names copied from the monolith's `Environment`; `build_method` the SAM `Metadata.BuildMethod`, if any.
+    names copied from the monolith's `Environment`; `build_method` the SAM `Metadata.BuildMethod`, if any;
+    `recursive_loop` the function's `RecursiveLoop` (`"Terminate"` for a route in a loop AWS can stop:
+    `rules.recursive_trigger.loop_guard`), None to inherit the monolith's or leave Lambda's default.
     """
 
     plan: FunctionPlan
@@ -196,3 +198,4 @@ class FunctionDraft:
     policies: tuple[object, ...]
     environment: tuple[str, ...]
     build_method: str | None = None
+    recursive_loop: str | None = None

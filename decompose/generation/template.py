@@ -77,6 +77,7 @@ INHERITED = (
     "DeadLetterQueue",
     "EventInvokeConfig",
     "Tags",
+    "RecursiveLoop",
 )  # the monolith's own settings a split function keeps (not FunctionName, Role, concurrency, URLs)
 RESOURCE_ATTRIBUTES = ("Condition", "DependsOn")
 _OVERRIDES = {"Runtime": "runtime", "MemorySize": "memory_size", "Timeout": "timeout", "Architectures": "architectures"}
@@ -522,6 +523,8 @@ class _YamlEdit:
         lines += self._dump(head, kc)
         for key in INHERITED:
             override = getattr(function, _OVERRIDES[key]) if key in _OVERRIDES else None
+            if key == "RecursiveLoop":
+                override = draft.recursive_loop
             if override is not None:
                 lines += self._dump({key: list(override) if isinstance(override, tuple) else override}, kc)
             elif key in props:

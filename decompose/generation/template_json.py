@@ -202,6 +202,8 @@ class _JsonEdit:
         for key in yaml_edit.INHERITED:
             field = yaml_edit._OVERRIDES.get(key)
             override = getattr(function, field) if field else None
+            if key == "RecursiveLoop":
+                override = draft.recursive_loop
             if override is not None:
                 out[key] = list(override) if isinstance(override, tuple) else override
             elif key in props:

@@ -586,6 +586,16 @@ def test_json_templates_are_edited_when_the_dump_keeps_their_layout(tmp_path: Pa
     assert_valid(after)
 
 
+def test_a_function_in_a_loop_aws_can_stop_carries_recursive_loop_terminate(tmp_path: Path) -> None:
+    """`recursive_loop` renders as the function's `RecursiveLoop`, which the SAM transform passes to Lambda."""
+    made = draft("UploadFunction", ("S3 UploadsBucket",), ("UploadCatalogue",), policies=())
+    made = FunctionDraft(made.plan, made.handler, made.code_uri, made.events, (), (), "makefile", "Terminate")
+    after = edit(tmp_path, SAMPLE.read_text(encoding="utf-8"), "MonolithFunction", made)
+    assert "      RecursiveLoop: Terminate\n" in after.split("UploadFunction:")[1]
+    assert transformed(after)["Resources"]["UploadFunction"]["Properties"]["RecursiveLoop"] == "Terminate"
+    assert_valid(after)
+
+
 def test_no_trailing_newline_is_kept(tmp_path: Path) -> None:
     """A template without a final newline keeps that: only the real changes show."""
     text = SAMPLE.read_text(encoding="utf-8").rstrip("\n")
