@@ -70,6 +70,21 @@ CASES = [
         {"S3 aws:s3": "app.a", "SQS aws:sqs": "app.b"},
         id="event-source",
     ),
+    pytest.param(
+        """
+        class Routes:
+            LIST = "GET /notes"
+            CREATE = "POST /notes"
+        def lambda_handler(event, context):
+            match event["routeKey"]:
+                case Routes.LIST:
+                    return a()
+                case Routes.CREATE:
+                    return b()
+        """,
+        {"GET /notes": "app.a", "POST /notes": "app.b"},
+        id="dotted-constants",
+    ),
 ]
 
 

@@ -70,7 +70,7 @@ class TableAnalyzer:
     ) -> Iterator[CodeRoute]:
         role, rest = roles[0], roles[1:]
         for key_node, value in zip(table.keys, table.values, strict=True):
-            key = literal_value(key_node) if key_node is not None else None
+            key = literal_value(key_node, evaluator) if key_node is not None else None
             part = self._key(role, key)
             if part is None:
                 if key_node is not None:
