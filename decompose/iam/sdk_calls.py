@@ -29,6 +29,7 @@ from decompose.iam import models
 MAX_ROUNDS = 12
 _UNKNOWN = ValueSource("unknown", "not a string known statically")
 MAX_VARIANTS = 16
+MAX_PARAM_DEPTH = 4  # nesting of request dicts read for parameter paths
 PRESIGN = frozenset({"generate_presigned_url", "generate_presigned_post"})
 # S3 transfer helpers: method -> (operation, positional parameter names after self)
 TRANSFER = {
@@ -997,14 +998,17 @@ def _texts(values: Iterable[Value]) -> list[ValueSource]:
     return sorted({v.source for v in values if isinstance(v, Text)}, key=lambda s: (s.kind, s.value, s.prefix))
 
 
-def _flatten(params: list[tuple[str, object]]) -> list[tuple[str, object]]:
-    """`CopySource={"Bucket": b, "Key": k}` also gives `CopySource.Bucket` and `CopySource.Key`."""
+def _flatten(params: list[tuple[str, object]], depth: int = 0) -> list[tuple[str, object]]:
+    """`CopySource={"Bucket": b, "Key": k}` also gives `CopySource.Bucket` and `CopySource.Key`, nested
+    displays their paths (`Image={"S3Object": {"Bucket": b}}` gives `Image.S3Object.Bucket`)."""
     out = list(params)
+    if depth > MAX_PARAM_DEPTH:
+        return out
     for name, value in params:
         if isinstance(value, set):
             for item in value:
                 if isinstance(item, DictLiteral):
-                    out += [(f"{name}.{key}", set(inner)) for key, inner in item.members]
+                    out += _flatten([(f"{name}.{key}", set(inner)) for key, inner in item.members], depth + 1)
     return out
 
 

@@ -267,3 +267,54 @@ def test_an_explicit_role_of_the_template_is_the_monolith_role(analyze_app) -> N
     beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
     assert ("POST /orders", "dynamodb:PutItem") in beyond
     assert not any(route == "GET /orders" for route, _ in beyond)
+
+
+CALLER_BEHALF = """
+import os
+import boto3
+
+rekognition = boto3.client("rekognition")
+rds = boto3.client("rds-data")
+
+def lambda_handler(event, context):
+    if event["path"] == "/labels":
+        return labels(event["queryStringParameters"]["key"])
+    if event["path"] == "/schools":
+        return schools()
+
+def labels(key):
+    image = {"S3Object": {"Bucket": os.environ["PHOTOS"], "Name": f"photos/{key}"}}
+    return rekognition.detect_labels(Image=image, MinConfidence=50.0)
+
+def schools():
+    return rds.execute_statement(
+        resourceArn=os.environ["CLUSTER_ARN"], secretArn=os.environ["SECRET_ARN"], sql="select * from school"
+    )
+"""
+
+CALLER_BEHALF_RESOURCES = """
+Photos:
+  Type: AWS::S3::Bucket
+DbSecret:
+  Type: AWS::SecretsManager::Secret
+"""
+
+
+def test_permissions_a_service_needs_on_the_callers_behalf(analyze_app) -> None:
+    """Rekognition reads the S3 object the request names, the RDS Data API the secret: both bound, with their call."""
+    template = sam_template(
+        "Labels:\n  Type: Api\n  Properties: {Path: /labels, Method: any}\n"
+        "Schools:\n  Type: Api\n  Properties: {Path: /schools, Method: any}\n",
+        extra_resources=CALLER_BEHALF_RESOURCES,
+    ).replace(
+        "      Events:\n",
+        "      Environment:\n        Variables:\n          PHOTOS: !Ref Photos\n          SECRET_ARN: !Ref DbSecret\n"
+        "          CLUSTER_ARN: arn:aws:rds:us-east-1:111122223333:cluster:schools\n      Events:\n",
+        1,
+    )
+    routes = routes_of(analyze_app({"app.py": CALLER_BEHALF}, template=template))
+    labels = {(p.action, p.resource, str(p.location)) for p in routes["ANY /labels"].permissions}
+    assert ("s3:GetObject", "Photos/photos/*", "src/app.py:15") in labels
+    assert ("rekognition:DetectLabels", "*", "src/app.py:15") in labels
+    schools = {(p.action, p.resource) for p in routes["ANY /schools"].permissions}
+    assert ("secretsmanager:GetSecretValue", "DbSecret") in schools
