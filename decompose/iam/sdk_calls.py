@@ -319,6 +319,8 @@ class SdkCallFinder:
                 value = getattr(node, "value", None)
                 if value is not None:
                     self._add("global", definition.id, self.eval(value, definition))
+                    for call in _calls_in(value):  # `repo = Repo(boto3.resource("dynamodb"))`: into __init__
+                        self._flow_arguments(call, definition)
                 continue
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._defaults(node.args, definition)
@@ -370,7 +372,15 @@ class SdkCallFinder:
 
     def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
         if isinstance(target, ast.Name):
-            self._add("local", (definition.id, target.id), values)
+            module_level = self._module_assignment(target.id, definition, declared_only=True)
+            if module_level is not None:  # `global CLIENT` then `CLIENT = boto3.client(...)` in an init function
+                self._add("global", module_level, values)
+            else:
+                self._add("local", (definition.id, target.id), values)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            container = self._module_assignment(target.value.id, definition)
+            if container is not None:  # `_clients[name] = boto3.client(name)`: a module-level cache
+                self._add("global", f"{container}[]", values)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             for owner in self._name(target.value.id, definition):
                 if isinstance(owner, Instance):
@@ -411,8 +421,13 @@ class SdkCallFinder:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            kind = _method_kind(target)
+            if kind == "static" or (kind == "method" and isinstance(callee, FunctionRef)):
+                skip_self = False  # `Cls.method(a, b)`: a plain function, `a` is its first parameter
             if skip_self and params:
-                if isinstance(callee, Bound) and isinstance(callee.owner, Instance):
+                if kind == "class" and target.owner:
+                    self._add("local", (target.id, params[0]), {ClassRef(target.owner)})
+                elif isinstance(callee, Bound) and isinstance(callee.owner, Instance):
                     self._add("local", (target.id, params[0]), {callee.owner})
                 elif isinstance(callee, ClassRef):
                     self._add("local", (target.id, params[0]), {Instance(callee.id)})
@@ -426,7 +441,7 @@ class SdkCallFinder:
     def _callee(self, value: Value) -> tuple[Definition | None, bool]:
         if isinstance(value, FunctionRef):
             definition = self.symbols.definitions.get(value.id)
-            return definition, bool(definition and definition.kind == "method")
+            return definition, bool(definition and _method_kind(definition) == "class")
         if isinstance(value, ClassRef):
             init = self._method(value.id, "__init__")
             return (self.symbols.definitions.get(init) if init else None), True
@@ -510,6 +525,10 @@ class SdkCallFinder:
         return Text(ValueSource("unknown", "computed string", prefix, suffix))
 
     def _name(self, name: str, definition: Definition) -> set[Value]:
+        declared = self._module_assignment(name, definition, declared_only=True)
+        if declared is not None:
+            self._ensure_global(self.symbols.definitions[declared])
+            return set(self._read("global", declared))
         local = self._read("local", (definition.id, name))
         if local:
             return set(local)
@@ -584,9 +603,25 @@ class SdkCallFinder:
             return {Bound(base, attr)}
         return set()
 
+    def _module_assignment(self, name: str, definition: Definition, *, declared_only: bool = False) -> str | None:
+        """The module-level assignment `name` denotes in `definition`: declared `global` there, or (unless
+        `declared_only`) read there without being a local."""
+        node = definition.nodes[0]
+        declared = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and name in _declared_globals(node)
+        if declared_only and not declared:
+            return None
+        scope = self._scopes.get(definition.id)
+        if not declared and scope is not None and scope.is_local(name):
+            return None
+        binding = self.symbols.resolve_global(definition.module, name)
+        found = self.symbols.definitions.get(binding) if isinstance(binding, str) else None
+        return found.id if found is not None and found.kind == "assignment" else None
+
     def _subscript(self, node: ast.Subscript, definition: Definition) -> set[Value]:
         key = node.slice.value if isinstance(node.slice, ast.Constant) else None
         out: set[Value] = set()
+        if isinstance(node.value, ast.Name) and (container := self._module_assignment(node.value.id, definition)):
+            out |= self._read("global", f"{container}[]")
         for base in self.eval(node.value, definition):
             if isinstance(base, Environ) and isinstance(key, str):
                 out.add(Text(ValueSource("env", key)))
@@ -658,11 +693,20 @@ class SdkCallFinder:
         return set()
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
-        service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
-        if not service or not models.is_service(service):
-            return set()
+        """A client per service the name can be (`get_client(name)` called with several literal names)."""
+        services = [s for s in self._service_names(node, definition) if models.is_service(s)]
         endpoint = next((k.value for k in node.keywords if k.arg == "endpoint_url"), None)
-        return {Client(service, _source_of(self.eval(endpoint, definition)) if endpoint is not None else None)}
+        url = _source_of(self.eval(endpoint, definition)) if endpoint is not None else None
+        return {Client(service, url) for service in services}
+
+    def _service_names(self, node: ast.Call, definition: Definition) -> list[str]:
+        literal = _literal(node, 0, "service_name")
+        if literal:
+            return [literal]
+        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "service_name"), None)
+        texts = _texts(self.eval(arg, definition)) if arg is not None else []
+        names = [t.value for t in texts if t.kind == "literal"]
+        return names if len(names) == len(texts) and len(names) <= MAX_VARIANTS else []
 
     def _resource(self, node: ast.Call, definition: Definition) -> set[Value]:
         service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
@@ -965,10 +1009,38 @@ def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
 
 
 @functools.lru_cache(maxsize=1 << 17)
+def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
+    return tuple(inner for inner in ast.walk(node) if isinstance(inner, ast.Call))
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _declared_globals(node: ast.AST) -> frozenset[str]:
+    """The names a function declares `global` (not those of the functions nested in it)."""
+    found: set[str] = set()
+    stack = list(getattr(node, "body", []))
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Global):
+            found.update(current.names)
+        if not isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(current))
+    return frozenset(found)
+
+
+def _method_kind(definition: Definition) -> str:
+    """ "function", or a method's kind: "method", "class" (`@classmethod`) or "static" (`@staticmethod`)."""
+    node = definition.nodes[0]
+    if definition.kind != "method" or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return "function"
+    names = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in node.decorator_list}
+    return "class" if "classmethod" in names else "static" if "staticmethod" in names else "method"
 
 
 def _literal(call: ast.Call, index: int, keyword: str) -> str | None:

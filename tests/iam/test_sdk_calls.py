@@ -192,6 +192,116 @@ CASES = [
         {("lambda", "Invoke", (("FunctionName", "literal", "worker"),))},
         id="botocore-session",
     ),
+    pytest.param(
+        {
+            "app.py": """
+            from repo import Repo
+            repo = Repo("orders")
+            def handler(event, context):
+                return repo.find(event["id"])
+            """,
+            "repo.py": """
+            import boto3
+            class Db:
+                def __init__(self):
+                    self.resource = boto3.resource("dynamodb")
+                def connect(self):
+                    return self.resource
+            class Repo:
+                def __init__(self, name):
+                    self.db = Db()
+                    self.table = self.db.connect().Table(name)
+                def find(self, key):
+                    return self.table.get_item(Key={"id": key})
+            """,
+        },
+        {("dynamodb", "GetItem", (("TableName", "literal", "orders"),))},
+        id="project-object-built-at-module-level",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            class Service:
+                def lookup(name, idp):
+                    return idp.check(name)
+            class Idp:
+                def __init__(self):
+                    self.client = boto3.client("cognito-idp")
+                def check(self, name):
+                    return self.client.admin_get_user(UserPoolId="p", Username=name)
+            def handler(event, context):
+                return Service.lookup(event["name"], Idp())
+            """
+        },
+        {("cognito-idp", "AdminGetUser", ())},
+        id="method-called-through-its-class-takes-no-self",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import os
+            import boto3
+            class Storage:
+                def __init__(self, client, bucket):
+                    self._client = client
+                    self._bucket = bucket
+                @classmethod
+                def from_env(cls):
+                    return cls(boto3.client("s3"), os.environ["BUCKET"])
+                @staticmethod
+                def key(name):
+                    return f"files/{name}"
+                def save(self, name):
+                    self._client.put_object(Bucket=self._bucket, Key=self.key(name), Body=b"")
+            storage = Storage.from_env()
+            def handler(event, context):
+                storage.save(event["name"])
+            """
+        },
+        {("s3", "PutObject", (("Bucket", "env", "BUCKET"), ("Key", "unknown", "files/")))},
+        id="classmethod-factory-keeps-the-client-on-self",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            _TABLE = None
+            def _initialize():
+                global _TABLE
+                if _TABLE is None:
+                    _TABLE = boto3.resource("dynamodb").Table("jobs")
+            def handler(event, context):
+                _initialize()
+                return _TABLE.scan()
+            """
+        },
+        {("dynamodb", "Scan", (("TableName", "literal", "jobs"),))},
+        id="global-assigned-in-an-init-function",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            from helper import get_client
+            cfn = get_client("cloudformation")
+            pipelines = get_client("codepipeline")
+            def handler(event, context):
+                cfn.describe_stacks(StackName="s")
+                pipelines.get_pipeline_state(name="p")
+            """,
+            "helper.py": """
+            import boto3
+            _clients = {}
+            def get_client(service_name, config=None):
+                global _clients
+                if service_name not in _clients:
+                    _clients[service_name] = boto3.client(service_name, config=config)
+                return _clients[service_name]
+            """,
+        },
+        {("cloudformation", "DescribeStacks", ()), ("codepipeline", "GetPipelineState", ())},
+        id="project-wrapper-caching-clients-in-a-global-dict",
+    ),
 ]
 
 
