@@ -630,6 +630,9 @@ class SdkCallFinder:
         return out
 
     def _call(self, node: ast.Call, definition: Definition) -> set[Value]:
+        if _is_builtin_getattr(node, self._scopes.get(definition.id)):  # getattr(obj, "literal")
+            attr = _literal(node, 1, "name")
+            return {v for base in self.eval(node.args[0], definition) for v in self._member(base, attr or "")}
         out: set[Value] = set()
         for func in self.eval(node.func, definition):
             out |= self._result(func, node, definition)
@@ -688,6 +691,10 @@ class SdkCallFinder:
             return {Session()}
         if path in (("os", "getenv"), ("os", "environ", "get")):
             return self._env(node)
+        if path == ("importlib", "import_module"):
+            name = _literal(node, 0, "name")
+            if name and not name.startswith(".") and self.symbols.is_project_module(name):
+                return {ModuleRef(name)}
         if self.library is not None and ".".join(path) in self.library.constructors:
             return {Module((*path[:-1], path[-1] + "()"))}
         return set()
@@ -1018,6 +1025,15 @@ def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+
+
+def _is_builtin_getattr(node: ast.Call, scope: object) -> bool:
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2):
+        return False
+    if not (isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        return False
+    return scope is None or not scope.is_local(func.id)  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -302,6 +302,34 @@ CASES = [
         {("cloudformation", "DescribeStacks", ()), ("codepipeline", "GetPipelineState", ())},
         id="project-wrapper-caching-clients-in-a-global-dict",
     ),
+    pytest.param(
+        {
+            "app.py": """
+            import factory
+            service = factory.get_service("cognito")
+            def handler(event, context):
+                return service.disable(event["user"])
+            """,
+            "factory.py": """
+            import importlib
+            def get_service(name):
+                impl = None
+                if name == "cognito":
+                    impl = getattr(importlib.import_module("idp.cognito_service"), "CognitoService")
+                return impl()
+            """,
+            "idp/__init__.py": "",
+            "idp/cognito_service.py": """
+            import boto3
+            client = boto3.client("cognito-idp")
+            class CognitoService:
+                def disable(self, user):
+                    return client.admin_disable_user(UserPoolId="p", Username=user)
+            """,
+        },
+        {("cognito-idp", "AdminDisableUser", ())},
+        id="importlib-factory-with-constant-names",
+    ),
 ]
 
 
