@@ -623,6 +623,8 @@ class SdkCallFinder:
         if isinstance(node.value, ast.Name) and (container := self._module_assignment(node.value.id, definition)):
             out |= self._read("global", f"{container}[]")
         for base in self.eval(node.value, definition):
+            if isinstance(base, DictLiteral) and isinstance(key, str):  # `params["operation"]` of a dict display
+                out |= {v for member, values in base.members if member == key for v in values}
             if isinstance(base, Environ) and isinstance(key, str):
                 out.add(Text(ValueSource("env", key)))
             elif isinstance(base, EventPart):
@@ -815,7 +817,10 @@ class SdkCallFinder:
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
         path = self.symbols.modules[definition.module].module.path
         for node in definition.nodes:
+            unused = self._unused_operations(node, definition)
             for call in _calls_and_loops(node):
+                if id(call) in unused:
+                    continue
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
                     for receiver in self.eval(call.func.value, definition):
                         yield from self._operation(receiver, call, definition, Location(path, call.lineno))
@@ -828,6 +833,27 @@ class SdkCallFinder:
                             yield from self._collection(
                                 value, None, definition, Location(path, getattr(call, "lineno", call.iter.lineno))
                             )
+
+    def _unused_operations(self, node: ast.AST, definition: Definition) -> set[int]:
+        """The nodes of a string-keyed table of operations (`ops = {"read": lambda x: table.get_item(**x)}`)
+        whose key this route never looks up: every `ops[key]` in the definition has a key of literal values
+        only (`operation = params["operation"]`, with each caller's `{"operation": "read", ...}`)."""
+        unused: set[int] = set()
+        for table, name in _operation_tables(node):
+            keys: set[str] = set()
+            for lookup in _lookups(node, name) or ():
+                values = self.eval(lookup.slice, definition)
+                texts = _texts(values)
+                if not values or len(texts) != len(values) or any(t.kind != "literal" for t in texts):
+                    keys = set()
+                    break
+                keys |= {t.value for t in texts}
+            if not keys:
+                continue
+            for key, value in zip(table.keys, table.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value not in keys:
+                    unused |= {id(inner) for inner in ast.walk(value)}
+        return unused
 
     def _operation(self, receiver: Value, call: ast.Call, definition: Definition, where: Location) -> Iterator[SdkCall]:
         method = call.func.attr  # type: ignore[attr-defined]
@@ -1025,6 +1051,50 @@ def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
+    """`name = {"literal": lambda ...: ..., ...}` in a definition: a table of operations looked up by key."""
+    found = []
+    for inner in ast.walk(node):
+        if (
+            isinstance(inner, ast.Assign)
+            and len(inner.targets) == 1
+            and isinstance(inner.targets[0], ast.Name)
+            and isinstance(inner.value, ast.Dict)
+            and inner.value.keys
+            and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in inner.value.keys)
+            and all(isinstance(v, ast.Lambda) for v in inner.value.values)
+        ):
+            found.append((inner.value, inner.targets[0].id))
+    return tuple(found)
+
+
+def _lookups(node: ast.AST, name: str) -> list[ast.Subscript] | None:
+    """Every `name[...]` read in a definition; None when `name` is used otherwise (`.get(k)`, passed along):
+    the table escapes, no lookup is known and every entry counts."""
+    uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    subscripts = [
+        n
+        for n in ast.walk(node)
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name
+    ]
+    contained = {id(s.value) for s in subscripts}
+    if any(id(use) not in contained for use in uses if not _is_membership_test(node, use)):
+        return None
+    return subscripts
+
+
+def _is_membership_test(node: ast.AST, use: ast.Name) -> bool:
+    """`if operation in ops:` reads the table's keys, not an entry."""
+    return any(
+        isinstance(n, ast.Compare)
+        and n.comparators
+        and n.comparators[0] is use
+        and isinstance(n.ops[0], ast.In | ast.NotIn)
+        for n in ast.walk(node)
+    )
 
 
 def _is_builtin_getattr(node: ast.Call, scope: object) -> bool:

@@ -402,3 +402,43 @@ def test_reading_a_resource_attribute_loads_it(tmp_path) -> None:
         """
     }
     assert sdk_calls(tmp_path, files) == {("dynamodb", "DescribeTable", (("TableName", "literal", "orders"),))}
+
+
+OPERATION_TABLE = {
+    "app.py": """
+    import boto3
+    table = boto3.resource("dynamodb").Table("shop")
+
+    def perform(params):
+        operation = params["operation"]
+        operations = {
+            "create": lambda x: table.put_item(**x),
+            "read": lambda x: table.get_item(**x),
+            "scan": lambda x: table.scan(**x),
+        }
+        if operation in operations:
+            return operations[operation](params.get("payload"))
+
+    def read_one(event, context):
+        return perform({"operation": "read", "payload": {"Key": {"id": event["id"]}}})
+
+    def list_all(event, context):
+        return perform({"operation": "scan", "payload": {}})
+
+    def any_operation(event, context):
+        return perform({"operation": event["op"], "payload": {}})
+    """
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "operations"),
+    [
+        ("app.read_one", {"GetItem"}),
+        ("app.list_all", {"Scan"}),
+        ("app.any_operation", {"PutItem", "GetItem", "Scan"}),  # a key from the event: any entry can run
+    ],
+)
+def test_a_string_keyed_table_of_operations_grants_only_the_keys_looked_up(tmp_path, entry, operations) -> None:
+    """`ops[params["operation"]](...)` with each caller's literal operation runs only that entry's call."""
+    assert {operation for _, operation, _ in sdk_calls(tmp_path, OPERATION_TABLE, entry)} == operations
