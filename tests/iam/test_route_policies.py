@@ -269,6 +269,42 @@ def test_an_explicit_role_of_the_template_is_the_monolith_role(analyze_app) -> N
     assert not any(route == "GET /orders" for route, _ in beyond)
 
 
+ATTACHED = """  WritePolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: write
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: !GetAtt Orders.Arn}
+      Roles: [!Ref ShopRole]
+  PublishPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Action: sns:Publish, Resource: !Ref Events}
+      Roles: [!Ref ApiFunctionRole]
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "route", "granted"),
+    [
+        pytest.param("      Role: !GetAtt ShopRole.Arn\n", "POST /orders", "dynamodb:PutItem", id="explicit-role"),
+        pytest.param("", "POST /orders", "sns:Publish", id="the-role-sam-builds"),
+    ],
+)
+def test_policies_attached_to_the_role_from_outside_count(analyze_app, role: str, route: str, granted: str) -> None:
+    """`AWS::IAM::Policy`/`ManagedPolicy` resources naming the role in `Roles:` grant what they say to it."""
+    template = _template(role) + ROLE + ATTACHED
+    report = analyze_app({"app.py": APP}, template=template)
+    beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
+    assert (route, granted) not in beyond
+    assert (route, "sns:Publish" if granted != "sns:Publish" else "dynamodb:PutItem") in beyond
+
+
 CALLER_BEHALF = """
 import os
 import boto3
