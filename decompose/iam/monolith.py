@@ -137,9 +137,11 @@ def _attached(role_id: str, resources: Mapping[str, Any]) -> list[Any]:
             continue
         props = resource.get("Properties") or {}
         roles = props.get("Roles") or []
-        if isinstance(roles, list) and any(isinstance(r, Mapping) and referenced_id(r) == role_id for r in roles):
-            if props.get("PolicyDocument"):
-                found.append(props["PolicyDocument"])
+        attached = isinstance(roles, list) and any(
+            isinstance(r, Mapping) and referenced_id(r) == role_id for r in roles
+        )
+        if attached and props.get("PolicyDocument"):
+            found.append(props["PolicyDocument"])
     return found
 
 
