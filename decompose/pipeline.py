@@ -61,6 +61,7 @@ from decompose.loading.template import find_template, load_template
 from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
+FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 
 
 @dataclass
@@ -136,7 +137,7 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
     template = run.template
     if function is not None:
         specs = tuple(s for s in specs if s.logical_id == function)
-        if not specs:
+        if not specs and not _skipped_function(function, run.resources):
             raise UsageError(f"no Python function {function!r} in {template}")
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
@@ -154,6 +155,13 @@ def _analyze(path: Path, function: str | None, handler: str | None, *, iam: bool
     report = AnalysisReport(template, tuple(analyses), ordered, iam=iam)
     code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
     return apply_rules(RuleContext(report, run.resources, root, code))
+
+
+def _skipped_function(logical_id: str, resources: Mapping[str, Any]) -> bool:
+    """A function of the template that loading skipped with a finding (code in S3 or inline, not Python,
+    an image): `--function` on it reports that finding, as the whole template's analysis does."""
+    resource = resources.get(logical_id)
+    return isinstance(resource, Mapping) and resource.get("Type") in FUNCTION_TYPES
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
