@@ -30,6 +30,8 @@ MAX_ROUNDS = 12
 _UNKNOWN = ValueSource("unknown", "not a string known statically")
 MAX_VARIANTS = 16
 MAX_PARAM_DEPTH = 4  # nesting of request dicts read for parameter paths
+# Request members keyed by the resource they act on: the keys name the resources (DynamoDB batch operations).
+KEYED_BY_RESOURCE = frozenset({"RequestItems"})
 PRESIGN = frozenset({"generate_presigned_url", "generate_presigned_post"})
 # S3 transfer helpers: method -> (operation, positional parameter names after self)
 TRANSFER = {
@@ -975,7 +977,7 @@ class SdkCallFinder:
         self, service: str, operation: str, where: Location, params: list[tuple[str, object]], via: str
     ) -> Iterator[SdkCall]:
         """One SdkCall per combination of the distinct sources an identifying argument can have."""
-        params = _flatten(params)
+        params = _merged(_flatten(params))
         names = [name for name, _ in params]
         choices: list[list[ValueSource]] = []
         for _, value in params:
@@ -997,11 +999,46 @@ class SdkCallFinder:
         for keyword in call.keywords:
             if keyword.arg:
                 out.append((keyword.arg, self.eval(keyword.value, definition)))
+                out += self._structure(keyword.arg, keyword.value, definition)
                 continue
             for value in self.eval(keyword.value, definition):
                 if isinstance(value, DictLiteral):
                     owner = self.symbols.definitions.get(value.definition, definition)
                     out += self._params_from_dict(value.node, owner)
+        return out
+
+    def _structure(self, name: str, node: ast.expr, definition: Definition, depth: int = 0) -> list[tuple[str, object]]:
+        """The members of a request structure, by path: the elements of a list display (`Entries=[{
+        "EventBusName": bus}]` gives `Entries[].EventBusName`; `TransactItems[]` says every element is a dict
+        display, so its kinds are known), dicts nested in them, and the keys of a request keyed by resource
+        (`RequestItems={os.environ["T"]: [...]}` names the table T)."""
+        if depth > MAX_PARAM_DEPTH:
+            return []
+        if isinstance(node, ast.Name):
+            for value in self.eval(node, definition):
+                if isinstance(value, DictLiteral):
+                    owner = self.symbols.definitions.get(value.definition, definition)
+                    return self._structure(name, value.node, owner, depth + 1)
+            return []
+        out: list[tuple[str, object]] = []
+        if isinstance(node, ast.Dict):
+            if name in KEYED_BY_RESOURCE:
+                keys = [self.eval(k, definition) for k in node.keys if k is not None]
+                out.append((name, set().union(*keys) if keys else set()))
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    out += self._structure(f"{name}.{key.value}", value, definition, depth + 1)
+            return out
+        if isinstance(node, ast.List | ast.Tuple):
+            if node.elts and all(isinstance(e, ast.Dict) for e in node.elts):
+                out.append((f"{name}[]", ValueSource("literal", "a list of request dicts")))
+            for element in node.elts:
+                if not isinstance(element, ast.Dict):
+                    continue
+                for key, value in zip(element.keys, element.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        out.append((f"{name}[].{key.value}", self.eval(value, definition)))
+                        out += self._structure(f"{name}[].{key.value}", value, definition, depth + 1)
         return out
 
     def _positional(self, call: ast.Call, names: tuple[str, ...], definition: Definition) -> list[tuple[str, object]]:
@@ -1154,6 +1191,19 @@ def _dict_param(call: ast.Call, keyword: str) -> ast.Dict | None:
 
 def _texts(values: Iterable[Value]) -> list[ValueSource]:
     return sorted({v.source for v in values if isinstance(v, Text)}, key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _merged(params: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """One entry per name: the values a name has in several places (the tables of two transaction items)
+    are one set; a known source (a resource's own identifier) wins over values."""
+    out: dict[str, object] = {}
+    for name, value in params:
+        known = out.get(name)
+        if known is None:
+            out[name] = set(value) if isinstance(value, set) else value
+        elif isinstance(known, set) and isinstance(value, set):
+            known |= value
+    return list(out.items())
 
 
 def _flatten(params: list[tuple[str, object]], depth: int = 0) -> list[tuple[str, object]]:

@@ -354,3 +354,64 @@ def test_permissions_a_service_needs_on_the_callers_behalf(analyze_app) -> None:
     assert ("rekognition:DetectLabels", "*", "src/app.py:15") in labels
     schools = {(p.action, p.resource) for p in routes["ANY /schools"].permissions}
     assert ("secretsmanager:GetSecretValue", "DbSecret") in schools
+
+
+STRUCTURES = """
+import os
+import boto3
+
+ddb = boto3.client("dynamodb")
+events = boto3.client("events")
+
+def lambda_handler(event, context):
+    if event["path"] == "/batch":
+        return batch()
+    if event["path"] == "/publish":
+        return publish()
+    if event["path"] == "/transfer":
+        return transfer()
+
+def batch():
+    requests = {os.environ["ORDERS"]: [{"PutRequest": {"Item": {}}}]}
+    return ddb.batch_write_item(RequestItems=requests)
+
+def publish():
+    return events.put_events(Entries=[{"EventBusName": os.environ["BUS"], "Source": "shop", "Detail": "{}"}])
+
+def transfer():
+    return ddb.transact_write_items(
+        TransactItems=[
+            {"Update": {"TableName": os.environ["ORDERS"], "Key": {}, "UpdateExpression": "SET a = :a"}},
+            {"Put": {"TableName": os.environ["LEDGER"], "Item": {}}},
+        ]
+    )
+"""
+
+STRUCTURE_RESOURCES = """
+Orders:
+  Type: AWS::DynamoDB::Table
+Ledger:
+  Type: AWS::DynamoDB::Table
+Bus:
+  Type: AWS::Events::EventBus
+  Properties: {Name: shop}
+"""
+
+
+def test_resources_named_inside_request_structures_are_bound_each_with_its_item_action(analyze_app) -> None:
+    """RequestItems keys, Entries[].EventBusName and each TransactItems entry name their own resource and action."""
+    events = "".join(
+        f"{name}:\n  Type: Api\n  Properties: {{Path: /{name.lower()}, Method: any}}\n"
+        for name in ("Batch", "Publish", "Transfer")
+    )
+    template = sam_template(events, extra_resources=STRUCTURE_RESOURCES).replace(
+        "      Events:\n",
+        "      Environment:\n        Variables:\n          ORDERS: !Ref Orders\n          LEDGER: !Ref Ledger\n"
+        "          BUS: !Ref Bus\n      Events:\n",
+        1,
+    )
+    routes = routes_of(analyze_app({"app.py": STRUCTURES}, template=template))
+    granted = {rid: {(p.action, p.resource) for p in r.permissions} for rid, r in routes.items()}
+    assert granted["ANY /batch"] == {("dynamodb:BatchWriteItem", "Orders")}
+    assert granted["ANY /publish"] == {("events:PutEvents", "Bus")}
+    assert granted["ANY /transfer"] == {("dynamodb:UpdateItem", "Orders"), ("dynamodb:PutItem", "Ledger")}
