@@ -262,7 +262,7 @@ def _analyze_function(
         granted, problems = granted_statements(policies)
         findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
     routes: dict[str, tuple[Route, MatchedRoute, Reached]] = {}
-    for item in matched:
+    for item in _merge_branches(matched, symbols, findings):
         code = item.code
         reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
         route = _route(item, tree, reached, findings)
@@ -274,6 +274,39 @@ def _analyze_function(
             done[index] = replace(done[index], permissions=permissions, policies=policies, **calls)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
+
+
+def _merge_branches(matched: list[MatchedRoute], symbols: SymbolTable, findings: list[Finding]) -> list[MatchedRoute]:
+    """One route per trigger: code branches that serve the same template event (one EventBridge rule for two
+    detail types, each with its own branch) are one route whose reach and policy hold every branch, with a
+    note naming the entries; the route's entry is the first branch's."""
+    by_id: dict[str, MatchedRoute] = {}
+    entries: dict[str, list[str]] = {}
+    for item in matched:
+        route_id = item.trigger.route_id
+        known = by_id.get(route_id)
+        if known is None:
+            by_id[route_id] = item
+            entries[route_id] = [item.code.entry]
+            continue
+        other = item.code
+        if other.entry in entries[route_id] and other.extra == known.code.extra:
+            continue
+        extra = (*known.code.extra, *(() if other.inline else (other.entry,)), *other.extra)
+        by_id[route_id] = replace(known, code=replace(known.code, extra=tuple(dict.fromkeys(extra))))
+        entries[route_id].append(other.entry)
+    for route_id, names in entries.items():
+        unique = list(dict.fromkeys(names))
+        if len(unique) > 1:
+            code = by_id[route_id].code
+            message = (
+                f"served by {len(unique)} branches of the dispatcher ({', '.join(unique)}): the route's reach and"
+                f" policy hold all of them, its entry is {unique[0]}"
+            )
+            findings.append(
+                Finding("route-several-branches", Severity.INFO, message, _location(symbols, code), route_id)
+            )
+    return list(by_id.values())
 
 
 def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list[Finding]) -> Route:

@@ -128,3 +128,33 @@ def test_guard_in_a_records_helper(analyze_app) -> None:
         handler="app.lambda_handler",
     )
     assert {rid: r.entry for rid, r in routes_of(report).items()} == {"S3 aws:s3": "app.on_upload"}
+
+
+def test_one_rule_served_by_two_branches_is_one_route_holding_both(analyze_app) -> None:
+    """A rule for two detail types, each with its branch: one route, both entries in its reach, and a note."""
+    handler = """
+    def lambda_handler(event, context):
+        if event["detail-type"] == "OrderCreated":
+            return on_created(event["detail"])
+        if event["detail-type"] == "OrderDeleted":
+            return on_deleted(event["detail"])
+
+    def on_created(detail): ...
+    def on_deleted(detail): ...
+    """
+    events = """
+    CreatedOrDeleted:
+      Type: EventBridgeRule
+      Properties:
+        Pattern: {source: [shop], detail-type: [OrderCreated, OrderDeleted]}
+    """
+    report = analyze_app({"app.py": handler}, template=sam_template(events))
+    routes = routes_of(report)
+    assert list(routes) == ["EventBridgeRule CreatedOrDeleted"]
+    route = routes["EventBridgeRule CreatedOrDeleted"]
+    assert route.entry == "app.on_created"
+    assert {"app.on_created", "app.on_deleted"} <= set(route.reach.definitions)
+    notes = [f for f in report.findings if f.rule == "route-several-branches"]
+    assert [(f.route, "app.on_created, app.on_deleted" in f.message) for f in notes] == [
+        ("EventBridgeRule CreatedOrDeleted", True)
+    ]
