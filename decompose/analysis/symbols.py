@@ -86,7 +86,14 @@ class SymbolTable:
         mod = symbols.module.name
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._add(symbols, Definition(f"{mod}.{stmt.name}", mod, stmt.name, "function", [stmt], stmt.lineno))
+                def_id = f"{mod}.{stmt.name}"
+                shadowed = self.definitions.get(def_id)
+                if shadowed is not None and shadowed.kind == "function" and _decorated(shadowed):
+                    # `@app.get("/a") def handler` then `@app.get("/b") def handler`: each decorator registered
+                    # its function before the name was rebound, so the first one lives on as `mod.name@LINE`.
+                    shadowed.id = f"{def_id}@{shadowed.line}"
+                    self.definitions[shadowed.id] = shadowed
+                self._add(symbols, Definition(def_id, mod, stmt.name, "function", [stmt], stmt.lineno))
             elif isinstance(stmt, ast.ClassDef):
                 self._add_class(symbols, stmt)
             elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -278,6 +285,11 @@ def _bound_names(targets: list[ast.expr]) -> Iterator[str]:
             yield from _bound_names(list(target.elts))
         elif isinstance(target, ast.Starred):
             yield from _bound_names([target.value])
+
+
+def _decorated(definition: Definition) -> bool:
+    node = definition.nodes[0]
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and bool(node.decorator_list)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

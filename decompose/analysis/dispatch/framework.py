@@ -369,7 +369,11 @@ class FrameworkAnalyzer:
         """The definition id of a decorated function; a function nested in a factory becomes one."""
         symbols = self.symbols
         if scope.function is None:
-            return f"{scope.module}.{node.name}"
+            entry = f"{scope.module}.{node.name}"
+            known = symbols.definitions.get(entry)
+            if known is not None and known.nodes[0] is not node and f"{entry}@{node.lineno}" in symbols.definitions:
+                return f"{entry}@{node.lineno}"  # a view whose name a later function rebinds
+            return entry
         nested_id = f"{scope.function.id}.{node.name}"
         if nested_id not in symbols.definitions:
             symbols.definitions[nested_id] = Definition(
