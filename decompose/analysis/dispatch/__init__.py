@@ -72,6 +72,6 @@ def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[
                 )
             )
         return routes, issues
-    walker = DispatchWalker(context, strategies.conditions, strategies.statements)
+    walker = DispatchWalker(context, strategies.conditions, strategies.statements, strategies.modules)
     walked, walk_issues = walker.run()
     return routes + walked, issues + walk_issues

@@ -90,6 +90,10 @@ def _merge_source(a: str | None, b: str | None) -> str | bool | None:
         return b
     if a == "*":
         return b
+    if a in EVENT_SOURCE_TYPES and b not in EVENT_SOURCE_TYPES:
+        return b  # `eventSource == "aws:s3"` then the bucket's name: the bucket says more
+    if b in EVENT_SOURCE_TYPES and a not in EVENT_SOURCE_TYPES:
+        return a
     if b.startswith("*/") and "/" not in a:
         return a + b[1:]
     if a.startswith("*/") and "/" not in b:

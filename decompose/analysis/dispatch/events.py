@@ -26,6 +26,8 @@ class Role(StrEnum):
     EVENT_SOURCE = "event-source"  # Records[].eventSource / EventSource
     EB_SOURCE = "eventbridge-source"
     EB_DETAIL_TYPE = "eventbridge-detail-type"
+    S3_BUCKET = "s3-bucket"  # Records[].s3.bucket.name
+    S3_KEY = "s3-key"  # Records[].s3.object.key
 
 
 # Event key paths and the role they play. `*` stands for any index into a list.
@@ -45,6 +47,8 @@ _ROLES: dict[tuple[str, ...], tuple[Role, str]] = {
     ("Records", "*", "EventSource"): (Role.EVENT_SOURCE, ""),
     ("source",): (Role.EB_SOURCE, ""),
     ("detail-type",): (Role.EB_DETAIL_TYPE, ""),
+    ("Records", "*", "s3", "bucket", "name"): (Role.S3_BUCKET, ""),
+    ("Records", "*", "s3", "object", "key"): (Role.S3_KEY, ""),
 }
 
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from decompose.analysis.dispatch.base import CodeRoute, Constraint, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.base import RECORDS, CodeRoute, Constraint, DispatchContext, DispatchIssue
 from decompose.analysis.dispatch.events import Evaluator, EventPath, Symbolic
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from decompose.analysis.dispatch.base import ConditionStrategy, StatementStrategy
+    from decompose.analysis.dispatch.base import ConditionStrategy, ModuleStrategy, StatementStrategy
     from decompose.analysis.graph import NodeFacts, Scope
     from decompose.analysis.symbols import Definition
 
@@ -46,11 +46,13 @@ class DispatchWalker:
         context: DispatchContext,
         conditions: Sequence[ConditionStrategy],
         statements: Sequence[StatementStrategy],
+        modules: Sequence[ModuleStrategy] = (),
     ) -> None:
         self.context = context
         self.symbols = context.symbols
         self.conditions = conditions
         self.statements = statements
+        self.modules = modules  # a helper the handler hands the event to may delegate to a framework object
         self.routes: list[CodeRoute] = []
         self.issues: list[DispatchIssue] = []
         self._leaves: list[_Leaf] = []
@@ -90,7 +92,7 @@ class DispatchWalker:
         found = self._descend(body, constraint, evaluator)
         if found:
             return found
-        if constraint.complete:
+        if constraint.complete or constraint.kind == RECORDS:  # `if "Records" in event: return on_records(...)`
             self._leaf(body, constraint, evaluator)
             return 1
         return 0
@@ -215,7 +217,24 @@ class DispatchWalker:
                 continue
             env = _bind_arguments(definition, call, evaluator)
             if env:
+                found += self._delegated(definition, constraint)
                 found += self._walk_function(definition, env, constraint, evaluator.stack)
+        return found
+
+    def _delegated(self, helper: Definition, constraint: Constraint) -> int:
+        """`if "routeKey" in event: return http(event, context)` where `http` returns `app.resolve(event,
+        context)`: the routes of the framework object the helper serves, under the branch's constraint."""
+        found = 0
+        context = DispatchContext(self.symbols, self.context.graph, helper)
+        for strategy in self.modules:
+            for item in strategy.routes(context):
+                if not isinstance(item, CodeRoute):
+                    self.issues.append(item)
+                    continue
+                merged = constraint.merge(item.constraint)
+                if merged is not None:
+                    self.emit(replace(item, constraint=replace(merged, strategy=item.constraint.strategy)))
+                    found += 1
         return found
 
     def _leaf(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> None:
