@@ -57,15 +57,46 @@ class DispatchWalker:
         self.issues: list[DispatchIssue] = []
         self._leaves: list[_Leaf] = []
         self._current: Definition = context.handler
+        self._passes: dict[tuple[str, str], Definition] = {}  # (wrapper, its decorator's parameter) -> handler
 
     def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
         handler = self.context.handler
-        node = handler.nodes[0]
+        wrapped = self._wrapper(handler)
+        start = wrapped[1] if wrapped is not None else handler
+        node = start.nodes[0]
         params = node.args.args if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
         env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
-        self._walk_function(handler, env, Constraint(), ())
+        self._walk_function(start, env, Constraint(), ())
         self._resolve_leaves()
+        if wrapped is not None:  # the decorator's wrapper runs before every route: it is in every route's reach
+            decorator = wrapped[0].id
+            self.routes = [replace(r, extra=(*r.extra, decorator)) for r in self.routes]
         return self.routes, self.issues
+
+    def _wrapper(self, handler: Definition) -> tuple[Definition, Definition] | None:
+        """`@route_key def handler(key, event, context)` whose decorator's wrapper computes the route key and
+        calls the handler with it: (the decorator, its wrapper as a definition); the walk starts there."""
+        node = handler.nodes[0]
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or len(node.decorator_list) != 1:
+            return None
+        target = self.context.graph.scope(handler).resolve(node.decorator_list[0])
+        decorator = self.symbols.definitions.get(target) if isinstance(target, str) else None
+        outer = decorator.nodes[0] if decorator is not None else None
+        if decorator is None or not isinstance(outer, ast.FunctionDef) or len(outer.args.args) != 1:
+            return None
+        returned = {s.value.id for s in outer.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)}
+        inner = next(
+            (s for s in outer.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in returned),
+            None,
+        )
+        if inner is None or not inner.args.args:
+            return None
+        wrapper_id = f"{decorator.id}.{inner.name}"
+        wrapper = self.symbols.definitions.setdefault(
+            wrapper_id, type(decorator)(wrapper_id, decorator.module, inner.name, "function", [inner], inner.lineno)
+        )
+        self._passes[(wrapper.id, outer.args.args[0].arg)] = handler
+        return decorator, wrapper
 
     # ----------------------------------------------------------------------------- walker protocol
     def emit(self, route: CodeRoute) -> None:
@@ -211,6 +242,8 @@ class DispatchWalker:
         for call in _calls(body):
             target = scope.resolve(call.func)
             definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if isinstance(call.func, ast.Name) and (evaluator.definition or "", call.func.id) in self._passes:
+                definition = self._passes[(evaluator.definition or "", call.func.id)]  # `fn(key, event, context)`
             if definition is None or definition.kind not in ("function", "method") or definition.id in evaluator.stack:
                 continue
             if len(evaluator.stack) >= MAX_DEPTH:
