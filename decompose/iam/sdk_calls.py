@@ -210,6 +210,7 @@ class SdkCallFinder:
         self._loadable: frozenset[str] = frozenset()
         self._memo: InferenceMemo = memo if memo is not None else {}
         self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
+        self._outside: str | None = None  # the definition whose default values are being evaluated
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -334,8 +335,13 @@ class SdkCallFinder:
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
         pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
-        for arg, default in pairs:
-            self._add("local", (definition.id, arg.arg), self.eval(self._dependency(default, definition), definition))
+        for arg, default in pairs:  # defaults are evaluated where the function is defined, not in its body
+            self._outside = definition.id
+            try:
+                value = self.eval(self._dependency(default, definition), definition)
+            finally:
+                self._outside = None
+            self._add("local", (definition.id, arg.arg), value)
         for arg in [*positional, *args.kwonlyargs]:
             annotation = arg.annotation
             if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
@@ -531,7 +537,7 @@ class SdkCallFinder:
         if declared is not None:
             self._ensure_global(self.symbols.definitions[declared])
             return set(self._read("global", declared))
-        local = self._read("local", (definition.id, name))
+        local = self._read("local", (definition.id, name)) if self._outside != definition.id else set()
         if local:
             return set(local)
         imported = self.symbols.modules[definition.module].imports.get(name)
@@ -539,8 +545,9 @@ class SdkCallFinder:
             target, attr, _ = imported
             return {Module((*target.split("."), *([attr] if attr else [])))}
         scope = self._scopes.get(definition.id)
-        binding = scope.resolve_name(name) if scope else self.symbols.resolve_global(definition.module, name)
-        return self._binding(binding)
+        if scope is None or self._outside == definition.id:
+            return self._binding(self.symbols.resolve_global(definition.module, name))
+        return self._binding(scope.resolve_name(name))
 
     def _binding(self, binding: object) -> set[Value]:
         if binding is None:

@@ -330,6 +330,20 @@ CASES = [
         {("cognito-idp", "AdminDisableUser", ())},
         id="importlib-factory-with-constant-names",
     ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            s3_client = boto3.client("s3")
+            def handler(event, context, s3_client=s3_client):
+                upload(event["key"], s3_client)
+            def upload(key, s3_client):
+                s3_client.upload_file("/tmp/f", "bucket", key)
+            """
+        },
+        {("s3", "PutObject", (("Bucket", "literal", "bucket"), ("Key", "event", "key")))},
+        id="default-value-named-like-its-parameter-is-the-module-client",
+    ),
 ]
 
 
