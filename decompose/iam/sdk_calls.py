@@ -1154,13 +1154,19 @@ def _is_builtin_getattr(node: ast.Call, scope: object) -> bool:
 def _declared_globals(node: ast.AST) -> frozenset[str]:
     """The names a function declares `global` (not those of the functions nested in it)."""
     found: set[str] = set()
-    stack = list(getattr(node, "body", []))
-    while stack:
+    stack: list[ast.stmt] = list(getattr(node, "body", []))
+    while stack:  # statements only: `global` is one, and expressions hold none
         current = stack.pop()
         if isinstance(current, ast.Global):
             found.update(current.names)
-        if not isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            stack.extend(ast.iter_child_nodes(current))
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(current, block, None) or ())
+        for handler in getattr(current, "handlers", None) or ():
+            stack.extend(handler.body)
+        for case in getattr(current, "cases", None) or ():
+            stack.extend(case.body)
     return frozenset(found)
 
 

@@ -29,6 +29,7 @@ an entry like any module-level function.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -205,14 +206,7 @@ class FrameworkAnalyzer:
         imports = symbols.modules[module].imports.values()
         if any(target.split(".")[0] in self.packages for target, _, _ in imports):
             return True
-        tree = symbols.modules[module].module.tree
-        return any(
-            isinstance(node, ast.Import | ast.ImportFrom)
-            and any(
-                target.split(".")[0] in self.packages for _, target, _ in import_targets(node, _module(symbols, module))
-            )
-            for node in ast.walk(tree)
-        )
+        return not self.packages.isdisjoint(_imported_packages(_module(symbols, module)))
 
     def _scopes(self, symbols: SymbolTable) -> Iterator[Scope]:
         for name in symbols.modules:
@@ -739,6 +733,16 @@ def _local_value(function: Definition, name: str) -> ast.expr | None:
         if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in inner.targets)
     ]
     return values[0] if len(values) == 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _imported_packages(source) -> frozenset[str]:  # noqa: ANN001 - a SourceModule
+    """The top-level packages a module imports anywhere (function-local imports included), read once."""
+    found: set[str] = set()
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.update(target.split(".")[0] for _, target, _ in import_targets(node, source))
+    return frozenset(found)
 
 
 def _module(symbols: SymbolTable, module: str):  # noqa: ANN202 - a SourceModule
