@@ -35,9 +35,22 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--handler", metavar="MODULE.FUNCTION", help="Analyze the code under PATH alone, with this handler.")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("--no-iam", is_flag=True, help="Skip the least-privilege IAM stage: routes and reach only (faster).")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    metavar="DIR",
+    help="With --handler: a Lambda layer folder the code imports from (repeatable; a template names its own).",
+)
 @click.pass_context
 def analyze_command(  # noqa: PLR0917 - click passes every option
-    ctx: click.Context, path: Path, function: str | None, handler: str | None, fmt: str, no_iam: bool
+    ctx: click.Context,
+    path: Path,
+    function: str | None,
+    handler: str | None,
+    fmt: str,
+    no_iam: bool,
+    layers: tuple[str, ...],
 ) -> None:
     """Find every route of the Lambda monolith at PATH and the code each one reaches.
 
@@ -46,7 +59,7 @@ def analyze_command(  # noqa: PLR0917 - click passes every option
     if handler is not None and (handler.count(".") < 1 or not all(p.isidentifier() for p in handler.split("."))):
         raise click.BadParameter("expected module.function, e.g. app.lambda_handler", param_hint="--handler")
     try:
-        report = analyze(path, function=function, handler=handler, iam=not no_iam)
+        report = analyze(path, function=function, handler=handler, iam=not no_iam, layers=layers)
     except DecomposeError as error:
         if ctx.obj["debug"]:
             raise

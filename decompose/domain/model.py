@@ -106,6 +106,7 @@ class FunctionSpec:
     policies: tuple[Any, ...] = ()
     role: Any = None  # an explicit `Role` (ARN or intrinsic); None when SAM builds the role from Policies
     line: int | None = None
+    layers: tuple[str, ...] = ()  # folders of the function's Lambda layers (relative, like code_uri): /opt/python
 
     @property
     def handler_module(self) -> str:

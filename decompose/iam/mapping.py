@@ -39,12 +39,15 @@ import re
 from typing import Any
 
 from decompose.domain.iam import ActionNeed, SdkCall
+from decompose.iam.actions import required_resource
 from decompose.iam.models import iam_prefix as _iam_prefix
 from decompose.iam.models import input_members, is_unsigned, mapping_data
 
 
 def _default_resource(call: SdkCall) -> tuple[str, str | None, str | None]:
-    """(resource_type, resource_param, suffix_param) of the operation by its service's resource rules."""
+    """(resource_type, resource_param, suffix_param) of the operation by its service's resource rules, else
+    the one resource type AWS's Service Authorization Reference says the action requires, named by the input
+    member its ARN's last variable names (`${WorkGroupName}` -> `WorkGroup`, `${UserPoolId}` -> `UserPoolId`)."""
     members = input_members(call.service, call.operation)
     for rule in mapping_data()["resources"].get(call.service, {}).get("rules", []):
         member = rule["member"]
@@ -55,7 +58,47 @@ def _default_resource(call: SdkCall) -> tuple[str, str | None, str | None]:
         if "operations" in rule and not re.search(rule["operations"], call.operation):
             continue
         return rule["resource_type"], rule.get("resource_param", member), rule.get("suffix_param")
-    return "*", None, None
+    required = required_resource(f"{_iam_prefix(call.service)}:{call.operation}")
+    if required is None:
+        return "*", None, None
+    kind, arn = required
+    return kind, arn_member(arn, kind, members), None
+
+
+_ARN_VARIABLE = re.compile(r"\$\{(\w+)\}")
+_ACCOUNT_VARIABLES = frozenset({"Partition", "Region", "Account"})
+
+
+def arn_variables(arn: str) -> list[str]:
+    """The variables of an ARN format other than partition, region and account, in order."""
+    return [v for v in _ARN_VARIABLE.findall(arn) if v not in _ACCOUNT_VARIABLES]
+
+
+def _member_names(variable: str, kind: str) -> list[str]:
+    stem = variable[len(kind) :] if variable.lower().startswith(kind.lower()) else ""  # DocumentName -> Name
+    return [n for n in (variable, variable.removesuffix("Name"), variable.removesuffix("Id"), stem) if n]
+
+
+def arn_variable_of(arn: str, kind: str, member: str | None) -> str | None:
+    """The ARN variable the input member `member` fills (`StackName` in `stack/${StackName}/${Id}`)."""
+    for name in reversed(arn_variables(arn)):
+        if member and member.lower() in (n.lower() for n in _member_names(name, kind)):
+            return name
+    return None
+
+
+def arn_member(arn: str, kind: str, members: frozenset[str]) -> str | None:
+    """The input member that names the resource of an ARN format: its last variable, or that name without
+    `Name`/`Id`, or a member holding the whole ARN (`resourceArn`, `<Type>Arn`); None when none does."""
+    lowered = {m.lower(): m for m in members}
+    for name in reversed(arn_variables(arn)):
+        for candidate in _member_names(name, kind):
+            if candidate.lower() in lowered:
+                return lowered[candidate.lower()]
+    for candidate in (f"{kind}arn", "resourcearn"):
+        if candidate in lowered:
+            return lowered[candidate]
+    return None
 
 
 def _need(spec: dict[str, Any], default: tuple[str, str | None, str | None], source: str) -> ActionNeed:

@@ -7,6 +7,7 @@ is still analyzed: one bad file must not hide every route.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +99,9 @@ def _python_files(code_root: Path) -> list[Path]:
 
 
 def _relative(path: Path, root: Path) -> str:
+    """`path` relative to the project root; a folder outside it (a layer beside the function) by `../`."""
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     return rel or "."

@@ -156,8 +156,25 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         policies=tuple(policies),
         role=props.get("Role"),
         line=line,
+        layers=_layers(props.get("Layers"), resources),
     )
     return spec, None
+
+
+def _layers(layers: Any, resources: Mapping[str, Any]) -> tuple[str, ...]:
+    """The local folders of the function's layers: `Layers: [!Ref UtilsLayer]` naming an
+    `AWS::Serverless::LayerVersion` whose `ContentUri` is a folder (a layer ARN of another stack has no code
+    here). Lambda puts a layer's `python/` folder on the path; a layer built by `sam build` (`Metadata:
+    BuildMethod`) gets its ContentUri copied there, so that folder is the one to read then."""
+    out: list[str] = []
+    for layer in layers if isinstance(layers, list) else []:
+        resource = resources.get(referenced_id(layer) or "")
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Serverless::LayerVersion":
+            continue
+        content = (resource.get("Properties") or {}).get("ContentUri")
+        if isinstance(content, str) and not content.startswith("s3://"):
+            out.append(content.rstrip("/") or ".")
+    return tuple(out)
 
 
 def _events(events: Mapping[str, Any]) -> Iterator[TriggerEvent]:

@@ -111,7 +111,9 @@ TABLE = ("table", "TableName", None)
             id="ssm-path",
         ),
         pytest.param(
-            call("ssm", "GetDocument", Name="doc"), [("ssm:GetDocument", "*", None, None)], id="ssm-document-not-param"
+            call("ssm", "GetDocument", Name="doc"),
+            [("ssm:GetDocument", "document", "Name", None)],
+            id="ssm-document-not-param",
         ),
         pytest.param(call("kms", "Decrypt", CiphertextBlob=UNKNOWN), [("kms:Decrypt", "key", "KeyId", None)], id="kms"),
         pytest.param(
@@ -127,7 +129,9 @@ TABLE = ("table", "TableName", None)
             [("firehose:PutRecordBatch", "deliverystream", "DeliveryStreamName", None)],
             id="firehose",
         ),
-        pytest.param(call("sesv2", "SendEmail"), [("ses:SendEmail", "*", None, None)], id="sesv2-prefix-no-resource"),
+        pytest.param(
+            call("sesv2", "SendEmail"), [("ses:SendEmail", "identity", None, None)], id="sesv2-prefix-no-resource"
+        ),
         pytest.param(
             call("bedrock-runtime", "InvokeModel", modelId="m"),
             [("bedrock:InvokeModel", "*", None, None)],
@@ -424,7 +428,7 @@ TABLE = ("table", "TableName", None)
         ),
         pytest.param(
             call("stepfunctions", "CreateStateMachine", name="m", roleArn="r"),
-            [("states:CreateStateMachine", "*", None, None), ("iam:PassRole", "role", "roleArn", None)],
+            [("states:CreateStateMachine", "statemachine", "name", None), ("iam:PassRole", "role", "roleArn", None)],
             id="sfn-create-pass-role",
         ),
         pytest.param(
@@ -531,21 +535,21 @@ def test_via_key(via, key):
         pytest.param(
             call("rds-data", "ExecuteStatement", resourceArn="c", secretArn="s", sql="select 1"),
             [
-                ("rds-data:ExecuteStatement", "*", None, None),
+                ("rds-data:ExecuteStatement", "cluster", "resourceArn", None),
                 ("secretsmanager:GetSecretValue", "secret", "secretArn", None),
             ],
             id="rds-data-reads-the-secret",
         ),
         pytest.param(
             call("cloudformation", "CreateStack", StackName="s", RoleARN="r"),
-            [("cloudformation:CreateStack", "*", None, None), ("iam:PassRole", "role", "RoleARN", None)],
+            [("cloudformation:CreateStack", "stack", "StackName", None), ("iam:PassRole", "role", "RoleARN", None)],
             id="cloudformation-service-role",
         ),
         pytest.param(call("cognito-idp", "GetUser", AccessToken=UNKNOWN), [], id="cognito-access-token-call"),
         pytest.param(call("cognito-idp", "SignUp", ClientId="c"), [], id="cognito-unauthenticated-call"),
         pytest.param(
             call("cognito-idp", "AdminGetUser", UserPoolId="p"),
-            [("cognito-idp:AdminGetUser", "*", None, None)],
+            [("cognito-idp:AdminGetUser", "userpool", "UserPoolId", None)],
             id="cognito-admin-call-is-iam",
         ),
     ],
