@@ -195,6 +195,19 @@ class SymbolTable:
         """A module of the tree, or a namespace package (a folder without `__init__.py`) above one."""
         return name in self._packages
 
+    def method_of(self, cls: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """The method `name` an instance of class `cls` has: its own, else its project bases' (in order)."""
+        definition = self.definitions.get(cls)
+        if definition is None or definition.kind != "class" or cls in seen:
+            return None
+        if name in definition.methods:
+            return definition.methods[name]
+        for base in getattr(definition.nodes[0], "bases", []):
+            target = self.resolve_expression(definition.module, base)
+            if isinstance(target, str) and (found := self.method_of(target, name, seen | {cls})):
+                return found
+        return None
+
     @functools.cached_property
     def method_names(self) -> frozenset[str]:
         """The name of every method of every project class."""

@@ -247,7 +247,12 @@ class SdkCallFinder:
         if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return
         args = entry.nodes[0].args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if entry.kind == "method" and entry.owner and params and _method_kind(entry) == "method":
+            # a method dispatched as a route (a table's `obj.get_all`): self is an object of its class
+            self.locals[(entry.id, params[0].arg)].add(Instance(entry.owner))
+            params = params[1:]
+        for arg in params:
             self.locals[(entry.id, arg.arg)].add(EventPart())
 
     def _ensure_global(self, definition: Definition) -> None:
@@ -543,7 +548,8 @@ class SdkCallFinder:
         imported = self.symbols.modules[definition.module].imports.get(name)
         if imported is not None and not self.symbols.is_project_module(imported[0].split(".")[0]):
             target, attr, _ = imported
-            return {Module((*target.split("."), *([attr] if attr else [])))}
+            path = (*target.split("."), *([attr] if attr else []))
+            return {Environ()} if path == ("os", "environ") else {Module(path)}  # `from os import environ as env`
         scope = self._scopes.get(definition.id)
         if scope is None or self._outside == definition.id:
             return self._binding(self.symbols.resolve_global(definition.module, name))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -180,6 +180,12 @@ class Walker(Protocol):
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int: ...
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None: ...
+
+    def bound_class(self, value: ast.expr, evaluator: Evaluator) -> Any: ...
+
+    def descend(
+        self, entry: str, call: ast.Call | None, constraint: Constraint, evaluator: Evaluator, instance: Any
+    ) -> int: ...
 
     def emit(self, route: CodeRoute) -> None: ...
 

@@ -99,7 +99,15 @@ class RegexMatch:
     payload: str = ""
 
 
-Symbolic = EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch
+@dataclass(frozen=True)
+class InstanceValue:
+    """`self` in a method walked for an object of a known class (a dispatch-table value `obj.run`)."""
+
+    cls: str
+    origin: str | None = None  # the module-level assignment that builds the object (`init.root = Root(db).run`)
+
+
+Symbolic = EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch | InstanceValue
 
 
 def role_of(path: EventPath) -> RoleValue | None:

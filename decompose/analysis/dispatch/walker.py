@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from decompose.analysis.dispatch.base import RECORDS, CodeRoute, Constraint, DispatchContext, DispatchIssue
-from decompose.analysis.dispatch.events import Evaluator, EventPath, Symbolic
+from decompose.analysis.dispatch.events import Evaluator, EventPath, InstanceValue, RoleValue, Symbolic
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 8
 CALLABLE_KINDS = frozenset({"function", "method", "class"})
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A method bound to an object: the method, the object's class, where the object is built."""
+
+    method: str
+    cls: str
+    origin: str | None = None
 
 
 @dataclass
@@ -58,6 +67,7 @@ class DispatchWalker:
         self._leaves: list[_Leaf] = []
         self._current: Definition = context.handler
         self._passes: dict[tuple[str, str], Definition] = {}  # (wrapper, its decorator's parameter) -> handler
+        self._descended = 0  # routes found inside dispatch-table values while a statement strategy ran
 
     def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
         handler = self.context.handler
@@ -106,14 +116,91 @@ class DispatchWalker:
         self.issues.append(DispatchIssue(self._current.module, line, message))
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
-        """The definition a dispatch-table value names: a function, a method, or a lambda."""
+        """The definition a dispatch-table value names: a function, a method, a lambda, or a method bound to
+        an object (`self.get_all` in a method walked for its object, a module-level `Endpoint(...).run`)."""
         if isinstance(value, ast.Lambda):
             return self.context.graph.add_lambda(evaluator.module, value), value.lineno
+        bound = self._bound(value, evaluator)
+        if bound is not None:
+            definition = self.symbols.definitions[bound.method]
+            return definition.id, definition.line
         target = self._scope(evaluator).resolve(value)
         definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
         if definition is None or definition.kind not in CALLABLE_KINDS:
             return None
         return definition.id, definition.line
+
+    def bound_class(self, value: ast.expr, evaluator: Evaluator) -> InstanceValue | None:
+        """The object a dispatch-table value is a bound method of (its class, where it is built), if one."""
+        bound = self._bound(value, evaluator)
+        return InstanceValue(bound.cls, bound.origin) if bound is not None else None
+
+    def _bound(self, value: ast.expr, evaluator: Evaluator, depth: int = 0, origin: str | None = None) -> _Bound | None:
+        """`obj.method` where obj is `self` of a known class, a module-level instance (`x = Cls(...)`), or a
+        constructor call; or a module-level name bound to such a method (`root = Root(db).run`)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(value, ast.Attribute):
+            found = self._instance(value.value, evaluator, depth, origin)
+            method = self.symbols.method_of(found.cls, value.attr) if found is not None else None
+            return _Bound(method, found.cls, found.origin) if method is not None and found is not None else None
+        if isinstance(value, ast.Name) and value.id not in evaluator.env:
+            target = self._scope(evaluator).resolve(value)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if definition is not None and definition.kind == "assignment" and len(definition.nodes) == 1:
+                inner = getattr(definition.nodes[0], "value", None)
+                if isinstance(inner, ast.Attribute):
+                    module = Evaluator(self.symbols, definition.module, {})
+                    return self._bound(inner, module, depth + 1, origin or definition.id)
+        return None
+
+    def _instance(self, node: ast.expr, evaluator: Evaluator, depth: int, origin: str | None) -> InstanceValue | None:
+        if isinstance(node, ast.Name) and isinstance(found := evaluator.env.get(node.id), InstanceValue):
+            return found
+        if isinstance(node, ast.Call):
+            target = self.symbols.resolve_expression(evaluator.module, node.func)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            return (
+                InstanceValue(definition.id, origin) if definition is not None and definition.kind == "class" else None
+            )
+        if isinstance(node, ast.Name) and node.id not in evaluator.env and depth <= MAX_DEPTH:
+            target = self.symbols.resolve_expression(evaluator.module, node)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if definition is not None and definition.kind == "assignment" and len(definition.nodes) == 1:
+                inner = getattr(definition.nodes[0], "value", None)
+                if isinstance(inner, ast.Call):
+                    module = Evaluator(self.symbols, definition.module, {})
+                    return self._instance(inner, module, depth + 1, origin or definition.id)
+        return None
+
+    def descend(
+        self,
+        entry: str,
+        call: ast.Call | None,
+        constraint: Constraint,
+        evaluator: Evaluator,
+        instance: InstanceValue | None,
+    ) -> int:
+        """Walk a dispatch-table value called with the event (`table[key](event)`): it may dispatch again
+        (an object's `run` looking up `self.http_methods`). Returns the routes found inside it."""
+        definition = self.symbols.definitions.get(entry)
+        if definition is None or definition.id in evaluator.stack or len(evaluator.stack) >= MAX_DEPTH:
+            return 0
+        env = _bind_arguments(definition, call, evaluator) if call is not None else {}
+        node = definition.nodes[0]
+        if (
+            instance is not None
+            and definition.kind == "method"
+            and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            params = [*node.args.posonlyargs, *node.args.args]
+            if params:
+                env[params[0].arg] = instance
+        if not any(isinstance(v, EventPath | RoleValue) for v in env.values()):
+            return 0
+        found = self._walk_function(definition, env, constraint, evaluator.stack)
+        self._descended += found
+        return found
 
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
         """Walk a branch taken under `constraint`; a branch that dispatches no further is a leaf."""
@@ -140,9 +227,10 @@ class DispatchWalker:
                 )
             handled = False
             for strategy in self.statements:
+                self._descended = 0
                 routes = strategy.routes(stmt, evaluator, self, constraint)
                 if routes is not None:
-                    found += sum(1 for _ in map(self.emit, routes))
+                    found += sum(1 for _ in map(self.emit, routes)) + self._descended
                     handled = True
                     break
             if handled:
@@ -276,6 +364,8 @@ class DispatchWalker:
         calls: list[str] = []
         for call in _calls(body):
             target = scope.resolve(call.func)
+            bound = self._bound(call.func, evaluator) if isinstance(call.func, ast.Attribute) else None
+            target = bound.method if bound is not None else target  # `self.http_response()` of a known object
             found = self.symbols.definitions.get(target) if isinstance(target, str) else None
             if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
                 calls.append(found.id)
