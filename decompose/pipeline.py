@@ -451,6 +451,7 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         monolith=work.granted,
         memo=work.tree.iam_memo,
         library=library_table(),
+        passed=code.passed,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
     calls = {"calls": derived.calls, "library_calls": derived.library_calls}

@@ -40,10 +40,11 @@ def derive_route_policy(
     monolith: Sequence[GrantedStatement] | None,
     memo: InferenceMemo | None = None,
     library: LibraryTable | None = None,
+    passed: Any = None,
 ) -> RoutePolicy:
     """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes)."""
     route = trigger.route_id
-    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library)
+    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed)
     calls = finder.calls()
     permissions: dict[tuple[str, str, str, str], Permission] = {}
     findings: list[Finding] = []

@@ -184,6 +184,7 @@ class SdkCallFinder:
         memo: InferenceMemo | None = None,
         *,
         library: LibraryTable | None = None,
+        passed: tuple[str, ast.Call] | None = None,
     ) -> None:
         self.symbols = symbols
         self.library = library
@@ -211,6 +212,7 @@ class SdkCallFinder:
         self._memo: InferenceMemo = memo if memo is not None else {}
         self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
         self._outside: str | None = None  # the definition whose default values are being evaluated
+        self._passed = passed  # how the dispatcher calls the entry: (its definition id, the call)
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -244,7 +246,7 @@ class SdkCallFinder:
     # -------------------------------------------------------------------------------------- inference
     def _seed_entry(self) -> None:
         entry = self.symbols.definitions.get(self.entry)
-        if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
+        if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             return
         args = entry.nodes[0].args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -254,6 +256,16 @@ class SdkCallFinder:
             params = params[1:]
         for arg in params:
             self.locals[(entry.id, arg.arg)].add(EventPart())
+        dispatcher = self.symbols.definitions.get(self._passed[0]) if self._passed else None
+        if dispatcher is not None and self._passed is not None:  # `operations[op](dynamo, payload)`
+            call = self._passed[1]
+            for arg, value in zip(params, call.args, strict=False):
+                if not isinstance(value, ast.Starred):
+                    self.locals[(entry.id, arg.arg)].update(self.eval(value, dispatcher))
+            by_name = {p.arg for p in params}
+            for keyword in call.keywords:
+                if keyword.arg in by_name:
+                    self.locals[(entry.id, keyword.arg)].update(self.eval(keyword.value, dispatcher))
 
     def _ensure_global(self, definition: Definition) -> None:
         """Evaluate a module-level assignment the first time it is read, so constants are known before use

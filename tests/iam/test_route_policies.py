@@ -415,3 +415,55 @@ def test_resources_named_inside_request_structures_are_bound_each_with_its_item_
     assert granted["ANY /batch"] == {("dynamodb:BatchWriteItem", "Orders")}
     assert granted["ANY /publish"] == {("events:PutEvents", "Bus")}
     assert granted["ANY /transfer"] == {("dynamodb:UpdateItem", "Orders"), ("dynamodb:PutItem", "Ledger")}
+
+
+HANDED_OVER = {
+    "table": """
+    import boto3
+
+    dynamo = boto3.resource("dynamodb").Table("items")
+
+    operations = {
+        "POST": lambda dynamo, x: dynamo.put_item(**x),
+        "GET": lambda dynamo, x: dynamo.get_item(**x),
+    }
+
+    def lambda_handler(event, context):
+        payload = event["body"]
+        return operations[event["httpMethod"]](dynamo, payload)
+    """,
+    "if-chain": """
+    import os
+    import boto3
+
+    table = boto3.resource("dynamodb").Table("items")
+    management = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WS"])
+
+    def lambda_handler(event, context):
+        if event["httpMethod"] == "POST" and event["path"] == "/items":
+            return create(table, management, event)
+        if event["httpMethod"] == "GET" and event["path"] == "/items":
+            return read(table, event)
+
+    def create(tbl, mgmt, event):
+        tbl.put_item(Item={"id": event["body"]})
+        mgmt.post_to_connection(ConnectionId="c", Data=b"created")
+
+    def read(tbl, event):
+        return tbl.get_item(Key={"id": event["id"]})
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("table", {"POST /{proxy+}": {"PutItem"}, "GET /{proxy+}": {"GetItem"}}),
+        ("if-chain", {"POST /items": {"PutItem", "PostToConnection"}, "GET /items": {"GetItem"}}),
+    ],
+)
+def test_values_the_dispatcher_hands_to_the_entry(analyze_app, style: str, expected: dict[str, set[str]]) -> None:
+    """A client or table the dispatcher passes as an argument is what the entry's parameter holds (a lambda's
+    parameter shadowing the module client included): the entry's calls on it are in its policy."""
+    routes = routes_of(analyze_app({"app.py": HANDED_OVER[style]}, handler="app.lambda_handler"))
+    assert {rid: {c.operation for c in r.calls} for rid, r in routes.items()} == expected

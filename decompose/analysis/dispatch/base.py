@@ -121,6 +121,9 @@ class CodeRoute:
     module: str  # the entry's module
     extra: tuple[str, ...] = ()  # graph targets the dispatch branch itself uses (response helpers...)
     inline: bool = False  # the branch itself is the route's code: reach comes from `extra` only
+    # how the dispatcher calls the entry (`operations[op](dynamo, payload)`): (the dispatcher's definition id,
+    # the call), so that the values it hands over (a client, a table) are the entry's parameters' values
+    passed: tuple[str, ast.Call] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,8 @@ class Walker(Protocol):
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None: ...
 
     def bound_class(self, value: ast.expr, evaluator: Evaluator) -> Any: ...
+
+    def references(self, nodes: list[ast.expr], evaluator: Evaluator) -> tuple[str, ...]: ...
 
     def descend(
         self, entry: str, call: ast.Call | None, constraint: Constraint, evaluator: Evaluator, instance: Any

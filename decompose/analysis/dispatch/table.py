@@ -110,7 +110,11 @@ class TableAnalyzer:
             module = evaluator.symbols.definitions[definition].module
             # a bound method's object: its class (so `__init__` is reached) and where it is built
             extra = () if instance is None else tuple(x for x in (instance.origin, instance.cls) if x)
-            yield CodeRoute(merged, definition, line, module, extra=extra)
+            passed = None
+            if call is not None and evaluator.definition is not None:  # what the dispatcher hands the entry
+                extra += walker.references(call.args, evaluator)
+                passed = (evaluator.definition, call)
+            yield CodeRoute(merged, definition, line, module, extra=extra, passed=passed)
 
     def _key(self, role: Symbolic, key: object) -> Constraint | None:
         if isinstance(role, RouteKeyValue | RoleValue) and isinstance(key, str):

@@ -45,6 +45,7 @@ class _Leaf:
     calls: list[str]
     facts: NodeFacts
     line: int
+    nodes: dict[str, ast.Call] | None = None  # the first call of each callee in the branch
 
 
 class DispatchWalker:
@@ -129,6 +130,10 @@ class DispatchWalker:
         if definition is None or definition.kind not in CALLABLE_KINDS:
             return None
         return definition.id, definition.line
+
+    def references(self, nodes: list[ast.expr], evaluator: Evaluator) -> tuple[str, ...]:
+        """The graph targets (module-level clients, tables...) expressions of the current function name."""
+        return tuple(sorted(self._scope(evaluator).references(nodes).targets))
 
     def bound_class(self, value: ast.expr, evaluator: Evaluator) -> InstanceValue | None:
         """The object a dispatch-table value is a bound method of (its class, where it is built), if one."""
@@ -362,6 +367,7 @@ class DispatchWalker:
         definition = self.symbols.definitions[evaluator.definition or self.context.handler.id]
         scope = self.context.graph.scope(definition)
         calls: list[str] = []
+        nodes: dict[str, ast.Call] = {}
         for call in _calls(body):
             target = scope.resolve(call.func)
             bound = self._bound(call.func, evaluator) if isinstance(call.func, ast.Attribute) else None
@@ -369,8 +375,10 @@ class DispatchWalker:
             found = self.symbols.definitions.get(target) if isinstance(target, str) else None
             if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
                 calls.append(found.id)
+                nodes[found.id] = call
         facts = scope.references(body)
-        self._leaves.append(_Leaf(constraint, definition, calls, facts, body[0].lineno if body else definition.line))
+        line = body[0].lineno if body else definition.line
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, nodes))
 
     def _resolve_leaves(self) -> None:
         counts = Counter(call for leaf in self._leaves for call in leaf.calls)
@@ -380,7 +388,11 @@ class DispatchWalker:
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
-                self.emit(CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,)))
+                node = (leaf.nodes or {}).get(entry)
+                passed = (leaf.definition.id, node) if node is not None else None  # `create(table, mgmt, event)`
+                self.emit(
+                    CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), passed=passed)
+                )
             else:
                 self.issues.append(
                     DispatchIssue(
