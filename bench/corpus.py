@@ -218,7 +218,7 @@ def score(name: str, app: Mapping[str, Any], report: Mapping[str, Any], seconds:
     found = _report_routes(report)
     pairs, notes = _pair(truth, found)
     result.misses.extend(notes)
-    named = {f["route"] for f in report.get("findings", ()) if f.get("route")}
+    named = {r for f in report.get("findings", ()) for r in (f.get("routes") or [f.get("route")]) if r}
     paired_truth = {id(t) for t, _ in pairs}
     paired_found = {id(r): t for t, r in pairs}
     result.routes_truth = sum(not t.optional for t in truth)

@@ -1,39 +1,242 @@
 """The command line: parses arguments, runs a pipeline use case, renders, and maps errors to exit codes.
 
-Exit codes: 0 success, 1 the analysis found errors in the input (or could not read it), 2 usage errors.
-`--debug` re-raises instead of printing a one-line error.
+Exit codes (`EXIT_CODES`, printed by every `--help`): 0 success; 1 findings at or above `--fail-on` (by
+default: an error finding, such as a file that does not parse or a handler that does not exist), an
+incomplete policy under `--strict`, or output that could not be written; 2 usage errors and input that
+cannot be analyzed at all (no such path or function, a template that is not YAML/JSON), or an internal
+error. `--debug` re-raises instead of printing a one-line error.
+
+What every subcommand shares lives in the first section: `common_options` (`--debug` and `--no-color`,
+accepted after the subcommand as well as before it), `report_options` (`--format`, `--fail-on`,
+`--strict`), `guarded` (a `DecomposeError` or any other exception becomes one line on stderr, or with
+`--format json` a JSON document on stdout, and the right exit code), `emit` (writes all of a view at once;
+a full disk or a closed pipe is one line, not a traceback) and `Progress` (what a long run is doing, on
+stderr, only on a terminal).
 """
 
 from __future__ import annotations
 
+import errno
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 
 from decompose import __version__
+from decompose.domain.model import AnalysisReport, Severity
 from decompose.errors import DecomposeError
 from decompose.pipeline import analyze
-from decompose.reporting.json_report import render_json
+from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
 
+# ------------------------------------------------------------------------------ shared by every subcommand
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # findings at or above --fail-on, an incomplete policy under --strict, unwritable output
+EXIT_USAGE = 2  # usage errors, input that cannot be analyzed at all, internal errors
+EXIT_CODES = (
+    "\b\nExit codes:\n"
+    "  0  success\n"
+    "  1  findings at or above --fail-on (default: errors), an incomplete policy with --strict,\n"
+    "     or output that could not be written\n"
+    "  2  a usage error, input that cannot be analyzed at all (no such path or function, a template\n"
+    "     that is not YAML/JSON), or an internal error"
+)
+FAIL_LEVELS = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING), "never": ()}
+PROGRESS_AFTER = 1.5  # seconds before a run starts telling what it does
+F = TypeVar("F", bound=Callable[..., Any])
 
-@click.group()
+
+def _state(ctx: click.Context) -> dict[str, Any]:
+    """The settings shared by the group and its subcommands (`ctx.obj` of the root context)."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = {"debug": False}
+    return root.obj
+
+
+def _set_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _state(ctx)["debug"] = True
+
+
+def _set_no_color(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _state(ctx)["color"] = False
+        ctx.color = False
+
+
+def common_options(command: F) -> F:
+    """`--debug` and `--no-color`, for a subcommand (the group takes them too: either place works)."""
+    command = click.option(
+        "--no-color", is_flag=True, expose_value=False, callback=_set_no_color, help="No ANSI colours (also: NO_COLOR)."
+    )(command)
+    return click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        help="Show tracebacks instead of one-line errors.",
+    )(command)
+
+
+def report_options(command: F) -> F:
+    """`--format`, `--fail-on` and `--strict`, for a subcommand that prints a report of findings."""
+    command = click.option(
+        "--strict",
+        is_flag=True,
+        help="Also exit 1 when a route's policy is incomplete (something decompose could not follow).",
+    )(command)
+    command = click.option(
+        "--fail-on",
+        type=click.Choice(list(FAIL_LEVELS)),
+        default="error",
+        show_default=True,
+        help="Exit 1 when there are findings at this severity or above ('never': only the report).",
+    )(command)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(sorted(RENDERERS)),
+        default="text",
+        show_default=True,
+        help="text for people, json for tools (documented in the README), markdown for pull requests.",
+    )(command)
+
+
+def gate(report: AnalysisReport, fail_on: str, strict: bool) -> int:
+    """The exit code a report earns under `--fail-on` and `--strict`."""
+    levels = FAIL_LEVELS[fail_on]
+    if any(f.severity in levels for f in report.findings):
+        return EXIT_FINDINGS
+    if strict and report.iam and report.incomplete_routes:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@contextmanager
+def guarded(ctx: click.Context, fmt: str = "text") -> Iterator[None]:
+    """Run a use case: its errors become one line (a JSON document with `--format json`) and an exit code."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except DecomposeError as error:
+        if _state(ctx).get("debug"):
+            raise
+        _fatal(ctx, fmt, str(error), error.message, str(error.location) if error.location else None, error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("decompose: interrupted", err=True)
+        ctx.exit(130)
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        if _state(ctx).get("debug"):
+            raise
+        text = f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)"
+        _fatal(ctx, fmt, text, text, None, EXIT_USAGE)
+
+
+def _fatal(  # noqa: PLR0917 - one private call site per kind of error
+    ctx: click.Context, fmt: str, line: str, message: str, location: str | None, code: int
+) -> None:
+    if fmt == "json":
+        document = {"version": FORMAT_VERSION, "error": {"message": message, "location": location, "exit_code": code}}
+        emit(ctx, json.dumps(document, indent=2) + "\n")
+    click.echo(f"decompose: error: {line}", err=True)
+    ctx.exit(code)
+
+
+def emit(ctx: click.Context, text: str) -> None:
+    """Write a whole view to stdout at once; a write that fails (a full disk, a closed pipe) is one line."""
+    try:
+        click.echo(text, nl=False, color=_state(ctx).get("color"))
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        if error.errno != errno.EPIPE:
+            click.echo(f"decompose: error: cannot write the output: {error.strerror or error}", err=True)
+        ctx.exit(EXIT_FINDINGS)
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is no file (a test runner's buffer): nothing to flush at exit
+
+
+class Progress:
+    """What a long run is doing, on one self-erasing stderr line: only on a terminal, only after a while."""
+
+    def __init__(self, stream: IO[str] | None = None, after: float = PROGRESS_AFTER, tick: float = 0.25) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.after = after
+        self.tick = tick
+        self.active = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._phrase = "starting"
+        self._start = time.monotonic()
+        self._shown = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, phrase: str) -> None:
+        self._phrase = phrase
+
+    def __enter__(self) -> Progress:
+        if self.active:
+            self._thread = threading.Thread(target=self._run, name="decompose-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+    def _run(self) -> None:
+        if self._stop.wait(self.after):
+            return
+        last = ""
+        while not self._stop.is_set():
+            line = f"decompose: {self._phrase} ({time.monotonic() - self._start:.0f} s)"
+            if line != last:  # redraw only when it changes
+                self.stream.write(f"\r\x1b[K{line}")
+                self.stream.flush()
+                self._shown, last = True, line
+            self._stop.wait(self.tick)
+
+
+# ------------------------------------------------------------------------------------------- the commands
+@click.group(epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="decompose")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: the NO_COLOR environment variable).")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, no_color: bool) -> None:
     """Split a monolithic AWS Lambda into one function per route, strangler-fig style."""
     ctx.obj = {"debug": debug}
+    if no_color or os.environ.get("NO_COLOR"):
+        ctx.obj["color"] = False
+        ctx.color = False
 
 
-@main.command(name="analyze")
+@main.command(name="analyze", epilog=EXIT_CODES)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option("--function", "function", metavar="LOGICAL_ID", help="Only this function of the template.")
 @click.option("--handler", metavar="MODULE.FUNCTION", help="Analyze the code under PATH alone, with this handler.")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("--no-iam", is_flag=True, help="Skip the least-privilege IAM stage: routes and reach only (faster).")
 @click.option(
     "--layer",
@@ -42,29 +245,37 @@ def main(ctx: click.Context, debug: bool) -> None:
     metavar="DIR",
     help="With --handler: a Lambda layer folder the code imports from (repeatable; a template names its own).",
 )
+@click.option("--allow-outside", is_flag=True, help="Read code whose real path is outside PATH (CodeUri, links).")
+@report_options
+@common_options
 @click.pass_context
 def analyze_command(  # noqa: PLR0917 - click passes every option
     ctx: click.Context,
     path: Path,
     function: str | None,
     handler: str | None,
-    fmt: str,
     no_iam: bool,
     layers: tuple[str, ...],
+    allow_outside: bool,
+    fmt: str,
+    fail_on: str,
+    strict: bool,
 ) -> None:
-    """Find every route of the Lambda monolith at PATH and the code each one reaches.
+    """Find every route of the Lambda monolith at PATH, the code each one reaches and the IAM policy it needs.
 
     PATH is a SAM project directory (with template.yaml) or a template file. Nothing is written.
     """
     if handler is not None and (handler.count(".") < 1 or not all(p.isidentifier() for p in handler.split("."))):
         raise click.BadParameter("expected module.function, e.g. app.lambda_handler", param_hint="--handler")
-    try:
-        report = analyze(path, function=function, handler=handler, iam=not no_iam, layers=layers)
-    except DecomposeError as error:
-        if ctx.obj["debug"]:
-            raise
-        click.echo(f"decompose: error: {error}", err=True)
-        ctx.exit(error.exit_code)
-    click.echo(RENDERERS[fmt](report), nl=False)
-    if report.has_errors:
-        ctx.exit(1)
+    with guarded(ctx, fmt), Progress() as progress:
+        report = analyze(
+            path,
+            function=function,
+            handler=handler,
+            iam=not no_iam,
+            allow_outside=allow_outside,
+            progress=progress,
+            layers=layers,
+        )
+    emit(ctx, RENDERERS[fmt](report))
+    ctx.exit(gate(report, fail_on, strict))

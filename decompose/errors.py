@@ -29,5 +29,11 @@ class UsageError(DecomposeError):
     exit_code = 2
 
 
-class TemplateError(DecomposeError):
+class InputError(DecomposeError):
+    """The input cannot be analyzed at all (as opposed to problems in parts of it, which are findings)."""
+
+    exit_code = 2
+
+
+class TemplateError(InputError):
     """The template is not YAML/JSON, or not a shape a SAM template can have."""

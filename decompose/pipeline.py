@@ -1,13 +1,16 @@
 """The decompose pipeline, in named stages.
 
-    load      read the SAM template (cfn-lint's decoder, SAM's Globals) and parse the code under each
-              function's CodeUri
+    load      read the SAM template (cfn-lint's decoder, SAM's Globals, every value read checked against
+              cfn-lint's schemas) and parse the code under each function's CodeUri (decoded as CPython does,
+              under a nesting and size guard, each linked folder once, nothing outside the project unless
+              allowed)
     analyze   per function: find the routes its handler dispatches to (one strategy per dispatch style),
               match them to the template's events, and compute each route's reach over the definition
               graph (networkx): the project definitions, modules and third-party distributions it needs
     iam       per route (`decompose.iam`): the AWS SDK calls its reach can make, the IAM actions they
               need (data-driven), bound to the template's resources, as a SAM `Policies:` list checked
-              against the monolith's own role
+              against the monolith's own role; what the reach does that decompose cannot follow is a gap
+              (`iam.completeness`, unread routers, computed `getattr`): the route's policy is incomplete
     rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
               routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
               functions, synchronous waits, orchestration in code; findings with evidence and a fix
@@ -17,16 +20,19 @@
 
 Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
 project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
-project that cannot be read at all raises a `DecomposeError`.
+project that cannot be read at all raises a `DecomposeError`. Findings are grouped at the end: one per rule,
+place and message, naming every route it concerns.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import multiprocessing
 import os
+import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,30 +40,41 @@ from pathlib import Path
 from typing import Any
 
 from decompose.analysis.chalice_project import chalice_functions
-from decompose.analysis.dispatch import CodeRoute, DispatchContext, Strategies, built_in_strategies, find_routes
+from decompose.analysis.dispatch import (
+    CodeRoute,
+    DispatchContext,
+    DispatchIssue,
+    Strategies,
+    built_in_strategies,
+    find_routes,
+)
 from decompose.analysis.dispatch.base import Constraint
 from decompose.analysis.distributions import DistributionMap, read_requirements
 from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
-from decompose.analysis.symbols import EXTERNAL, SymbolTable, is_stdlib
+from decompose.analysis.handlers import FRAMEWORK, MISSING, UNSUPPORTED, Handler, resolve_handler
+from decompose.analysis.registries import unread_routers
+from decompose.analysis.symbols import EXTERNAL, Definition, SymbolTable, is_stdlib
 from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
 from decompose.domain.model import (
     AnalysisReport,
     Finding,
     FunctionAnalysis,
     FunctionSpec,
+    Gap,
     Location,
     Route,
     RouteReach,
     Severity,
     plain,
 )
-from decompose.errors import DecomposeError, UsageError
+from decompose.errors import InputError, UsageError
+from decompose.iam.completeness import operation_methods, project_services
 from decompose.iam.derive import derive_route_policy
 from decompose.iam.monolith import GrantedStatement, granted_statements, role_policies
 from decompose.iam.sdk_calls import InferenceMemo
 from decompose.loading.chalice_config import find_chalice_config, load_chalice_config
-from decompose.loading.source import SourceTree, read_sources
-from decompose.loading.template import find_template, load_template
+from decompose.loading.source import SourceTree, is_within, read_sources
+from decompose.loading.template import find_template, load_template, referenced_id
 from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
@@ -71,6 +88,9 @@ class _Context:
     template: str | None
     resources: Mapping[str, Any]
     iam: bool = True
+    allow_outside: bool = False  # read code whose real path is outside the project folder
+    invalid: frozenset[str] = frozenset()  # template resources with a property of the wrong shape
+    progress: Progress = field(default=lambda _: None, repr=False)
 
 
 @dataclass
@@ -83,9 +103,16 @@ class _CodeTree:
     strategies: Strategies
     distributions: DistributionMap
     iam_memo: InferenceMemo = field(default_factory=dict)  # shared by the routes of this tree
+    services: frozenset[str] | None = frozenset()  # what it creates clients for (None: any; `completeness`)
 
 
+Progress = Callable[[str], None]
 RECURSION_LIMIT = 20_000
+PROGRESS_EVERY = 25  # routes between two progress reports of the IAM stage
+
+
+def _quiet(_: str) -> None:
+    """The progress callback of a run nobody watches."""
 
 
 @contextmanager
@@ -104,7 +131,7 @@ def _analysis_runtime() -> Iterator[None]:
     try:
         yield
     except RecursionError as exc:
-        raise DecomposeError("the code nests deeper than decompose can follow (RecursionError)") from exc
+        raise InputError("the code nests deeper than decompose can follow (RecursionError)") from exc
     finally:
         sys.setrecursionlimit(limit)
         if enabled:
@@ -118,54 +145,94 @@ def analyze(
     handler: str | None = None,
     iam: bool = True,
     layers: Sequence[str] = (),
+    allow_outside: bool = False,
+    progress: Progress | None = None,
 ) -> AnalysisReport:
     """Load and analyze the project at `path` (a directory or a template file).
 
     `iam=False` skips the least-privilege stage (routes and reach only, about 4x faster on large apps).
+    `allow_outside` reads CodeUris and linked folders whose real path is outside the project folder.
+    `progress` is told what the run is doing, a short phrase at a time (the CLI shows it on a terminal).
     `layers` are folders of Lambda layers the code imports from (code-only mode; a template names its own).
     """
     with _analysis_runtime():
-        return _analyze(path, function, handler, iam=iam, layers=tuple(layers))
+        return _analyze(
+            path,
+            function,
+            handler,
+            iam=iam,
+            allow_outside=allow_outside,
+            progress=progress,
+            layers=tuple(layers),
+        )
 
 
 def _analyze(
-    path: Path, function: str | None, handler: str | None, *, iam: bool, layers: tuple[str, ...] = ()
+    path: Path,
+    function: str | None,
+    handler: str | None,
+    *,
+    iam: bool,
+    allow_outside: bool,
+    progress: Progress | None,
+    layers: tuple[str, ...] = (),
 ) -> AnalysisReport:
+    tell = progress or _quiet
     root, template_path = _locate(path, handler)
+    tell(f"reading {template_path.name if template_path else root}")
     findings: list[Finding] = []
     trees: dict[str, _CodeTree | None] = {}
     if template_path is None and handler is None:
-        specs, run = _chalice_project(root, trees, findings, iam=iam)
+        specs, run = _chalice_project(root, trees, findings, iam=iam, allow_outside=allow_outside)
     elif template_path is None:
         specs = (FunctionSpec(None, handler or "", ".", None, layers=_layer_paths(root, layers)),)
-        run = _Context(None, {}, iam)
+        run = _Context(None, {}, iam, allow_outside)
     else:
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        run = _Context(loaded.path, loaded.resources, iam)
+        run = _Context(loaded.path, loaded.resources, iam, allow_outside, loaded.invalid)
     template = run.template
     if function is not None:
-        specs = tuple(s for s in specs if s.logical_id == function)
-        if not specs and not _skipped_function(function, run.resources):
-            raise UsageError(f"no Python function {function!r} in {template}")
+        kept = tuple(s for s in specs if s.logical_id == function)
+        if not kept and not _skipped_function(function, run.resources):
+            names = ", ".join(sorted(s.logical_id or "" for s in specs)) or "none"
+            raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
+        specs = kept
+    run.progress = tell
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         key = "\n".join((spec.code_uri, *spec.layers))  # functions sharing code and layers share one tree
         if key not in trees:
-            trees[key] = _load_code(root, spec, template, findings)
+            tell(f"parsing {spec.code_uri}")
+            trees[key] = _load_code(root, spec, run, findings)
         tree = trees[key]
         if tree is None:
             continue
+        tell(f"finding the routes of {spec.logical_id or spec.handler}")
         analysis = _analyze_function(spec, tree, run, findings)
         if analysis is not None:
             analyses.append(analysis)
     analyses.sort(key=lambda a: a.spec.logical_id or "")
-    unique = {(f.rule, str(f.location), f.route, f.message): f for f in findings}
-    ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key))
-    report = AnalysisReport(template, tuple(analyses), ordered, iam=iam)
+    report = AnalysisReport(template, tuple(analyses), tuple(findings), iam=iam)
     code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
-    return apply_rules(RuleContext(report, run.resources, root, code))
+    done = apply_rules(RuleContext(report, run.resources, root, code))
+    return replace(done, findings=grouped(done.findings))
+
+
+def grouped(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per rule, place and message: the same warning at one call site, reached by 5,000 routes,
+    is one finding that names them all (`routes`), not 5,000 copies."""
+    groups: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.rule, str(finding.severity), str(finding.location), finding.message)
+        groups.setdefault(key, []).append(finding)
+    out = []
+    for same in groups.values():
+        routes = tuple(sorted({r for f in same for r in f.all_routes}))
+        first = same[0]
+        out.append(replace(first, route=routes[0], routes=routes if len(routes) > 1 else ()) if routes else first)
+    return tuple(sorted(out, key=lambda f: f.sort_key))
 
 
 def _layer_paths(root: Path, layers: tuple[str, ...]) -> tuple[str, ...]:
@@ -203,36 +270,37 @@ def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
 
 
 def _chalice_project(
-    root: Path, trees: dict[str, _CodeTree | None], findings: list[Finding], *, iam: bool
+    root: Path, trees: dict[str, _CodeTree | None], findings: list[Finding], *, iam: bool, allow_outside: bool
 ) -> tuple[tuple[FunctionSpec, ...], _Context]:
     """The functions `chalice deploy` would make of the app in `app.py`, set up by `.chalice/config.json`."""
     config = load_chalice_config(root)
-    tree = _load_code(root, FunctionSpec(None, "app.app", ".", None), config.path, findings)
+    run = _Context(config.path, {}, iam, allow_outside)
+    tree = _load_code(root, FunctionSpec(None, "app.app", ".", None), run, findings)
     trees["."] = tree
     specs = chalice_functions(tree.strategies, config) if tree is not None else ()
     if not specs:
         message = "a Chalice project whose app.py defines no `app = Chalice(...)` with routes or event handlers"
         findings.append(Finding("no-python-function", Severity.WARNING, message, Location(config.path, 1)))
-    return specs, _Context(config.path, {}, iam)
+    return specs, run
 
 
-def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: list[Finding]) -> _CodeTree | None:
-    code_root = (root / spec.code_uri).resolve()
-    if not code_root.is_dir():
-        where = Location(template, spec.line) if template else None
-        findings.append(
-            Finding("handler-not-found", Severity.ERROR, f"CodeUri {spec.code_uri!r} is not a directory", where)
-        )
+def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Finding]) -> _CodeTree | None:
+    where = Location(run.template, spec.line) if run.template else None
+    code_root = root / spec.code_uri
+    problem = _code_root_problem(root, code_root, run.allow_outside)
+    if problem is not None:
+        rule, message = problem
+        findings.append(Finding(rule, Severity.ERROR, f"CodeUri {spec.code_uri!r} {message}", where))
         return None
-    sources = read_sources(root, code_root)
+    sources = read_sources(root, code_root, allow_outside=run.allow_outside)
     for layer in spec.layers:  # a layer's modules are importable too; the function's own win a name clash
         layer_root = (root / layer).resolve()
         folder = layer_root / "python" if (layer_root / "python").is_dir() else layer_root
         if not folder.is_dir():
-            where = Location(template, spec.line) if template else None
-            findings.append(Finding("handler-not-found", Severity.ERROR, f"layer {layer!r} is not a folder", where))
+            findings.append(Finding("bad-code-uri", Severity.ERROR, f"layer {layer!r} is not a folder", where))
             continue
-        extra = read_sources(root, folder)
+        # a layer named on the command line is the user's own choice; a template's follows --allow-outside
+        extra = read_sources(root, folder, allow_outside=run.allow_outside or run.template is None)
         findings.extend(extra.findings)
         sources = SourceTree(sources.root, {**extra.modules, **sources.modules}, sources.findings)
     findings.extend(sources.findings)
@@ -243,7 +311,23 @@ def _load_code(root: Path, spec: FunctionSpec, template: str | None, findings: l
     requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
     for layer in spec.layers:  # what a layer's requirements install is importable too
         requirements = {**read_requirements(root / layer / "requirements.txt"), **requirements}
-    return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements))
+    services = project_services(symbols, graph) if run.iam else frozenset()
+    return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements), services=services)
+
+
+def _code_root_problem(root: Path, code_root: Path, allow_outside: bool) -> tuple[str, str] | None:
+    """Why a CodeUri cannot be read (rule, message), or None."""
+    try:
+        is_dir = stat.S_ISDIR(code_root.stat().st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "bad-code-uri", "is a symbolic link loop"
+        return "bad-code-uri", "does not exist" if exc.errno == errno.ENOENT else f"cannot be read ({exc.strerror})"
+    if not is_dir:
+        return "bad-code-uri", "is not a directory"
+    if not allow_outside and not is_within(os.path.realpath(code_root), os.path.realpath(root)):
+        return "code-outside-project", "is outside the project folder; not read (pass --allow-outside to read it)"
+    return None
 
 
 def _analyze_function(
@@ -251,20 +335,10 @@ def _analyze_function(
 ) -> FunctionAnalysis | None:
     template = run.template
     symbols = tree.symbols
-    handler = symbols.definitions.get(spec.handler)
-    if handler is None or handler.kind not in ("function", "assignment"):
-        where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
-        module = symbols.modules.get(spec.handler_module)
-        if module is not None:
-            where = Location(module.module.path, 1)
-        findings.append(
-            Finding(
-                "handler-not-found",
-                Severity.ERROR,
-                f"handler {spec.handler} not found under {tree.sources.root}",
-                where,
-            )
-        )
+    resolved = resolve_handler(symbols, spec.handler)
+    handler = resolved.definition
+    if resolved.kind in (MISSING, UNSUPPORTED) or handler is None:
+        findings.append(_handler_finding(spec, resolved, tree, template))
         return None
     context = DispatchContext(symbols, tree.graph, handler)
     code_routes, issues = find_routes(context, tree.strategies)
@@ -277,15 +351,22 @@ def _analyze_function(
                 Location(symbols.modules[issue.module].module.path, issue.line),
             )
         )
+    if not code_routes and resolved.kind == FRAMEWORK:
+        findings.append(_handler_finding(spec, resolved, tree, template))
+        return None
     if code_routes:
         matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))
     where = Location(template, spec.line) if template else None
-    policies = role_policies(spec, run.resources)
     granted: list[GrantedStatement] | None = None
-    if policies is None:
+    role = referenced_id(spec.role) if spec.role is not None else None
+    policies = role_policies(spec, run.resources) if role not in run.invalid else None
+    if role is not None and role in run.invalid:
+        message = f"{spec.logical_id} uses role {role}, of an invalid shape (see its error): the comparison is skipped"
+        findings.append(Finding("monolith-policy-unread", Severity.INFO, message, where))
+    elif policies is None:
         message = (
             f"{spec.logical_id} uses a role that is not defined in {template or 'the template'}"
             f" ({plain(spec.role)}): the comparison is skipped"
@@ -299,12 +380,15 @@ def _analyze_function(
         code = item.code
         reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
         route = _route(item, tree, reached, findings)
+        if not code_routes:  # the handler serves its events directly: what dispatch it has, decompose did not read
+            route = _direct_gaps(route, handler, issues, tree, reached, findings)
         routes.setdefault(route.id, (route, item, reached))
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
-        for index, (permissions, policies, route_findings, calls) in enumerate(_derive_all(work)):
-            done[index] = replace(done[index], permissions=permissions, policies=policies, **calls)
+        for index, (permissions, policies, route_findings, extra) in enumerate(_derive_all(work)):
+            gaps = tuple(sorted({*done[index].gaps, *extra.pop("gaps", ())}, key=_gap_key))
+            done[index] = replace(done[index], permissions=permissions, policies=policies, gaps=gaps, **extra)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
@@ -342,6 +426,49 @@ def _merge_branches(matched: list[MatchedRoute], symbols: SymbolTable, findings:
     return list(by_id.values())
 
 
+def _direct_gaps(  # noqa: PLR0917 - one private call site
+    route: Route,
+    handler: Definition,
+    issues: Sequence[DispatchIssue],
+    tree: _CodeTree,
+    reached: Reached,
+    findings: list[Finding],
+) -> Route:
+    """A route served by the handler directly misses whatever dispatch decompose saw but did not read: the
+    unresolved table entries (already findings) and the routers it does not read (findings here)."""
+    symbols = tree.symbols
+    gaps = []
+    for issue in issues:  # already function findings; they concern this route too (the grouping merges them)
+        where = Location(symbols.modules[issue.module].module.path, issue.line)
+        findings.append(Finding("unresolved-dispatch", Severity.WARNING, issue.message, where, route.id))
+        gaps.append(Gap("unresolved-dispatch", where))
+    for router in unread_routers(symbols, handler, reached.nodes):
+        where = Location(symbols.modules[router.module].module.path, router.line)
+        findings.append(Finding("unresolved-dispatch", Severity.WARNING, router.message, where, route.id))
+        gaps.append(Gap("unresolved-dispatch", where))
+    return replace(route, gaps=tuple(sorted({*route.gaps, *gaps}, key=_gap_key))) if gaps else route
+
+
+def _gap_key(gap: Gap) -> tuple[str, int, str]:
+    where = gap.location
+    return (where.path if where else "", (where.line or 0) if where else 0, gap.rule)
+
+
+def _handler_finding(spec: FunctionSpec, resolved: Handler, tree: _CodeTree, template: str | None) -> Finding:
+    """A handler decompose cannot walk: missing (an error), or something other than a function (said so)."""
+    module = tree.symbols.modules.get(spec.handler_module)
+    if resolved.definition is not None:
+        where = Location(tree.symbols.modules[resolved.definition.module].module.path, resolved.definition.line)
+    elif module is not None:
+        where = Location(module.module.path, 1)
+    else:
+        where = Location(template, spec.line) if template else Location(spec.handler_module.replace(".", "/") + ".py")
+    if resolved.kind == MISSING:
+        message = f"handler {spec.handler} not found under {tree.sources.root} ({resolved.message})"
+        return Finding("handler-not-found", Severity.ERROR, message, where)
+    return Finding("unsupported-handler", Severity.ERROR, resolved.message, where)
+
+
 def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list[Finding]) -> Route:
     code = item.code
     definitions = sorted(
@@ -368,6 +495,7 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
                     route_id,
                 )
             )
+    gaps: set[Gap] = set()
     for definition_id, use in reached.dynamic:
         module = (
             tree.symbols.modules[tree.symbols.definitions[definition_id].module].module
@@ -384,12 +512,14 @@ def _route(item: MatchedRoute, tree: _CodeTree, reached: Reached, findings: list
                 route_id,
             )
         )
+        gaps.add(Gap("unresolved-dynamic", where))
     return Route(
         trigger=item.trigger,
         dispatch=code.constraint.strategy or "direct",
         entry=code.entry,
         location=_location(tree.symbols, code),
         reach=RouteReach(tuple(definitions), tuple(modules), tuple(sorted(distributions))),
+        gaps=tuple(sorted(gaps, key=_gap_key)),
     )
 
 
@@ -416,16 +546,30 @@ def _derive_all(work: _IamWork) -> list[_Derived]:
     workers inherit the parsed code instead of re-reading it)."""
     global _WORK  # noqa: PLW0603 - handed to forked workers, reset right after
     cores = os.cpu_count() or 1
-    if len(work.routes) < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
-        return [_derive_one(work, index) for index in range(len(work.routes))]
+    total = len(work.routes)
+    name = work.spec.logical_id or work.spec.handler
+    if total < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
+        results = (_derive_one(work, index) for index in range(total))
+        return _reported(results, total, name, work.run.progress)
     _WORK = work
+    operation_methods(work.tree.services)  # built once here, inherited by every worker
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
-            chunk = max(1, len(work.routes) // (4 * cores))
-            return list(pool.map(_derive_forked, range(len(work.routes)), chunksize=chunk))
+            chunk = max(1, total // (4 * cores))
+            results = pool.map(_derive_forked, range(total), chunksize=chunk)
+            return _reported(results, total, name, work.run.progress)
     finally:
         _WORK = None
+
+
+def _reported(results: Iterable[_Derived], total: int, name: str, progress: Progress) -> list[_Derived]:
+    out = []
+    for done, result in enumerate(results, start=1):
+        out.append(result)
+        if done % PROGRESS_EVERY == 0 or done == total:
+            progress(f"least-privilege policies of {name}: {done:,}/{total:,} routes")
+    return out
 
 
 def _derive_forked(index: int) -> _Derived:
@@ -450,12 +594,13 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         trigger=item.trigger,
         monolith=work.granted,
         memo=work.tree.iam_memo,
+        services=work.tree.services,
         library=library_table(),
         passed=code.passed,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
-    calls = {"calls": derived.calls, "library_calls": derived.library_calls}
-    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), calls
+    extra = {"calls": derived.calls, "library_calls": derived.library_calls, "gaps": derived.gaps}
+    return permissions, tuple(plain(list(derived.policies))), list(derived.findings), extra
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:

@@ -99,6 +99,15 @@ class DefinitionGraph:
             self._scopes[definition.id] = Scope(collector)
         return self._scopes[definition.id]
 
+    def add_branch(self, node_id: str, enclosing: Definition, body: list[ast.stmt], facts: NodeFacts) -> None:
+        """A dispatch branch as a node of its own *and* a definition of kind "branch" (`owner` is the
+        function it is in, whose scope it reads), so the IAM stage infers what its own statements call."""
+        self.add_pseudo(node_id, facts)
+        line = body[0].lineno if body else enclosing.line
+        branch = Definition(node_id, enclosing.module, node_id, "branch", list(body), line, owner=enclosing.id)
+        self.symbols.definitions[node_id] = branch
+        self._scopes[node_id] = self.scope(enclosing)
+
     def add_pseudo(self, node_id: str, facts: NodeFacts, targets: Iterable[str] = ()) -> None:
         """A node for code that is not a definition (a dispatch branch): what it uses, and extra targets."""
         self.facts[node_id] = facts

@@ -45,10 +45,10 @@ class Definition:
     id: str
     module: str
     name: str
-    kind: str  # "function" | "class" | "method" | "assignment" | "statement" | "lambda"
+    kind: str  # "function" | "class" | "method" | "assignment" | "statement" | "lambda" | "branch"
     nodes: list[ast.AST]
     line: int
-    owner: str | None = None  # the class id of a method
+    owner: str | None = None  # the class id of a method; the enclosing function of a dispatch branch
     methods: dict[str, str] = field(default_factory=dict)  # for classes: name -> method id
 
 

@@ -46,9 +46,15 @@ class Finding:
     severity: Severity
     message: str
     location: Location | None = None
-    route: str | None = None
+    route: str | None = None  # the route it concerns (the first, when it concerns several)
     evidence: tuple[str, ...] = ()  # what an anti-pattern rule saw, one line each (call sites, resources)
     fix: str | None = None  # what to do about it, when the rule knows
+    routes: tuple[str, ...] = ()  # every route it concerns, when one call site concerns several (grouped)
+
+    @property
+    def all_routes(self) -> tuple[str, ...]:
+        """Every route this finding concerns (none for a finding about the template or a file)."""
+        return self.routes or ((self.route,) if self.route else ())
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
@@ -147,6 +153,16 @@ class RouteReach:
     distributions: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, order=True)
+class Gap:
+    """Something in a route's reach decompose could not follow (a call on a receiver it could not resolve,
+    a computed `getattr`, a router it does not read): the route's policy may lack what that code needs.
+    `rule` names the finding that explains it, at `location`."""
+
+    rule: str
+    location: Location | None = None
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of a function: its trigger, the strategy that found it, its entry point and reach."""
@@ -158,12 +174,18 @@ class Route:
     reach: RouteReach = field(default_factory=RouteReach)
     permissions: tuple[Any, ...] = ()  # decompose.domain.iam.Permission values
     policies: tuple[Any, ...] = ()  # the SAM `Policies:` list for the route's own function
+    gaps: tuple[Gap, ...] = ()  # what its reach does that decompose could not follow; empty: policy complete
     calls: tuple[Any, ...] = ()  # decompose.domain.iam.SdkCall values: the AWS calls its reach can make
     library_calls: tuple[Any, ...] = ()  # decompose.domain.iam.LibraryCall values (time.sleep, requests.post...)
 
     @property
     def id(self) -> str:
         return self.trigger.route_id
+
+    @property
+    def policy_complete(self) -> bool:
+        """Whether the policy covers everything the route's code can do (no gap in its reach)."""
+        return not self.gaps
 
 
 @dataclass(frozen=True)
@@ -198,3 +220,8 @@ class AnalysisReport:
     @property
     def has_errors(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def incomplete_routes(self) -> tuple[Route, ...]:
+        """The routes whose policy may lack permissions (each has a gap, explained by a finding)."""
+        return tuple(r for f in self.functions for r in f.routes if not r.policy_complete)

@@ -50,6 +50,9 @@ NAME_PROPERTIES = (
     "StreamName",
     "DeliveryStreamName",
 )
+# What the call names when the IAM resource is inside another one (an object's bucket, an index's table).
+CONTAINERS = {"object": "bucket", "index": "table"}
+NO_RESOURCE = "the action takes no resource"  # the `via` of a `*` that is the action's own, not a fallback
 # The trigger types whose event names a resource the function may act on.
 TRIGGER_RESOURCE_TYPES = {"S3": "bucket", "SQS": "queue", "SNS": "topic", "DynamoDB": "table", "Kinesis": "stream"}
 
@@ -107,7 +110,7 @@ def bind(
 ) -> tuple[Permission, Finding | None]:
     """The permission `need` requires for `call`, bound to the template where possible."""
     if need.resource_type == "*":
-        return Permission(need.action, "*", "*", call.location, "the action takes no resource"), None
+        return Permission(need.action, "*", "*", call.location, NO_RESOURCE), None
     if need.resource_type == "connection":
         return _connection(need, call, spec, resources, route)
     source, suffix = _copy_source(call) if need.resource_param == "CopySource" else (None, None)
@@ -195,14 +198,18 @@ def _target(
         if compatible and _literal_source(trigger.source) and not resources:
             # No template (a Chalice project): the trigger names its resource literally (`bucket="uploads"`).
             return Target(None, trigger.source, f"event {source.value} -> trigger {trigger.source!r}")
+        noun = CONTAINERS.get(resource_type, resource_type)
         return Target(
             None,
             None,
-            f"the {resource_type} comes from the event ({source.value or 'event'}) of a {trigger.type} trigger",
+            f"the {noun} comes from the event ({source.value or 'event'}), and the route's"
+            f" {trigger.type} trigger names no {noun} of the template",
         )
     if source.kind == "env":
         environment = dict(spec.environment)
         if source.value not in environment:
+            if spec.logical_id is None:
+                return Target(None, None, f"environment variable {source.value} is read, and there is no template")
             return Target(None, None, f"environment variable {source.value} is not set on {spec.logical_id}")
         value = environment[source.value]
         logical_id = resource_named_by(value, resources, resource_type)

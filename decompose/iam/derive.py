@@ -4,17 +4,18 @@ a SAM policy list, checked against what the monolith's own role grants."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
 from decompose.domain.iam import LibraryCall, Permission, SdkCall
-from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
-from decompose.iam.binding import bind_all
+from decompose.domain.model import Finding, FunctionSpec, Gap, Severity, Trigger
+from decompose.iam.binding import NO_RESOURCE, bind_all
+from decompose.iam.completeness import RULE, unresolved_calls
 from decompose.iam.kms import kms_permissions
 from decompose.iam.mapping import actions_for
-from decompose.iam.monolith import GrantedStatement, covers
+from decompose.iam.monolith import GrantedStatement, covers, iam_match
 from decompose.iam.policy import build_policies
 from decompose.iam.sdk_calls import InferenceMemo, LibraryTable, SdkCallFinder
 
@@ -25,6 +26,7 @@ class RoutePolicy:
     permissions: tuple[Permission, ...]
     policies: tuple[Any, ...]
     findings: tuple[Finding, ...]
+    gaps: tuple[Gap, ...] = ()  # calls that may be AWS calls decompose could not follow (`completeness`)
     library_calls: tuple[LibraryCall, ...] = ()
 
 
@@ -39,14 +41,20 @@ def derive_route_policy(
     trigger: Trigger,
     monolith: Sequence[GrantedStatement] | None,
     memo: InferenceMemo | None = None,
+    services: frozenset[str] | None = frozenset(),
     library: LibraryTable | None = None,
     passed: Any = None,
 ) -> RoutePolicy:
-    """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes)."""
+    """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes).
+
+    `services` are the services the project creates clients for (`completeness.project_services`; None:
+    any): calls named like their operations on receivers the inference did not resolve are gaps.
+    """
     route = trigger.route_id
     finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed)
     calls = finder.calls()
-    permissions: dict[tuple[str, str, str, str], Permission] = {}
+    unresolved = unresolved_calls(finder, services)
+    permissions: dict[tuple[str, str, str], Permission] = {}
     findings: list[Finding] = []
     for call in calls:
         for need in actions_for(call):
@@ -54,15 +62,29 @@ def derive_route_policy(
                 need, call=call, spec=spec, resources=resources, trigger=trigger, route=route
             ):
                 for granted in (permission, *kms_permissions(call, permission, resources)):
-                    key = (granted.action, granted.resource, str(granted.location), granted.via)
-                    permissions.setdefault(key, granted)
+                    _merge(permissions, granted)
                 if finding is not None:
                     findings.append(finding)
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))
     if monolith is not None:
         findings.extend(_beyond_monolith(ordered, monolith, resources, spec, route))
+    findings.extend(Finding(RULE, Severity.WARNING, u.message, u.location, route) for u in unresolved)
+    gaps = tuple(sorted({Gap(RULE, u.location) for u in unresolved}))
     policies = tuple(build_policies(ordered, trigger, resources))
-    return RoutePolicy(tuple(calls), ordered, policies, tuple(findings), tuple(finder.library_calls()))
+    return RoutePolicy(
+        tuple(calls), ordered, policies, tuple(findings), gaps=gaps, library_calls=tuple(finder.library_calls())
+    )
+
+
+def _merge(permissions: dict[tuple[str, str, str], Permission], granted: Permission) -> None:
+    """One permission per action, resource and call site: a call whose argument can come two ways that
+    name the same resource (`os.environ["A"] if x else os.environ["B"]`) is one line with both ways."""
+    key = (granted.action, granted.resource, str(granted.location))
+    known = permissions.get(key)
+    if known is None:
+        permissions[key] = granted
+    elif granted.via not in known.via.split(" or "):
+        permissions[key] = replace(known, via=f"{known.via} or {granted.via}")
 
 
 def _beyond_monolith(
@@ -72,22 +94,33 @@ def _beyond_monolith(
     spec: FunctionSpec,
     route: str,
 ) -> list[Finding]:
+    """Permissions the monolith's role does not grant either. decompose's own `*` for a resource it could
+    not bind (`unbound-resource`) is compared by its action only: the monolith need not grant `*`, only the
+    action on the resource the code really uses, which decompose does not know."""
     out = []
     seen: set[tuple[str, str]] = set()
     for permission in permissions:
-        if (permission.action, permission.resource) in seen or covers(
-            granted, permission.action, permission.arn, resources
-        ):
+        fallback = permission.resource == "*" and permission.via != NO_RESOURCE
+        if (permission.action, permission.resource) in seen:
             continue
-        seen.add((permission.action, permission.resource))
-        out.append(
-            Finding(
-                "beyond-monolith-role",
-                Severity.WARNING,
-                f"{permission.action} on {permission.resource} is not granted to {spec.logical_id} either:"
-                " the monolith would fail here too (not added silently)",
-                permission.location,
-                route,
+        if fallback:
+            if _grants_action(granted, permission.action):
+                continue
+            message = (
+                f"{permission.action} is not granted to {spec.logical_id} on any resource either: the monolith"
+                " would fail here too (not added silently)"
             )
-        )
+        elif covers(granted, permission.action, permission.arn, resources):
+            continue
+        else:
+            message = (
+                f"{permission.action} on {permission.resource} is not granted to {spec.logical_id} either:"
+                " the monolith would fail here too (not added silently)"
+            )
+        seen.add((permission.action, permission.resource))
+        out.append(Finding("beyond-monolith-role", Severity.WARNING, message, permission.location, route))
     return out
+
+
+def _grants_action(granted: Sequence[GrantedStatement], action: str) -> bool:
+    return any(iam_match(pattern, action, case_sensitive=False) for s in granted for pattern in s.actions)

@@ -19,7 +19,10 @@ no credentials (a bare `botocore.session.get_session()` only reads files). Resul
 from __future__ import annotations
 
 import functools
+import gzip
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -102,6 +105,42 @@ def _operation(service: str, name: str) -> str | None:
     if name in operation_names(service):
         return name
     return operation_for_method(service, name)
+
+
+def client_methods(services: frozenset[str] | None = None) -> Iterator[tuple[str, frozenset[str]]]:
+    """(service, its client method names) for `services`, or for every service botocore ships (None).
+
+    For every service the models are read as plain JSON, without building service models: the names are
+    all that is needed, and building 400 models takes several seconds more.
+    """
+    if services is not None:
+        for service in sorted(services):
+            yield service, frozenset(_methods(service))
+        return
+    yield from _all_client_methods()
+
+
+@functools.cache
+def _all_client_methods() -> tuple[tuple[str, frozenset[str]], ...]:
+    session = _botocore_session()
+    loader = session.get_component("data_loader")
+    out = []
+    for service in session.get_available_services():
+        version = loader.determine_latest_version(service, "service-2")
+        operations = _operation_keys(loader.search_paths, f"{service}/{version}/service-2")
+        out.append((service, frozenset(xform_name(name) for name in operations)))
+    return tuple(out)
+
+
+def _operation_keys(search_paths: list[str], name: str) -> list[str]:
+    """The operation names of one service model file (`.json` or `.json.gz`, as botocore's loader finds it)."""
+    for base in search_paths:
+        for suffix, opener in ((".json", open), (".json.gz", gzip.open)):
+            path = os.path.join(base, name + suffix)
+            if os.path.isfile(path):
+                with opener(path, "rb") as handle:
+                    return list(json.loads(handle.read()).get("operations", {}))
+    return []
 
 
 @functools.cache

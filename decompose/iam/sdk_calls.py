@@ -51,6 +51,8 @@ RESOURCE_TRANSFER = {
     "copy_from": ("CopyObject", ()),
 }
 COLLECTION_METHODS = frozenset({"all", "filter", "limit", "page_size"})
+# Packages whose objects may be AWS clients: calls into any other external module give `External` values.
+AWS_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore"})
 
 
 # ------------------------------------------------------------------------------------------ abstract values
@@ -129,6 +131,33 @@ class Text:
 
 
 @dataclass(frozen=True)
+class External:
+    """What a call into an external module other than boto3/botocore returns (`requests.Session()`,
+    `sqlalchemy.orm.Session()`, `json.loads(...)`): not an AWS client, whatever its methods are called."""
+
+    path: tuple[str, ...]
+
+
+RESPONSE = External(("<AWS response>",))  # what an operation returns: a dict of data, never a client
+
+
+@dataclass(frozen=True)
+class SuperRef:
+    """`super()` in a method of `cls`, for the instance `instance`: `super().__init__()` runs a base's method."""
+
+    cls: str
+    instance: Instance
+
+
+@dataclass(frozen=True)
+class SuperBound:
+    """`super().name`: the base-class method `method` (a definition id), bound to `instance`."""
+
+    method: str
+    instance: Instance
+
+
+@dataclass(frozen=True)
 class EventPart:
     keys: tuple[str, ...] = ()
 
@@ -191,7 +220,7 @@ class SdkCallFinder:
         self._library_calls: list[LibraryCall] = []
         self.graph = graph
         self.entry = entry
-        kinds = ("function", "method", "assignment", "lambda")
+        kinds = ("function", "method", "assignment", "lambda", "branch")
         self.definitions = [
             symbols.definitions[n]
             for n in sorted(reached)
@@ -245,17 +274,26 @@ class SdkCallFinder:
 
     # -------------------------------------------------------------------------------------- inference
     def _seed_entry(self) -> None:
+        for branch in (d for d in self.definitions if d.kind == "branch" and d.owner):
+            enclosing = self.symbols.definitions.get(branch.owner or "")
+            node = enclosing.nodes[0] if enclosing is not None else None
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # the dispatcher's event, in the branch
+                for arg in [*node.args.posonlyargs, *node.args.args]:
+                    self.locals[(branch.id, arg.arg)].add(EventPart())
         entry = self.symbols.definitions.get(self.entry)
         if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             return
         args = entry.nodes[0].args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         if entry.kind == "method" and entry.owner and params and _method_kind(entry) == "method":
-            # a method dispatched as a route (a table's `obj.get_all`): self is an object of its class
+            # a handler's `__call__`, a method dispatched as a route (a table's `obj.get_all`): self is an object
             self.locals[(entry.id, params[0].arg)].add(Instance(entry.owner))
             params = params[1:]
+        node = entry.nodes[0]
+        defaulted = {a.arg for a in _defaulted(node.args)}  # they hold their default unless a caller passes one
         for arg in params:
-            self.locals[(entry.id, arg.arg)].add(EventPart())
+            if arg.arg not in defaulted:
+                self.locals[(entry.id, arg.arg)].add(EventPart())
         dispatcher = self.symbols.definitions.get(self._passed[0]) if self._passed else None
         if dispatcher is not None and self._passed is not None:  # `operations[op](dynamo, payload)`
             call = self._passed[1]
@@ -454,6 +492,8 @@ class SdkCallFinder:
                     self._add("local", (target.id, params[0]), {ClassRef(target.owner)})
                 elif isinstance(callee, Bound) and isinstance(callee.owner, Instance):
                     self._add("local", (target.id, params[0]), {callee.owner})
+                elif isinstance(callee, SuperBound):
+                    self._add("local", (target.id, params[0]), {callee.instance})
                 elif isinstance(callee, ClassRef):
                     self._add("local", (target.id, params[0]), {Instance(callee.id)})
                 params = params[1:]
@@ -473,6 +513,8 @@ class SdkCallFinder:
         if isinstance(value, Bound) and isinstance(value.owner, Instance):
             method = self._method(value.owner.cls, value.name)
             return (self.symbols.definitions.get(method) if method else None), True
+        if isinstance(value, SuperBound):
+            return self.symbols.definitions.get(value.method), True
         return None, False
 
     def _method(self, cls: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
@@ -628,6 +670,11 @@ class SdkCallFinder:
             return {Client(base.owner.service)}
         if isinstance(base, Client | Session | Collection | Deferred | BatchWriter | Environ | EventPart):
             return {Bound(base, attr)}
+        if isinstance(base, External):
+            return {base}
+        if isinstance(base, SuperRef):
+            method = self._base_method(base.cls, attr)
+            return {SuperBound(method, base.instance)} if method else set()
         return set()
 
     def _module_assignment(self, name: str, definition: Definition, *, declared_only: bool = False) -> str | None:
@@ -644,6 +691,17 @@ class SdkCallFinder:
         found = self.symbols.definitions.get(binding) if isinstance(binding, str) else None
         return found.id if found is not None and found.kind == "assignment" else None
 
+    def _base_method(self, cls: str, name: str) -> str | None:
+        """`name` as the first project base class of `cls` defines it (what `super().name` finds)."""
+        definition = self.symbols.definitions.get(cls)
+        if definition is None:
+            return None
+        for base in getattr(definition.nodes[0], "bases", []):
+            target = self.symbols.resolve_expression(definition.module, base)
+            if isinstance(target, str) and (found := self._method(target, name)):
+                return found
+        return None
+
     def _subscript(self, node: ast.Subscript, definition: Definition) -> set[Value]:
         key = node.slice.value if isinstance(node.slice, ast.Constant) else None
         out: set[Value] = set()
@@ -656,16 +714,33 @@ class SdkCallFinder:
                 out.add(Text(ValueSource("env", key)))
             elif isinstance(base, EventPart):
                 out.add(EventPart((*base.keys, str(key) if key is not None else "*")))
+            elif isinstance(base, External):
+                out.add(base)
         return out
 
     def _call(self, node: ast.Call, definition: Definition) -> set[Value]:
         if _is_builtin_getattr(node, self._scopes.get(definition.id)):  # getattr(obj, "literal")
             attr = _literal(node, 1, "name")
             return {v for base in self.eval(node.args[0], definition) for v in self._member(base, attr or "")}
+        if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args:
+            return self._super(definition)
         out: set[Value] = set()
         for func in self.eval(node.func, definition):
             out |= self._result(func, node, definition)
         return out
+
+    def _super(self, definition: Definition) -> set[Value]:
+        """`super()` in a method: its class and every instance `self` can be."""
+        node = definition.nodes[0]
+        if (
+            definition.kind != "method"
+            or definition.owner is None
+            or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            return set()
+        params = [*node.args.posonlyargs, *node.args.args]
+        selves = self._read("local", (definition.id, params[0].arg)) if params else set()
+        return {SuperRef(definition.owner, value) for value in selves if isinstance(value, Instance)}
 
     def _result(self, func: Value, node: ast.Call, definition: Definition) -> set[Value]:
         if isinstance(func, Module):
@@ -674,6 +749,10 @@ class SdkCallFinder:
             return set(self._read("return", func.id))
         if isinstance(func, ClassRef):
             return {Instance(func.id)}
+        if isinstance(func, External):
+            return {func}
+        if isinstance(func, SuperBound):
+            return set(self._read("return", func.method))
         if not isinstance(func, Bound):
             return set()
         owner, name = func.owner, func.name
@@ -697,14 +776,16 @@ class SdkCallFinder:
                 waiter = _literal(node, 0, "waiter_name") or ""
                 operation = models.waiter_operation(owner.service, waiter)
                 return {Deferred(owner.service, operation, "wait", f"waiter {waiter}")} if operation else set()
-            return set()
+            return {RESPONSE} if models.operation_for_method(owner.service, name) else set()
         if isinstance(owner, Resource):
             if name == "batch_writer":
                 return {BatchWriter(owner)}
-            resource = self._subresource(owner, name, node, definition)
-            if resource is None:
-                resource = self._action_result(owner, name, node, definition)
-            return {resource} if resource is not None else set()
+            found = self._subresource(owner, name, node, definition)
+            if found is None:
+                found = self._action_result(owner, name, node, definition)
+            if not found and models.resource_action(owner.service, owner.type, name) is not None:
+                return {RESPONSE}
+            return found
         if isinstance(owner, Collection) and name in COLLECTION_METHODS:
             return {owner}
         return set()
@@ -726,6 +807,8 @@ class SdkCallFinder:
                 return {ModuleRef(name)}
         if self.library is not None and ".".join(path) in self.library.constructors:
             return {Module((*path[:-1], path[-1] + "()"))}
+        if path and path[0] not in AWS_PACKAGES:
+            return {External(path)}
         return set()
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
@@ -761,8 +844,9 @@ class SdkCallFinder:
         name = _literal(node, 0, "key")
         return {Text(ValueSource("env", name))} if name else set()
 
-    def _subresource(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
-        """`dynamodb.Table(name)`, `s3.Bucket(b).Object(k)`: a resource with its identifiers' sources."""
+    def _subresource(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> set[Value] | None:
+        """`dynamodb.Table(name)`, `s3.Bucket(b).Object(k)`: the resources it can be, one per combination of
+        the sources its identifiers can have (`Table("a" if x else "b")` is two tables, both literal)."""
         service = owner.service
         sub = models.resource_subresource(service, owner.type, name)
         if sub is not None:
@@ -773,33 +857,38 @@ class SdkCallFinder:
             return None
         inherited = dict(owner.ids)
         keywords = {k.arg.lower(): k.value for k in node.keywords if k.arg}
-        ids: list[tuple[str, ValueSource]] = []
+        ids: list[tuple[str, list[ValueSource]]] = []
         for identifier in models.resource_identifiers(service, target):
             if identifier in from_parent and from_parent[identifier] in inherited:
-                ids.append((identifier, inherited[from_parent[identifier]]))
+                ids.append((identifier, [inherited[from_parent[identifier]]]))
                 continue
             index = from_args.index(identifier) if identifier in from_args else -1
             arg = node.args[index] if 0 <= index < len(node.args) else keywords.get(identifier.lower())
-            ids.append((identifier, _source_of(self.eval(arg, definition)) if arg is not None else _UNKNOWN))
-        return Resource(service, target, tuple(ids))
+            ids.append((identifier, self._id_sources(arg, definition)))
+        return _resources(service, target, ids)
 
-    def _action_result(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> Resource | None:
+    def _action_result(self, owner: Resource, name: str, node: ast.Call, definition: Definition) -> set[Value]:
         """`sqs.get_queue_by_name(QueueName=...)`, `s3.create_bucket(Bucket=...)`: an action that returns a
         resource; its identifiers come from the request, the parent, or (unknown here) the response."""
         result = models.resource_action_result(owner.service, owner.type, name)
         if result is None:
-            return None
+            return set()
         inherited = dict(owner.ids)
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
-        ids: list[tuple[str, ValueSource]] = []
+        ids: list[tuple[str, list[ValueSource]]] = []
         for identifier in models.resource_identifiers(owner.service, result.type):
             if identifier in result.from_parent and result.from_parent[identifier] in inherited:
-                ids.append((identifier, inherited[result.from_parent[identifier]]))
+                ids.append((identifier, [inherited[result.from_parent[identifier]]]))
             elif identifier in result.from_request and result.from_request[identifier] in keywords:
-                ids.append((identifier, _source_of(self.eval(keywords[result.from_request[identifier]], definition))))
+                ids.append((identifier, self._id_sources(keywords[result.from_request[identifier]], definition)))
             else:
-                ids.append((identifier, ValueSource("unknown", f"returned by {name}()")))
-        return Resource(owner.service, result.type, tuple(ids))
+                ids.append((identifier, [ValueSource("unknown", f"returned by {name}()")]))
+        return _resources(owner.service, result.type, ids)
+
+    def _id_sources(self, arg: ast.expr | None, definition: Definition) -> list[ValueSource]:
+        if arg is None:
+            return [ValueSource("unknown", "not given")]
+        return _sources(self.eval(arg, definition)) or [_UNKNOWN]
 
     # ------------------------------------------------------------------------------ library call pass
     def _library_uses(self, definition: Definition) -> Iterator[LibraryCall]:
@@ -1197,6 +1286,13 @@ def _method_kind(definition: Definition) -> str:
     return "class" if "classmethod" in names else "static" if "staticmethod" in names else "method"
 
 
+def _defaulted(args: ast.arguments) -> list[ast.arg]:
+    """The parameters that have a default value."""
+    positional = [*args.posonlyargs, *args.args]
+    keyword = [arg for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default is not None]
+    return positional[len(positional) - len(args.defaults) :] + keyword
+
+
 def _literal(call: ast.Call, index: int, keyword: str) -> str | None:
     arg = (
         call.args[index] if len(call.args) > index else next((k.value for k in call.keywords if k.arg == keyword), None)
@@ -1257,6 +1353,13 @@ def _sources(values: object) -> list[ValueSource]:
     out = _texts(values)
     out += [ValueSource("event", ".".join(v.keys)) for v in values if isinstance(v, EventPart)]
     return sorted(set(out), key=lambda s: (s.kind, s.value, s.prefix))
+
+
+def _resources(service: str, kind: str, ids: list[tuple[str, list[ValueSource]]]) -> set[Value]:
+    """One Resource per combination of identifier sources (at most MAX_VARIANTS)."""
+    names = [name for name, _ in ids]
+    combinations = itertools.islice(itertools.product(*(sources for _, sources in ids)), MAX_VARIANTS)
+    return {Resource(service, kind, tuple(zip(names, combination, strict=True))) for combination in combinations}
 
 
 def _source_of(values: set[Value]) -> ValueSource:

@@ -2,13 +2,16 @@
 
 Decoding is cfn-lint's (YAML and JSON, short-form intrinsics, line numbers on every node) and Globals are
 merged by aws-sam-translator's own `Globals`, so a function here has exactly the properties SAM would give it.
+Every value read is first checked against cfn-lint's schemas (`shapes`): a resource of the wrong shape is
+an error finding and is not read, and the readers below may trust the types they see.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from samtranslator.plugins.globals.globals import Globals, InvalidGlobalsSection
 
 from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent
 from decompose.errors import TemplateError
+from decompose.loading.shapes import check_properties, check_resources
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
@@ -31,9 +35,10 @@ class LoadedTemplate:
     """A decoded template: its path (relative to the project root), the resources and the functions."""
 
     path: str
-    resources: Mapping[str, Any]
+    resources: Mapping[str, Any]  # every resource of a valid shape (`shapes.check_resources`)
     functions: tuple[FunctionSpec, ...]
     findings: tuple[Finding, ...]
+    invalid: frozenset[str] = frozenset()  # resources with a property of the wrong shape (an error finding each)
 
 
 def find_template(root: Path) -> Path | None:
@@ -66,14 +71,21 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
         raise TemplateError(
             f"invalid Globals section: {exc.message}", Location(rel, _line(template.get("Globals")))
         ) from exc
-    resources: dict[str, Any] = template["Resources"]
+    shapes = check_resources(template["Resources"], rel)
+    findings: list[Finding] = list(shapes.findings)
+    resources: dict[str, Any] = {k: v for k, v in template["Resources"].items() if str(k) not in shapes.dropped}
+    invalid: set[str] = set()
+    for key, resource in resources.items():
+        kind = resource["Type"]
+        if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
+            problems = check_properties(kind, str(key), resource.get("Properties") or {}, rel)
+            findings.extend(problems)
+            invalid.update(str(key) for p in problems if p.severity is Severity.ERROR)
+    readable = {k: v for k, v in resources.items() if str(k) not in invalid}
     functions: list[FunctionSpec] = []
-    findings: list[Finding] = []
     for key, resource in resources.items():
         logical_id = str(key)
-        if not isinstance(resource, dict):
-            continue
-        kind = resource.get("Type")
+        kind = resource["Type"]
         if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
             continue
         props = resource.get("Properties") or {}
@@ -83,18 +95,23 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
             except Exception as exc:
                 findings.append(_template_finding(f"{logical_id}: cannot merge Globals: {exc}", rel, resource))
                 continue
-        spec, problem = _function_spec(logical_id, kind, props, resources, rel, _line(key))
+        problems = check_properties(kind, logical_id, props, rel)
+        findings.extend(problems)
+        if any(p.severity is Severity.ERROR for p in problems):
+            invalid.add(logical_id)
+            continue
+        spec, problem = _function_spec(logical_id, kind, props, readable, rel, _line(key))
         if problem:
             findings.append(problem)
         if spec:
-            functions.append(spec)
+            functions.append(replace(spec, code_uri=_code_uri(spec.code_uri, template_path.parent)))
     if not functions and not findings:
         findings.append(
             Finding(
                 "no-python-function", Severity.WARNING, "template declares no Python Lambda function", Location(rel, 1)
             )
         )
-    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings))
+    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings), frozenset(invalid))
 
 
 def _function_spec(  # noqa: PLR0917 - one private call site, every argument distinct
@@ -149,7 +166,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
     spec = FunctionSpec(
         logical_id=logical_id,
         handler=handler,
-        code_uri=code.rstrip("/") or ".",
+        code_uri=code,
         runtime=runtime,
         events=events,
         environment=tuple(env.items()) if isinstance(env, Mapping) else (),
@@ -175,6 +192,14 @@ def _layers(layers: Any, resources: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(content, str) and not content.startswith("s3://"):
             out.append(content.rstrip("/") or ".")
     return tuple(out)
+
+
+def _code_uri(code: str, folder: Path) -> str:
+    """CodeUri as a normalised POSIX path relative to the template's folder (`./src/` -> `src`); an absolute
+    one is made relative too (`../../opt/lib`), so that reports never carry the machine's own paths."""
+    if os.path.isabs(code):
+        code = os.path.relpath(code, os.path.abspath(folder))
+    return Path(os.path.normpath(code)).as_posix()
 
 
 def _events(events: Mapping[str, Any]) -> Iterator[TriggerEvent]:

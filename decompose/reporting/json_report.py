@@ -17,7 +17,7 @@ def to_document(report: AnalysisReport) -> dict[str, Any]:
         "version": FORMAT_VERSION,
         "template": report.template,
         "iam": report.iam,
-        "functions": [_function(f, report.loop_guards) for f in report.functions],
+        "functions": [_function(f, report.loop_guards, iam=report.iam) for f in report.functions],
         "findings": [_finding(f) for f in report.findings],
         "rules": [rule.metadata() for rule in built_in_rules() if rule.id in {f.rule for f in report.findings}],
     }
@@ -27,7 +27,9 @@ def render_json(report: AnalysisReport) -> str:
     return json.dumps(to_document(report), indent=2) + "\n"
 
 
-def _function(analysis: FunctionAnalysis, loop_guards: tuple[tuple[str | None, str], ...]) -> dict[str, Any]:
+def _function(
+    analysis: FunctionAnalysis, loop_guards: tuple[tuple[str | None, str], ...], *, iam: bool
+) -> dict[str, Any]:
     spec = analysis.spec
     return {
         "logical_id": spec.logical_id,
@@ -35,12 +37,12 @@ def _function(analysis: FunctionAnalysis, loop_guards: tuple[tuple[str | None, s
         "code_uri": spec.code_uri,
         "runtime": spec.runtime,
         "dispatch": list(analysis.dispatch_styles),
-        "routes": [_route(r) for r in analysis.routes],
+        "routes": [_route(r, iam=iam) for r in analysis.routes],
         "loop_guards": sorted(route for owner, route in loop_guards if owner == spec.logical_id),
     }
 
 
-def _route(route: Route) -> dict[str, Any]:
+def _route(route: Route, *, iam: bool) -> dict[str, Any]:
     return {
         "id": route.id,
         "trigger": trigger_document(route.trigger),
@@ -52,6 +54,8 @@ def _route(route: Route) -> dict[str, Any]:
         "definitions": list(route.reach.definitions),
         "permissions": [_permission(p) for p in route.permissions],
         "policies": plain(list(route.policies)),
+        "policy_complete": route.policy_complete if iam else None,
+        "gaps": [{"rule": g.rule, "location": str(g.location) if g.location else None} for g in route.gaps],
     }
 
 
@@ -78,6 +82,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "location": str(finding.location) if finding.location else None,
         "route": finding.route,
+        "routes": list(finding.all_routes),
         "evidence": list(finding.evidence),
         "fix": finding.fix,
     }

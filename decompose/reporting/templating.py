@@ -7,11 +7,7 @@ from importlib import resources
 
 import jinja2
 
-
-def _markdown_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: pipes, backticks and newlines cannot break the table."""
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
+from decompose.reporting.escaping import markdown_cell, markdown_code
 
 
 def _load(name: str) -> str:
@@ -26,7 +22,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _markdown_cell
+    env.filters["md"] = markdown_cell
+    env.filters["code"] = markdown_code
     return env
 
 

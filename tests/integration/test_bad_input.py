@@ -69,19 +69,19 @@ def test_handler_that_does_not_exist(tmp_path: Path) -> None:
 
 
 def test_template_that_is_not_yaml(tmp_path: Path) -> None:
-    """A template that does not parse is a one-line error with its line; exit 1, nothing else printed."""
+    """A template that does not parse is a one-line error with its line; exit 2 (nothing analyzed), nothing else."""
     write_app(tmp_path, {"template.yaml": "Resources:\n  A: [unclosed\n", "src/app.py": GOOD})
     result = _run(tmp_path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith("decompose: error: template.yaml:")
     assert len(result.output.strip().splitlines()) == 1
 
 
 def test_template_without_resources(tmp_path: Path) -> None:
-    """A YAML file that is not a template says so."""
+    """A YAML file that is not a template says so (exit 2: there is nothing to analyze)."""
     write_app(tmp_path, {"template.yaml": "just: a mapping\n", "src/app.py": GOOD})
     result = _run(tmp_path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "template.yaml:1: template has no Resources mapping" in result.output
 
 

@@ -20,7 +20,7 @@ from decompose.analysis.dispatch.events import (
     RouteKeyValue,
     TupleValue,
 )
-from decompose.analysis.dispatch.literals import normalise_path, prefix_path, split_route_key, strings
+from decompose.analysis.dispatch.literals import literal_path, prefix_path, split_route_key, strings
 
 _HTTP_KEYS = {"httpMethod": "v1", "path": "v1", "resource": "v1", "routeKey": "v2", "rawPath": "v2"}
 
@@ -36,8 +36,9 @@ class IfChainAnalyzer:
         if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith":
             subject = evaluator.eval(test.func.value)
             prefixes = evaluator.constant_strings(test.args[0]) if test.args else None
-            if _is_path(subject) and prefixes:
-                return [self._http(path=prefix_path(p), payload=subject.payload) for p in prefixes]  # type: ignore[union-attr]
+            paths = [prefix_path(p) for p in prefixes or ()]
+            if _is_path(subject) and paths and all(paths):
+                return [self._http(path=p, payload=subject.payload) for p in paths]  # type: ignore[union-attr]
             return None
         value = evaluator.eval(test)
         if isinstance(value, RegexMatch):
@@ -73,7 +74,7 @@ class IfChainAnalyzer:
             if subject.role is Role.METHOD:
                 return self._http(method=value.upper(), payload=subject.payload)
             if subject.role in (Role.PATH, Role.RESOURCE) and value.startswith("/"):
-                return self._http(path=normalise_path(value), payload=subject.payload)
+                return self._http(path=literal_path(value), payload=subject.payload)
             if subject.role in (Role.ROUTE_KEY, Role.WS_ROUTE) and (parts := split_route_key(value)):
                 return self._http(method=parts[0], path=parts[1], payload="v2")
             return None
@@ -98,7 +99,7 @@ def tuple_constraint(subject: TupleValue, values: tuple[object, ...], strategy: 
         if item.role is Role.METHOD:
             part = Constraint(kind=HTTP, method=value.upper(), payload=item.payload)
         elif item.role in (Role.PATH, Role.RESOURCE):
-            part = Constraint(kind=HTTP, path=normalise_path(value), payload=item.payload)
+            part = Constraint(kind=HTTP, path=literal_path(value), payload=item.payload)
         else:
             return None
         merged = constraint.merge(part)

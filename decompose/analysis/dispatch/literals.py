@@ -22,7 +22,7 @@ def split_route_key(text: str) -> tuple[str, str] | None:
     """`"GET /orders/{id}"` -> ("GET", "/orders/{id}"); None when it is not METHOD + path."""
     method, _, path = text.strip().partition(" ")
     if method.upper() in HTTP_METHODS and path.startswith("/"):
-        return method.upper(), normalise_path(path.strip())
+        return method.upper(), literal_path(path.strip())
     return None
 
 
@@ -30,13 +30,22 @@ _ANGLE = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 def normalise_path(path: str) -> str:
-    """Powertools/Flask `<id>` and `<int:id>` become API Gateway `{id}`; a trailing slash goes."""
-    path = _ANGLE.sub(r"{\1}", path)
+    """A framework's route rule: Powertools/Flask `<id>` and `<int:id>` become API Gateway `{id}`; a
+    trailing slash goes."""
+    return literal_path(_ANGLE.sub(r"{\1}", path))
+
+
+def literal_path(path: str) -> str:
+    """A path the code compares literally: its text stays as written (`<b>` is not a parameter), only a
+    trailing slash goes."""
     if len(path) > 1:
         path = path.rstrip("/")
     return path or "/"
 
 
-def prefix_path(prefix: str) -> str:
-    """`path.startswith("/admin/")` serves everything below: `/admin/{proxy+}`."""
+def prefix_path(prefix: str) -> str | None:
+    """`path.startswith("/admin/")` serves everything below: `/admin/{proxy+}`. An empty prefix tests
+    nothing (every string starts with it): None, not a catch-all."""
+    if not prefix:
+        return None
     return prefix.rstrip("/") + "/{proxy+}"

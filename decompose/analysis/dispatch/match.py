@@ -34,6 +34,8 @@ class MatchAnalyzer:
             return None
         for case in stmt.cases:
             alternatives = self._pattern(case.pattern, subject, evaluator)
+            if case.guard is not None:
+                alternatives = self._guarded(case, subject, alternatives, evaluator, walker)
             if alternatives is None:
                 walker.branch(case.body, constraint, evaluator)
                 continue
@@ -42,6 +44,27 @@ class MatchAnalyzer:
                 if merged is not None:
                     walker.branch(case.body, merged, evaluator)
         return iter(())
+
+    def _guarded(
+        self,
+        case: ast.match_case,
+        subject: object,
+        alternatives: list[Constraint] | None,
+        evaluator: Evaluator,
+        walker: Walker,
+    ) -> list[Constraint] | None:
+        """`case ("GET", p) if p.startswith("/users/"):` -- the guard is a test on the captures: read it with the
+        condition strategies; a guard they cannot read is reported, and the arm is read without it."""
+        assert case.guard is not None
+        for name, value in _captures(case.pattern, subject):
+            evaluator.env[name] = value  # type: ignore[assignment]
+        tested = walker.test(case.guard, evaluator)
+        if tested is None:
+            guard = ast.unparse(case.guard)
+            walker.issue(case.guard.lineno, f"case guard `if {guard}` is not a route test; the arm is read without it")
+            return alternatives
+        combined = alternatives if alternatives is not None else [Constraint()]
+        return [m for a in combined for b in tested if (m := a.merge(replace(b, strategy=self.name))) is not None]
 
     def _pattern(self, pattern: ast.pattern, subject: object, evaluator: Evaluator) -> list[Constraint] | None:
         if isinstance(pattern, ast.MatchOr):
@@ -102,6 +125,20 @@ class _Fixed(Evaluator):
         if isinstance(node, ast.Name) and node.id == _SUBJECT:
             return self._subject
         return None
+
+
+def _captures(pattern: ast.pattern, subject: object) -> list[tuple[str, object]]:
+    """Names a pattern binds to the parts of the subject decompose knows (`case x`, `case ("GET", p)`)."""
+    if isinstance(pattern, ast.MatchAs):
+        found = [(pattern.name, subject)] if pattern.name else []
+        return found + (_captures(pattern.pattern, subject) if pattern.pattern is not None else [])
+    if isinstance(pattern, ast.MatchSequence) and isinstance(subject, TupleValue):
+        return [
+            capture
+            for item, inner in zip(subject.items, pattern.patterns, strict=False)
+            for capture in _captures(inner, item)
+        ]
+    return []
 
 
 def _segments_path(patterns: list[ast.pattern]) -> str | None:

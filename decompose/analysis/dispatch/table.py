@@ -26,7 +26,7 @@ from decompose.analysis.dispatch.events import (
     TupleValue,
 )
 from decompose.analysis.dispatch.if_chain import literal_value, tuple_constraint
-from decompose.analysis.dispatch.literals import normalise_path, split_route_key
+from decompose.analysis.dispatch.literals import literal_path, split_route_key
 from decompose.analysis.symbols import SymbolTable
 
 SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
@@ -44,6 +44,9 @@ class TableAnalyzer:
     """Routes from lookups into dict literals keyed by what the event says."""
 
     name: ClassVar[str] = "dispatch-table"
+
+    def __init__(self) -> None:
+        self._unpacking: set[int] = set()  # tables being unpacked (`**A` inside A must not recurse)
 
     def routes(
         self, stmt: ast.stmt, evaluator: Evaluator, walker: Walker, constraint: Constraint
@@ -82,7 +85,10 @@ class TableAnalyzer:
     ) -> Iterator[CodeRoute]:
         role, rest = roles[0], roles[1:]
         for key_node, value in zip(table.keys, table.values, strict=True):
-            key = literal_value(key_node, evaluator) if key_node is not None else None
+            if key_node is None:  # `**OTHER`: the entries of another table are this one's too
+                yield from self._unpacked(value, roles, constraint, evaluator, walker, slices, call)
+                continue
+            key = literal_value(key_node, evaluator)
             part = self._key(role, key)
             if part is None:
                 if key_node is not None:
@@ -116,6 +122,26 @@ class TableAnalyzer:
                 passed = (evaluator.definition, call)
             yield CodeRoute(merged, definition, line, module, extra=extra, passed=passed)
 
+    def _unpacked(  # noqa: PLR0917 - the state of `_entries`, passed on
+        self,
+        value: ast.expr,
+        roles: list[Symbolic],
+        constraint: Constraint,
+        evaluator: Evaluator,
+        walker: Walker,
+        slices: list[tuple[Constraint, ast.Dict]],
+        call: ast.Call | None = None,
+    ) -> Iterator[CodeRoute]:
+        inner = _dict(value, evaluator)
+        if inner is None or id(inner) in self._unpacking:
+            walker.issue(value.lineno, f"dispatch-table entry **{ast.unparse(value)} is not a dict literal; not read")
+            return
+        self._unpacking.add(id(inner))
+        try:
+            yield from self._entries(inner, roles, constraint, evaluator, walker, slices, call)
+        finally:
+            self._unpacking.discard(id(inner))
+
     def _key(self, role: Symbolic, key: object) -> Constraint | None:
         if isinstance(role, RouteKeyValue | RoleValue) and isinstance(key, str):
             if isinstance(role, RouteKeyValue) or role.role in (Role.ROUTE_KEY, Role.WS_ROUTE):
@@ -124,7 +150,7 @@ class TableAnalyzer:
             if role.role is Role.METHOD:
                 return self._http(key.upper(), None, role.payload)
             if role.role in (Role.PATH, Role.RESOURCE) and key.startswith("/"):
-                return self._http(None, normalise_path(key), role.payload)
+                return self._http(None, literal_path(key), role.payload)
             return None
         if isinstance(role, TupleValue) and isinstance(key, tuple):
             return tuple_constraint(role, key, self.name)

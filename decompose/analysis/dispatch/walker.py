@@ -45,6 +45,7 @@ class _Leaf:
     calls: list[str]
     facts: NodeFacts
     line: int
+    body: list[ast.stmt]
     nodes: dict[str, ast.Call] | None = None  # the first call of each callee in the branch
 
 
@@ -75,7 +76,13 @@ class DispatchWalker:
         wrapped = self._wrapper(handler)
         start = wrapped[1] if wrapped is not None else handler
         node = start.nodes[0]
-        params = node.args.args if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else []
+        params = (
+            [*node.args.posonlyargs, *node.args.args]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            else []
+        )
+        if start.kind == "method":  # `__call__` of the object the handler names: the event follows `self`
+            params = params[1:]
         env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
         self._walk_function(start, env, Constraint(), ())
         self._resolve_leaves()
@@ -130,6 +137,11 @@ class DispatchWalker:
         if definition is None or definition.kind not in CALLABLE_KINDS:
             return None
         return definition.id, definition.line
+
+    def test(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
+        """What a true `test` says about the event (a `case` guard, say), or None if no strategy reads it."""
+        _bind_walrus(test, evaluator)
+        return self._constraints(test, evaluator)
 
     def references(self, nodes: list[ast.expr], evaluator: Evaluator) -> tuple[str, ...]:
         """The graph targets (module-level clients, tables...) expressions of the current function name."""
@@ -378,13 +390,16 @@ class DispatchWalker:
                 nodes[found.id] = call
         facts = scope.references(body)
         line = body[0].lineno if body else definition.line
-        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, nodes))
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, body, nodes))
 
     def _resolve_leaves(self) -> None:
         counts = Counter(call for leaf in self._leaves for call in leaf.calls)
         for number, leaf in enumerate(self._leaves):
             pseudo = f"branch:{leaf.definition.id}:{leaf.line}:{number}"
-            self.context.graph.add_pseudo(pseudo, leaf.facts)
+            if leaf.calls:
+                self.context.graph.add_branch(pseudo, leaf.definition, leaf.body, leaf.facts)
+            else:
+                self.context.graph.add_pseudo(pseudo, leaf.facts)
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
