@@ -182,6 +182,24 @@ def test_an_action_the_monolith_lacks_is_a_finding_not_a_grant(analyze_app) -> N
     assert "dynamodb:PutItem" in {p.action for p in routes_of(report)["POST /orders"].permissions}
 
 
+def test_a_template_policy_on_a_different_resource_than_the_code_uses_is_a_finding(analyze_app) -> None:
+    """The role grants the action, but on another resource: the finding names both, so the mismatch is visible."""
+    other = (
+        "      Policies:\n        - DynamoDBCrudPolicy: {TableName: !Ref Orders}\n"
+        "        - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}\n"
+        "        - Statement: [{Effect: Allow, Action: sns:Publish, Resource: !Ref Legacy}]\n"
+    )
+    template = _template(other) + "  Legacy:\n    Type: AWS::SNS::Topic\n"
+    report = analyze_app({"app.py": APP}, template=template)
+    (finding,) = [
+        f
+        for f in report.findings
+        if f.rule == "beyond-monolith-role" and f.message.startswith("sns:Publish") and f.route == "POST /orders"
+    ]
+    assert "on Events is not granted" in finding.message
+    assert "its role grants sns:Publish on Legacy, a different resource than the code uses" in finding.message
+
+
 def test_missing_environment_variable_is_reported(analyze_app) -> None:
     """A variable the code reads but the function does not set is an unbound resource with the reason."""
     template = _template(BROAD).replace("          EVENTS_TOPIC: !Ref Events\n", "")
