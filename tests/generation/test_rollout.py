@@ -8,6 +8,7 @@ and run the generated hook against botocore's Stubber (real clients, real reques
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import json
@@ -28,8 +29,9 @@ from cfnlint.decode import decode_str
 
 from decompose import splitting
 from decompose.changes.writer import write
-from decompose.domain.model import Location, Route, Severity, Trigger
-from decompose.domain.plan import GENERATED_MARKER, AlarmSettings, Deployment, FunctionPlan, Plan
+from decompose.domain.model import Location, Route, Severity, Trigger, plain
+from decompose.domain.plan import GENERATED_MARKER, AlarmSettings, Deployment, FunctionDraft, FunctionPlan, Plan
+from decompose.errors import TemplateError
 from decompose.generation.rollout import (
     HOOK_ID_LIMIT,
     errors_alarm,
@@ -42,6 +44,9 @@ from decompose.generation.validation import transformed, validate_template
 from decompose.loading.events import RecordedEvent
 from tests.conftest import REPO
 from tests.generation.test_sam_build import sam_build, wheelhouse  # noqa: F401 - a fixture, pytest injects it
+from tests.generation.test_template import SAMPLE as SAMPLE_TEMPLATE
+from tests.generation.test_template import draft as template_draft
+from tests.generation.test_template import edit as template_edit
 
 SAMPLE = REPO / "sample_monolith"
 ROUTES = ("GET /orders", "POST /orders")
@@ -407,3 +412,57 @@ def test_sam_build_builds_both_phases(phases: Phases, tmp_path: Path, wheelhouse
     assert not (build / "ListOrdersFunction" / "fpdf").exists()
     hook = sam_build(extract_root, wheelhouse, "ListOrdersFunctionPreTrafficHook") / "ListOrdersFunctionPreTrafficHook"
     assert sorted(p.name for p in hook.iterdir()) == ["events.json", "hook.py"]
+
+
+# ----------------------------------------------------------------------------- companions in the template
+def _with_rollout(made: FunctionDraft, replay: str) -> FunctionDraft:
+    """`made` in the extract phase with the rollout `plan_rollout` computes for it (alarm, and a hook when
+    `replay` finds an event)."""
+    function = dataclasses.replace(made.plan, deployment=Deployment(replay=replay))
+    plan = Plan("MonolithFunction", (function,))
+    rollout = plan_rollout(
+        function,
+        plan,
+        phase="extract",
+        runtime="python3.12",
+        routes=(_route("GET /orders/{order_id}", "GetOrder"),),
+        events=(RecordedEvent("GetOrder", "events/GetOrder.json", {"httpMethod": "GET", "path": "/orders/o-1"}),),
+    )
+    return dataclasses.replace(
+        made, plan=function, alarms=rollout.alarms, pre_traffic=rollout.pre_traffic, companions=rollout.companions
+    )
+
+
+@pytest.mark.parametrize("form", ["yaml", "json"])
+def test_companions_are_added_after_their_function_and_removed_when_no_longer_drafted(
+    tmp_path: Path, form: str
+) -> None:
+    """The alarm and hook follow their function, in YAML and in a `json.dumps` template; the result passes
+    cfn-lint and the SAM transform, a re-edit is a no-op, and a draft without them removes both, giving the
+    template a plain draft gives."""
+    text = SAMPLE_TEMPLATE.read_text(encoding="utf-8")
+    if form == "json":
+        text = json.dumps(plain(decode_str(text)[0]), indent=2) + "\n"
+    plain_draft = template_draft("GetOrderFunction", ("GET /orders/{order_id}",), ("GetOrder",))
+    full = _with_rollout(plain_draft, "read")
+    after = template_edit(tmp_path, text, "MonolithFunction", full)
+    assert _errors(after) == []
+    resources = transformed(after)["Resources"]
+    assert resources["GetOrderFunctionErrorsAlarm"]["Type"] == "AWS::CloudWatch::Alarm"
+    assert resources["GetOrderFunctionPreTrafficHook"]["Type"] == "AWS::Lambda::Function"
+    names = list(decode_str(after)[0]["Resources"])
+    position = names.index("GetOrderFunction")
+    assert names[position + 1 : position + 3] == ["GetOrderFunctionErrorsAlarm", "GetOrderFunctionPreTrafficHook"]
+    assert template_edit(tmp_path, after, "MonolithFunction", full) == after
+    without = template_edit(tmp_path, after, "MonolithFunction", plain_draft)
+    assert without == template_edit(tmp_path, text, "MonolithFunction", plain_draft)
+
+
+def test_a_companion_id_taken_by_a_resource_of_the_users_is_refused(tmp_path: Path) -> None:
+    """A template resource already named `<Id>ErrorsAlarm` that decompose did not generate is never replaced."""
+    text = SAMPLE_TEMPLATE.read_text(encoding="utf-8").replace(
+        "Resources:\n", "Resources:\n  GetOrderFunctionErrorsAlarm:\n    Type: AWS::SNS::Topic\n\n", 1
+    )
+    made = _with_rollout(template_draft("GetOrderFunction", ("GET /orders/{order_id}",), ("GetOrder",)), "none")
+    with pytest.raises(TemplateError, match="GetOrderFunctionErrorsAlarm already names a resource decompose did not"):
+        template_edit(tmp_path, text, "MonolithFunction", made)
