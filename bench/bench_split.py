@@ -173,13 +173,14 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     reach = {f["logical_id"]: sorted({m for r in f["routes"] for m in r["modules"]}) for f in after["functions"]}
     artifacts = {n: (build_dir / n, specs[n].handler_module) for n in names}
     artifacts |= {f"{n} floor": (build_dir / n, ", ".join(reach.get(n) or ["sys"])) for n in names[1:]}
+    sizes = {n: (*_size(build_dir / n), _own_files(build_dir / n)) for n in names}  # before imports write .pyc
     cpu = _import_cpu_ms(python, artifacts, environment, scratch / RUNTIME)
     verified = _verified(work)
     base: tuple[int, float] | None = None
     for name in names:
         spec = specs[name]
         artifact = build_dir / name
-        size, files = _size(artifact)
+        size, files, own = sizes[name]
         actions, wildcard = _iam(spec.policies)
         distributions = len(list(artifact.glob("*.dist-info")))
         floor = cpu.get(f"{name} floor")
@@ -193,7 +194,7 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
             routes = [r for f in after["functions"] if f["logical_id"] == name for r in f["routes"]]
             checked = _verified_cell(verified, [r["id"] for r in routes])
         rows.append(
-            f"| {app.name} | {label} | {size / 1e6:.1f} MB | {files} | {_own_files(artifact)} | {distributions} | "
+            f"| {app.name} | {label} | {size / 1e6:.1f} MB | {files} | {own} | {distributions} | "
             f"{cpu[name]:.0f} ms | {over} | {ratio} | {actions} | "
             f"{wildcard} | {checked} |"
         )
