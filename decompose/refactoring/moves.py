@@ -74,6 +74,7 @@ def plan_moves(codebase: Codebase, users: Users, plan: Plan, handler_module: str
     destinations: dict[str, str] = {}  # definition id -> destination module
     for name in sorted(codebase.symbols.modules):
         _split_module(codebase, users, name, handler_module, modules, owned, taken, destinations)
+    _keep_namesakes(codebase, destinations)
     moves = _ordered(codebase, users, destinations)
     _check(codebase, moves, destinations)
     entry_modules = dict(modules)
@@ -130,6 +131,38 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
         taken.add(destination)
         for definition in group:
             destinations[definition.id] = destination
+
+
+def _keep_namesakes(codebase: Codebase, destinations: dict[str, str]) -> None:
+    """Two definitions of one name bound for one module would shadow each other there: `common.db.get_payment`
+    and `payments.get_payment`, which the original tells apart as `db.get_payment`, would become one
+    `get_payment` calling itself. The one the others use stays where it is, and so does what it uses of the
+    same move (else its old module would import back from the new one), so its callers still reach it
+    through its own module; the others move."""
+    by_place: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for definition_id, destination in destinations.items():
+        definition = codebase.symbols.definitions[definition_id]
+        by_place[(destination, definition.name)].append(definition)
+    for (destination, _name), group in sorted(by_place.items()):
+        if len(group) < 2:
+            continue
+        used = {t for d in group for t in _targets(codebase, d)}
+        movers = [d for d in group if d.id not in used] or group
+        mover = min(movers, key=lambda d: (d.module, d.line))
+        for definition in group:
+            if definition is not mover:
+                _stay(codebase, definition.id, destination, destinations)
+
+
+def _stay(codebase: Codebase, definition_id: str, destination: str, destinations: dict[str, str]) -> None:
+    work = [definition_id]
+    while work:
+        current = work.pop()
+        if destinations.get(current) != destination:
+            continue
+        del destinations[current]
+        definition = codebase.symbols.definitions[current]
+        work += [t for t in _targets(codebase, definition) if t in destinations]
 
 
 def _top_definitions(codebase: Codebase, module: str) -> list[Definition]:
