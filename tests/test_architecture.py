@@ -18,8 +18,8 @@ PACKAGE = REPO / "decompose"
 
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
-    ["decompose.cli", "decompose.__main__"],
-    ["decompose.pipeline", "decompose.splitting"],  # the use cases: analyze; plan and apply
+    ["decompose.cli", "decompose.__main__", "decompose.wizard"],
+    ["decompose.pipeline", "decompose.splitting", "decompose.publishing", "decompose.proposing"],  # the use cases
     [
         "decompose.planning",
         "decompose.refactoring",
