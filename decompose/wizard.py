@@ -423,7 +423,9 @@ def _routes_of(found: proposing.Survey, logical_id: str) -> str:
 
 def _alarms(chosen: proposing.Offer) -> list[str]:
     resources = chosen.survey.template.resources
-    return sorted(k for k, v in resources.items() if isinstance(v, dict) and v.get("Type") == "AWS::CloudWatch::Alarm")
+    return sorted(
+        str(k) for k, v in resources.items() if isinstance(v, dict) and v.get("Type") == "AWS::CloudWatch::Alarm"
+    )
 
 
 def _deployment_order() -> list[str]:

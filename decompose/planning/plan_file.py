@@ -174,7 +174,7 @@ def revise_plan_text(
             changed = True
         new = (renames or {}).get(old) if isinstance(old, str) else None
         if new and new != old:
-            entry["logical_id"] = new
+            entry["logical_id"] = str(new)
             for key, before, after in zip(
                 ("module", "handler"), default_modules(old), default_modules(new), strict=True
             ):
@@ -187,10 +187,10 @@ def revise_plan_text(
             current = CommentedMap()
             data["deployment"] = current
         if current.get("type") != deployment.type:
-            current["type"] = deployment.type
+            current["type"] = str(deployment.type)
             changed = True
         if list(current.get("alarms") or []) != list(deployment.alarms):
-            alarms = CommentedSeq(deployment.alarms)
+            alarms = CommentedSeq(str(a) for a in deployment.alarms)  # plain str: a template key is a str subclass
             alarms.fa.set_flow_style()
             current["alarms"] = alarms
             changed = True
