@@ -633,7 +633,8 @@ def wizard_command(  # noqa: PLR0917 - click passes every option
         with progress_for(ctx) as progress:
             prompter: wizard.Prompter = wizard.Defaults() if yes else wizard.Questionary(color=color)
             paused = _Paused(prompter, progress)
-            guide = wizard.Wizard(paused, paused.echo, progress=progress, color=color)
+            out = paused.echo if verbosity(ctx) > QUIET else (lambda _: None)
+            guide = wizard.Wizard(paused, out, progress=progress, color=color)
             result = guide.run(path, choices, plan_file=plan_file)
         _wizard_done(ctx, result, choices, yes=yes, prompter=paused)
 
