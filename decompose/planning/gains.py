@@ -13,11 +13,12 @@ figure is measured, from the analysis the wizard has already made:
   against the monolith's role (its `Policies` or `AWS::IAM::Role`, SAM policy templates expanded by
   `iam.monolith`, wildcards by AWS's action catalogue in `iam.actions`). A route with a gap is marked
   (`Gain.complete`): its count may be short.
-- **Cold import.** `ImportTimer` runs a fresh interpreter per distribution with `-X importtime` and keeps
-  each imported module's own time; a set of distributions costs the sum over the union of their modules,
-  so a module two of them import counts once. Only third-party code is imported: the user's own modules
-  are never run. The monolith imports what all of its routes import. One run each (wall time of a loaded
-  machine is noisy: the figures are a guide to which routes carry the heavy libraries, not a benchmark).
+- **Cold import.** `ImportTimer` runs a fresh interpreter with `-X importtime` per distribution (does it
+  import at all?) and per distinct set of them (the monolith's, each function's), and sums each loaded
+  module's own time; a module two of them import is loaded, and counted, once. Only third-party code is
+  imported: the user's own modules are never run. The monolith imports what all of its routes import. One
+  run each (wall time of a loaded machine is noisy: the figures are a guide to which routes carry the heavy
+  libraries, not a benchmark).
 
 Nothing here writes files; the timer starts subprocesses of the running interpreter.
 """
@@ -47,40 +48,54 @@ _IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+\d+\s+\|\s*(\S+)\s*$")
 
 
 class ImportTimer:
-    """The import closure of a distribution, each module with its own time (µs), from `python -X importtime`.
+    """Cold imports, each module with its own time (µs), from `python -X importtime`.
 
-    `measure(names)` runs one interpreter per distribution not measured yet (two at a time); a distribution
-    that is not installed or fails to import maps to None.
+    `measure(names)` runs one interpreter per distribution not measured yet (two at a time) and says which
+    import at all (a distribution that is not installed or fails to import maps to None). `cost_ms(names)`
+    imports all of a set together in one more interpreter (once per distinct set), so a module two of them
+    import is loaded, and counted, once, as it would be in the function.
     """
 
     def __init__(self, python: str | None = None, workers: int = 2) -> None:
         self.python = python or sys.executable
         self.workers = workers
         self._known: dict[str, dict[str, int] | None] = {}
+        self._sets: dict[frozenset[str], dict[str, int] | None] = {}
 
     def measure(self, distributions: Iterable[str]) -> dict[str, dict[str, int] | None]:
-        wanted = sorted({normalise(d) for d in distributions} - set(self._known))
+        names = [normalise(d) for d in distributions]
+        wanted = sorted(set(names) - set(self._known))
         if wanted:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 for name, closure in zip(wanted, pool.map(self._closure, wanted), strict=True):
                     self._known[name] = closure
-        return {normalise(d): self._known[normalise(d)] for d in distributions}
+        return {name: self._known[name] for name in names}
+
+    def closure(self, distributions: Iterable[str]) -> dict[str, int] | None:
+        """The modules importing all of `distributions` together loads, with their own times; None if one
+        of them cannot be imported here."""
+        key = frozenset(normalise(d) for d in distributions)
+        if key not in self._sets:
+            alone = self.measure(sorted(key))
+            if any(c is None for c in alone.values()):
+                self._sets[key] = None
+            elif len(key) <= 1:
+                self._sets[key] = next(iter(alone.values()), None) or {}
+            else:
+                self._sets[key] = self._run(sorted({n for d in key for n in import_names(d)}))
+        return self._sets[key]
 
     def cost_ms(self, distributions: Iterable[str]) -> float | None:
-        """The import time of all of `distributions` together (a shared module once), None if one is unknown."""
-        closures = self.measure(list(distributions))
-        if any(c is None for c in closures.values()):
-            return None
-        merged: dict[str, int] = {}
-        for closure in closures.values():
-            merged.update(closure or {})
-        return sum(merged.values()) / 1000
+        """The import time of all of `distributions` together, None if one of them cannot be imported."""
+        closure = self.closure(distributions)
+        return None if closure is None else sum(closure.values()) / 1000
 
     def _closure(self, distribution: str) -> dict[str, int] | None:
         names = import_names(distribution)
-        if not names:
-            return None
-        code = "; ".join(f"import {n}" for n in names)
+        return self._run(list(names)) if names else None
+
+    def _run(self, modules: Sequence[str]) -> dict[str, int] | None:
+        code = "; ".join(f"import {n}" for n in modules)
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         try:
             done = subprocess.run(
