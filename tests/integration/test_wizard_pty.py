@@ -34,11 +34,14 @@ def _spawn(cwd: Path, *args: str, timeout: float = 120) -> pexpect.spawn:
     )
 
 
-def _answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
-    """Wait for `prompt` on the screen, then type `keys`."""
+def _answer(child: pexpect.spawn, prompt: str, keys: str, *, done: bool = True) -> None:
+    """Wait for `prompt` on the screen, then type `keys`; when they answer it (`done`), wait for questionary to
+    redraw the prompt with its answer, so that the next wait cannot match this prompt's redraw."""
     child.expect_exact(prompt)
     time.sleep(SETTLE)
     child.send(keys)
+    if done:
+        child.expect_exact(prompt)
 
 
 def _finish(child: pexpect.spawn) -> tuple[int, str]:
@@ -68,11 +71,12 @@ def test_the_wizard_picks_renames_and_opens_a_branch(project: Path) -> None:
     # (UploadsBucketS3, then CreateOrder and GetOrder2, tied on size and IAM, by name)
     _answer(child, "Which functions do you extract now?", " " + DOWN + DOWN + " " + "\r")
     _answer(child, "Keep these names?", "n")
-    _answer(child, "Logical id for GET /orders:", CTRL_U + "Orders List")
+    _answer(child, "Logical id for GET /orders:", CTRL_U + "Orders List", done=False)
     time.sleep(SETTLE)
     child.send("\r")
     child.expect_exact("is not a valid logical id: only letters A-Z, a-z and digits")
     child.send(CTRL_U + "OrdersList\r")
+    child.expect_exact("Logical id for GET /orders:")
     _answer(child, "Logical id for GET /orders/{id}:", "\r")
     _answer(child, "Logical id for S3 UploadsBucket:", "\r")
     _answer(child, "How do the new functions take traffic?", DOWN + "\r")
@@ -128,6 +132,7 @@ def test_ctrl_c_at_any_prompt_writes_nothing(project: Path, stop_at: str) -> Non
             child.send(CTRL_C)
             break
         child.send(answers[seen])
+        child.expect_exact(seen)  # the prompt redrawn with its answer
     code, rest = _finish(child)
     assert code == 130
     assert "interrupted; nothing was written" in rest
@@ -139,7 +144,7 @@ def test_ctrl_c_at_any_prompt_writes_nothing(project: Path, stop_at: str) -> Non
 def test_a_bare_decompose_on_a_terminal_is_the_wizard(project: Path) -> None:
     """`decompose` with no command, on a terminal, starts the wizard on the current folder."""
     child = _spawn(project)
-    _answer(child, "How should routes be grouped into functions?", CTRL_C)
+    _answer(child, "How should routes be grouped into functions?", CTRL_C, done=False)
     code, _ = _finish(child)
     assert code == 130
 
