@@ -158,6 +158,17 @@ def pull_request(
     )
 
 
+def uncommitted(path: Path, plan_path: Path) -> list[str] | None:
+    """The uncommitted paths under the project at `path` (relative to the repository; the plan file aside),
+    the ones `pull_request` and the writer refuse; None when the project is not in a git repository."""
+    try:
+        repo = Repository.of(path)
+    except UsageError:
+        return None
+    plan_rel = repo.relative(plan_path) if plan_path.resolve().is_relative_to(repo.root) else None
+    return sorted(c.path for c in repo.status(repo.relative(path)) if not c.ignored and c.path != plan_rel)
+
+
 def push(request: PullRequest, remote: str = "origin") -> str:
     """Push the branch to `remote`; git's report."""
     repo = Repository(request.repository)

@@ -385,8 +385,17 @@ class Wizard:
     def _action(self, found: proposing.Survey, choices: Choices) -> str:
         if choices.then:
             return choices.then
-        options = [Option(ACTION_TITLES[a], a) for a in ACTIONS]
-        return str(self.ask.select("What now?", options, "save" if isinstance(self.ask, Defaults) else "pr"))
+        if isinstance(self.ask, Defaults):
+            return "save"
+        dirty = publishing.uncommitted(found.project.root, found.plan_path)
+        shown = "" if not dirty else ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+        why = {
+            "pr": "not in a git repository" if dirty is None else (f"uncommitted changes: {shown}" if dirty else None),
+            "apply": f"uncommitted changes: {shown} (--force to apply anyway)" if dirty and not choices.force else None,
+        }
+        options = [Option(ACTION_TITLES[a], a, disabled=why.get(a)) for a in ACTIONS]
+        default = next(a for a in ACTIONS if not why.get(a))
+        return str(self.ask.select("What now?", options, default))
 
     def _pull_request(
         self, found: proposing.Survey, draft: proposing.Draft, outcome: ApplyOutcome, choices: Choices

@@ -180,3 +180,25 @@ def test_the_sample_monolith_three_routes_to_a_pull_request(tmp_path: Path) -> N
     assert len(plan.extracted) == 3
     assert all(f"| `{f.logical_id}` |" in body for f in plan.extracted)
     assert "## Rollout checklist" in body
+
+
+def test_on_a_dirty_tree_only_saving_the_plan_is_offered(project: Path) -> None:
+    """An uncommitted edit: the pull request and apply are shown disabled with the file named, Enter saves the
+    plan, and the edited file and every other file stay as they were."""
+    orders = project / "src" / "orders.py"
+    orders.write_text(orders.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    child = _spawn(project, "wizard", "--group", "route", "--extract", "GET /orders", "--deployment", "AllAtOnce")
+    _answer(child, "Keep these names?", "y")
+    _answer(child, "Which alarms roll a deployment back?", "\r")
+    _answer(child, "Extract ListOrdersFunction with this policy?", "y")
+    child.expect_exact("What now?")
+    child.expect_exact("uncommitted changes: shop/src/orders.py (--force to apply anyway)")
+    time.sleep(SETTLE)
+    child.send("\r")
+    child.expect_exact("saved the plan: 1 file(s) written")
+    code, _ = _finish(child)
+    assert code == 0
+    after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    assert set(after) - set(before) == {project / "decompose.yaml"}
+    assert all(after[p] == content for p, content in before.items())
