@@ -648,7 +648,7 @@ def wizard_command(  # noqa: PLR0917 - click passes every option
             prompter: wizard.Prompter = wizard.Defaults() if yes else wizard.Questionary(color=color)
             paused = _Paused(prompter, progress)
             out = paused.echo if verbosity(ctx) > QUIET else (lambda _: None)
-            guide = wizard.Wizard(paused, out, progress=progress, color=color)
+            guide = wizard.Wizard(paused, out, progress=progress, color=color, unattended=yes)
             result = guide.run(path, choices, plan_file=plan_file)
         _wizard_done(ctx, result, choices, yes=yes, prompter=paused)
 

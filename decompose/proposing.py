@@ -24,7 +24,7 @@ from pathlib import Path
 from decompose.domain.gains import Gain
 from decompose.domain.model import AnalysisReport, FunctionAnalysis
 from decompose.domain.plan import ChangeSet, Deployment, FileChange, Plan, PlanProblem
-from decompose.errors import UsageError
+from decompose.errors import PlanError, UsageError
 from decompose.generation.template import MARKER_KEY
 from decompose.loading.template import LoadedTemplate, load_template
 from decompose.pipeline import analyze
@@ -223,9 +223,12 @@ def _applied(template: LoadedTemplate, logical_id: str, monolith: str) -> bool:
 
 
 def _blocked(plan: Plan, applied: frozenset[str], found: Survey) -> dict[str, str]:
-    """Per function not extracted yet: the first problem `check_plan` raises when it alone is marked."""
+    """Per function not extracted yet: the first problem `check_plan` raises when it alone is marked. A plan
+    with problems before any mark (a route another function already serves) is a `PlanError` listing them."""
     unmarked = replace(plan, functions=tuple(replace(f, extract=f.logical_id in applied) for f in plan.functions))
-    baseline = {str(p) for p in check_plan(unmarked, found.report, found.template)}
+    problems = check_plan(unmarked, found.report, found.template)
+    if problems:  # the plan is wrong before anything is chosen: say all of it, offer nothing
+        raise PlanError(problems)
     blocked = {}
     for index, function in enumerate(plan.functions):
         if function.logical_id in applied:
@@ -233,9 +236,9 @@ def _blocked(plan: Plan, applied: frozenset[str], found: Survey) -> dict[str, st
         functions = list(unmarked.functions)
         functions[index] = replace(function, extract=True)
         marked = replace(unmarked, functions=tuple(functions))
-        new = [p for p in check_plan(marked, found.report, found.template) if str(p) not in baseline]
-        if new:
-            blocked[function.logical_id] = new[0].message
+        found_problems = check_plan(marked, found.report, found.template)
+        if found_problems:
+            blocked[function.logical_id] = found_problems[0].message
     return blocked
 
 

@@ -36,7 +36,7 @@ from decompose import proposing, publishing
 from decompose.changes.writer import WriteResult, write
 from decompose.domain.gains import Gain
 from decompose.domain.plan import DEPLOYMENT_TYPES, Deployment
-from decompose.errors import DecomposeError, UsageError
+from decompose.errors import PlanError, UsageError
 from decompose.planning.build import GROUPS
 from decompose.reporting.pull_request import traffic_shift
 from decompose.splitting import ApplyOutcome
@@ -161,7 +161,8 @@ class Result:
 
 
 class Wizard:
-    """The steps over one project; `out` shows text (stdout), `progress` names the long steps."""
+    """The steps over one project; `out` shows text (stdout), `progress` names the long steps; `unattended`
+    (`--yes`) skips the questions that only a person can answer and fails where one must."""
 
     def __init__(
         self,
@@ -170,8 +171,10 @@ class Wizard:
         *,
         progress: Callable[[str], None] | None = None,
         color: bool = True,
+        unattended: bool = False,
     ) -> None:
         self.ask = prompter
+        self.unattended = unattended  # --yes: `prompter` answers with defaults; a step needing a person fails
         self.out = out
         self.progress = progress or (lambda _: None)
         self.color = color
@@ -187,7 +190,7 @@ class Wizard:
         deployment = self._deployment(chosen, choices)
         draft = proposing.revise(chosen, extract=extract, renames=renames, deployment=deployment)
         if draft.problems:
-            raise DecomposeError("; ".join(str(p) for p in draft.problems[:3]))
+            raise PlanError(draft.problems)
         self.progress("computing the change set (refactor, handlers, packages, template)")
         outcome = proposing.preview(chosen, draft)
         kept = self._review(chosen, draft, outcome, renames)
@@ -221,7 +224,7 @@ class Wizard:
             Option(f"{f.spec.logical_id}  ({len(f.routes)} routes, handler {f.spec.handler})", f.spec.logical_id)
             for f in found.candidates
         ]
-        if isinstance(self.ask, Defaults):
+        if self.unattended:
             names = ", ".join(str(f.spec.logical_id) for f in found.candidates)
             raise UsageError(f"several functions could be the monolith ({names}): choose one with --function")
         return str(self.ask.select("Which function is the monolith?", options, found.candidates[0].spec.logical_id))
@@ -290,7 +293,7 @@ class Wizard:
             if problem:
                 raise UsageError(f"--name {old_name}={new}: {problem}")
             renames[old] = new
-        if choices.names or isinstance(self.ask, Defaults):
+        if choices.names or self.unattended:
             return renames
         self.out("Names (CloudFormation logical ids):")
         for old in extract:
@@ -385,7 +388,7 @@ class Wizard:
     def _action(self, found: proposing.Survey, choices: Choices) -> str:
         if choices.then:
             return choices.then
-        if isinstance(self.ask, Defaults):
+        if self.unattended:
             return "save"
         dirty = publishing.uncommitted(found.project.root, found.plan_path)
         shown = "" if not dirty else ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
@@ -401,7 +404,7 @@ class Wizard:
         self, found: proposing.Survey, draft: proposing.Draft, outcome: ApplyOutcome, choices: Choices
     ) -> publishing.PullRequest:
         branch = choices.branch
-        if branch is None and not isinstance(self.ask, Defaults):
+        if branch is None and not self.unattended:
             default = publishing.default_branch(draft.plan)
             branch = self.ask.text("Branch name:", default, lambda v: None if v.strip() else "a branch needs a name")
         self.progress("building the branch in a temporary worktree")

@@ -149,3 +149,17 @@ def test_quiet_leaves_only_the_result(project: Path) -> None:
     assert "ShopFunction today" not in result.output
     assert "Policy of" not in result.output
     assert "saved the plan" in result.output
+
+
+def test_several_candidate_monoliths_need_function_under_yes(project: Path) -> None:
+    """`--yes` cannot guess between two functions with as many routes: exit 2 naming both and `--function`."""
+    template = project / "template.yaml"
+    second = "  AdminFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
+    second += "      Handler: app.lambda_handler\n  OrdersTable:"
+    template.write_text(template.read_text(encoding="utf-8").replace("  OrdersTable:", second, 1), encoding="utf-8")
+    result = _run("wizard", str(project), "--yes")
+    assert result.exit_code == 2
+    assert (
+        "several functions could be the monolith (AdminFunction, ShopFunction): choose one with --function"
+        in (_errors(result.output)[0])
+    )

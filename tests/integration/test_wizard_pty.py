@@ -202,3 +202,30 @@ def test_on_a_dirty_tree_only_saving_the_plan_is_offered(project: Path) -> None:
     after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
     assert set(after) - set(before) == {project / "decompose.yaml"}
     assert all(after[p] == content for p, content in before.items())
+
+
+SECOND = """
+  AdminFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.lambda_handler
+"""
+
+
+def test_several_candidate_monoliths_are_asked_for(project: Path) -> None:
+    """Two functions serving the same four routes: the wizard lists both and goes on with the one picked."""
+    template = project / "template.yaml"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("\n  OrdersTable:", SECOND.rstrip("\n") + "\n  OrdersTable:", 1), encoding="utf-8")
+    commit_all(project.parent, "a second function")
+    child = _spawn(project, "wizard", "--group", "route")
+    child.expect_exact("Which function is the monolith?")
+    child.expect_exact("AdminFunction  (4 routes, handler app.lambda_handler)")
+    child.expect_exact("ShopFunction  (4 routes, handler app.lambda_handler)")
+    time.sleep(SETTLE)
+    child.send(DOWN + "\r")
+    child.expect_exact("ShopFunction today: package")
+    _answer(child, "Which functions do you extract now?", CTRL_C, done=False)
+    code, _ = _finish(child)
+    assert code == 130
