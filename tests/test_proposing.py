@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,19 @@ def test_names_are_checked_as_logical_ids(
     else:
         assert found is not None
         assert problem in found
+
+
+def test_a_second_function_with_the_same_routes_does_not_block_the_monolith(tmp_path: Path) -> None:
+    """Another function whose code has the monolith's routes but no events: its `route-extracted` findings
+    (served by the monolith itself) do not make the monolith's own routes "already served"."""
+    root = shop(tmp_path)
+    shutil.copytree(root / "src", root / "admin")
+    template = root / "template.yaml"
+    second = "  AdminFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: admin/\n"
+    second += "      Handler: app.lambda_handler\n  OrdersTable:"
+    template.write_text(template.read_text().replace("  OrdersTable:", second, 1))
+    found = proposing.survey(root)
+    assert found.suggested is None
+    offer = proposing.offer(found, "ShopFunction")
+    assert offer.blocked == {}
+    assert len(offer.selectable) == 4

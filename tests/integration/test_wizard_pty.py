@@ -9,6 +9,7 @@ keeps the screen text matchable.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -208,13 +209,14 @@ SECOND = """
   AdminFunction:
     Type: AWS::Serverless::Function
     Properties:
-      CodeUri: src/
+      CodeUri: admin/
       Handler: app.lambda_handler
 """
 
 
 def test_several_candidate_monoliths_are_asked_for(project: Path) -> None:
-    """Two functions serving the same four routes: the wizard lists both and goes on with the one picked."""
+    """Two functions with four routes each: the wizard lists both and goes on with the one picked."""
+    shutil.copytree(project / "src", project / "admin")
     template = project / "template.yaml"
     text = template.read_text(encoding="utf-8")
     template.write_text(text.replace("\n  OrdersTable:", SECOND.rstrip("\n") + "\n  OrdersTable:", 1), encoding="utf-8")
