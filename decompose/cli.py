@@ -444,7 +444,7 @@ def plan_command(  # noqa: PLR0917 - click passes every option
         _problems(result.problems)
         click.echo(f"decompose: {len(result.problems)} problem(s) in the plan", err=True)
         ctx.exit(EXIT_USAGE)
-    click.echo(f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
+    info(ctx, f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
 
 
 @main.command(name="apply", epilog=EXIT_CODES)
