@@ -38,7 +38,7 @@ from decompose.reporting.assembly import AFTER, BEFORE, Facts, assemble
 IMPORT_RUNS = 5
 METHOD = (
     "package bytes: the package's files plus its distributions' RECORD sizes in this environment (no .pyc); "
-    "cold import: CPU time of importing the handler module in a fresh `python -I -B`, median of the runs"
+    "cold import: CPU time of importing the handler module in a fresh python -I -B, median of the runs"
 )
 
 Progress = Callable[[str], None]
@@ -79,7 +79,10 @@ def build_report(
         after_code = ws.export("after", code_uri)
         folders = {p.logical_id: ws.export(f"package{i}", code_uri, p.files) for i, p in enumerate(applied.packages)}
         requirements = requirement_lines(_requirements_file(project.root, code_uri))
-        sizes = {BEFORE: package_size(before_code, None, requirements), AFTER: package_size(after_code, None, requirements)}
+        sizes = {
+            BEFORE: package_size(before_code, None, requirements),
+            AFTER: package_size(after_code, None, requirements),
+        }
         sizes |= {p.logical_id: package_size(folders[p.logical_id], p.files, p.distributions) for p in applied.packages}
         say("timing cold imports")
         imports = _imports(applied.packages, folders, before_code, after_code, monolith, applied, import_runs)
@@ -118,7 +121,9 @@ def report_file(output: Path, text: str) -> tuple[ChangeSet, Path]:
             with output.open(encoding="utf-8", newline="") as handle:
                 before = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            raise WriteRefusedError(f"cannot read the existing file to replace it: {error}", Location(str(output))) from error
+            raise WriteRefusedError(
+                f"cannot read the existing file to replace it: {error}", Location(str(output))
+            ) from error
     change = FileChange(output.name, before, text, "report", generated=True)
     return ChangeSet((change,)), output.parent if str(output.parent) else Path(".")
 
@@ -158,4 +163,3 @@ def _requirements_file(root: Path, code_uri: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-

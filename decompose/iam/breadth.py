@@ -58,7 +58,9 @@ def _names(value: Any) -> Iterator[str]:
             elif key == "Fn::GetAtt":
                 yield str(inner[0] if isinstance(inner, list) and inner else str(inner).split(".")[0])
             elif key == "Fn::Sub":
-                text, variables = (inner[0], inner[1] if len(inner) > 1 else {}) if isinstance(inner, list) else (inner, {})
+                text, variables = (
+                    (inner[0], inner[1] if len(inner) > 1 else {}) if isinstance(inner, list) else (inner, {})
+                )
                 local = set(variables) if isinstance(variables, Mapping) else set()
                 yield from (n for n in _SUB_NAME.findall(str(text)) if n not in local)
                 if isinstance(variables, Mapping):

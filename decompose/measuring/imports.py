@@ -129,4 +129,3 @@ def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     return last if len(last) <= 300 else last[:297] + "..."
-

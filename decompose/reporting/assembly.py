@@ -88,7 +88,9 @@ def assemble(facts: Facts) -> DryRunReport:
     moved = {r for f in facts.plan.extracted for r in f.routes}
     kept = tuple(r for r in monolith.routes if r.id not in moved)
     after_spec = next((s for s in facts.after_template.functions if s.logical_id == facts.plan.monolith), monolith.spec)
-    before_role = role_breadth(role_policies(monolith.spec, facts.before_template.resources), facts.before_template.resources)
+    before_role = role_breadth(
+        role_policies(monolith.spec, facts.before_template.resources), facts.before_template.resources
+    )
     after_role = role_breadth(role_policies(after_spec, facts.after_template.resources), facts.after_template.resources)
     monolith_before = Profile(
         facts.plan.monolith, "before", len(monolith.routes), facts.sizes[BEFORE], facts.imports[BEFORE], before_role
@@ -179,7 +181,10 @@ def _split_function(
         grants=grants,
         policies=tuple(plain(list(draft.policies))),
         policy_diff=_diff(
-            policy_yaml(monolith_policies), policy_yaml(draft.policies), f"{facts.plan.monolith} Policies", f"{logical_id} Policies"
+            policy_yaml(monolith_policies),
+            policy_yaml(draft.policies),
+            f"{facts.plan.monolith} Policies",
+            f"{logical_id} Policies",
         ),
         policy_complete=all(r.policy_complete for r in analysis.routes),
         gaps=gaps,
@@ -226,7 +231,9 @@ def diagram(title: str, groups: Sequence[tuple[str, bool, Sequence[Route]]], res
                 key = _resource_key(permission.resource, resources)
                 if key not in resource_ids:
                     resource_ids[key] = f"s{len(resource_ids) + 1}"
-                    resource_nodes.append(DiagramNode(resource_ids[key], "resource", key, _resource_detail(key, resources)))
+                    resource_nodes.append(
+                        DiagramNode(resource_ids[key], "resource", key, _resource_detail(key, resources))
+                    )
                 access.setdefault(key, set()).add(access_level(permission.action) or permission.action)
         edges.extend(
             DiagramEdge(function_id, resource_ids[key], ", ".join(sorted(levels))) for key, levels in access.items()

@@ -75,7 +75,9 @@ def render_summary(report: DryRunReport) -> str:
         lines.append(f"verification: {verification.status} ({ok} of {len(verification.routes)} routes equivalent)")
     if s.incomplete_policies:
         lines.append(f"incomplete policies: {counted(s.incomplete_policies, 'new function')} (see the report)")
-    lines.append(f"measured here: {visible(report.measured.python)}, cold import median of {report.measured.import_runs}")
+    lines.append(
+        f"measured here: {visible(report.measured.python)}, cold import median of {report.measured.import_runs}"
+    )
     return "\n".join(lines) + "\n"
 
 
