@@ -173,8 +173,8 @@ class RouteVerification:
 
 @dataclass(frozen=True)
 class Verification:
-    """The verification result the report shows: `status` is `not run`, `passed` or `failed`; `source` the result
-    file it was read from."""
+    """The verification result the report shows: `status` is `not run`, `passed`, `failed` (a route differs or a
+    call was denied) or `incomplete` (a route could not be verified); `source` the result file it was read from."""
 
     status: str = VERIFICATION_NOT_RUN
     source: str | None = None

@@ -5,7 +5,9 @@ The report shows what verify found without running it again: per extracted route
 explains it (a difference, a denied call, the reason it could not be verified). The document is verify's own
 JSON: `{"version": 1, "routes": [{"function", "route", "status", "policy", "reason", "differences": [{"message"}],
 "denied": [{"message"}]}, ...]}`; other keys are ignored. A file that is not such a document is a one-line error
-naming it, never a traceback and never a report that silently says "not run".
+naming it, never a traceback and never a report that silently says "not run". The result is `failed` when a
+route differs or a call was denied (as `verify` itself exits 1), `passed` when every route is equivalent with
+every call allowed, and `incomplete` otherwise (a route verify could not run, or no route at all).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from decompose.errors import InputError
 
 STATUSES = frozenset({"equivalent", "different", "not-verifiable"})
 POLICY_VERDICTS = frozenset({"allowed", "denied", "not-checked"})
+KIND = "decompose-verify"
 
 
 def read_verification(path: Path, shown: str | None = None) -> Verification:
@@ -43,8 +46,14 @@ def verification_of(document: Any, name: str) -> Verification:
         raise InputError("not a `decompose verify --format json` result (no `routes` list)", Location(name))
     if "error" in document and not document["routes"]:
         raise InputError(f"verify did not run: {_text(document['error'])}", Location(name))
+    kind = document.get("kind")
+    if kind is not None and kind != KIND:
+        raise InputError(f"not a verify result (kind {KIND!r} expected, not {kind!r})", Location(name))
     routes = tuple(_route(entry, index, name) for index, entry in enumerate(document["routes"]))
-    status = "passed" if routes and all(r.ok for r in routes) else "failed"
+    if any(r.status == "different" or r.policy == "denied" for r in routes):
+        status = "failed"
+    else:
+        status = "passed" if routes and all(r.ok for r in routes) else "incomplete"
     return Verification(status, name, routes)
 
 

@@ -14,6 +14,7 @@ from decompose.cli import main
 from decompose.reporting.dry_run_json import schema
 from tests.planning.apps import shop
 from tests.reporting.apps import planned
+from tests.reporting.test_verify_result import document, verdict
 
 
 def _run(*args: str) -> Result:
@@ -74,3 +75,19 @@ def test_a_project_without_a_plan_is_one_line(tmp_path: Path) -> None:
     assert "decompose.yaml" in line
     assert json.loads(result.stdout)["error"]["exit_code"] == 2
     assert "Traceback" not in result.output
+
+
+def test_a_failed_verification_is_shown_and_exits_1(project: Path, tmp_path: Path) -> None:
+    """`--verify-result` of a verify run where one route differs: the report says `failed` with the difference on
+    that route's row, and the exit code is 1 (as verify's own)."""
+    routes = [
+        verdict("GET /orders", "different", differences=[{"message": "statusCode 200 != 500"}]),
+        verdict("S3 UploadsBucket"),
+    ]
+    result_file = tmp_path / "verify.json"
+    result_file.write_text(json.dumps(document(*routes)), encoding="utf-8")
+    result = _run("dry-run", str(project), "--verify-result", str(result_file), "--import-runs", "0")
+    assert result.exit_code == 1, result.output
+    assert "- **Verification**: failed (1 of 2 routes equivalent with every call allowed;" in result.stdout
+    assert "| `GET /orders` | ListOrders |" in result.stdout
+    assert "| different, policy allowed: statusCode 200 != 500 |" in result.stdout
