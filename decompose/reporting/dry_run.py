@@ -75,9 +75,9 @@ def render_summary(report: DryRunReport) -> str:
         lines.append(f"verification: {verification.status} ({ok} of {len(verification.routes)} routes equivalent)")
     if s.incomplete_policies:
         lines.append(f"incomplete policies: {counted(s.incomplete_policies, 'new function')} (see the report)")
-    lines.append(
-        f"measured here: {visible(report.measured.python)}, cold import median of {report.measured.import_runs}"
-    )
+    runs = report.measured.import_runs
+    timing = f"cold import median of {counted(runs, 'run')}" if runs else "cold import not measured"
+    lines.append(f"measured here: {visible(report.measured.python)}, {timing}")
     return "\n".join(lines) + "\n"
 
 
