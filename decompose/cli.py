@@ -39,6 +39,7 @@ from decompose.errors import DecomposeError, PlanError
 from decompose.pipeline import analyze
 from decompose.planning.build import GROUPS
 from decompose.reporting.dry_run import FORMATS, render_report, render_summary
+from decompose.reporting.escaping import visible
 from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
@@ -342,7 +343,7 @@ def plan_command(  # noqa: PLR0917 - click passes every option
         click.echo(f"{shown}: {verb} {len(result.added)} function(s) for {result.plan.monolith}")
         for function_plan in result.added:
             mark = "  extract" if function_plan.extract else ""
-            click.echo(f"  {function_plan.logical_id:<36} {', '.join(function_plan.routes)}{mark}")
+            click.echo(f"  {function_plan.logical_id:<36} {', '.join(map(visible, function_plan.routes))}{mark}")
     extracted = [f.logical_id for f in result.plan.extracted]
     if extracted:
         click.echo(f"marked for extraction: {', '.join(extracted)}")
