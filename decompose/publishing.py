@@ -29,8 +29,10 @@ from decompose.changes.git import Repository
 from decompose.changes.workspace import skipped
 from decompose.changes.writer import write
 from decompose.domain.plan import GENERATED_MARKER, ChangeSet, FileChange, Plan
+from decompose.dry_run import build_report
 from decompose.errors import DecomposeError, UsageError, WriteRefusedError
 from decompose.planning.ids import snake
+from decompose.reporting.dry_run import render_markdown_report
 from decompose.reporting.pull_request import render_body
 from decompose.splitting import ApplyOutcome, Project, apply
 
@@ -41,6 +43,7 @@ COMMITS = (  # (parts, subject): one commit per group, in this order; a group wi
     ((), "Route {routes} to {their} function in {template}"),  # () = every other part: the template
 )
 BRANCH_PREFIX = "decompose/"
+BODY_IMPORT_RUNS = 1  # cold-import runs per handler for the body's figures (`dry-run` takes a median of more)
 Progress = Callable[[str], None]
 
 
@@ -130,6 +133,8 @@ def pull_request(
         write(ChangeSet(tuple(changes)), tree, force=True)
         say("committing")
         commits = _commit(repo, tree, changes, plan, template=project_rel_join(project_rel, plan.template))
+        say("measuring the body's report (the dry-run report, without the diffs the commits carry)")
+        report = _report(repo, tree, base_sha, here, outcome, progress)
     repo.create_branch(name, commits[-1].sha)
     title = title_of(plan)
     body = render_body(
@@ -140,6 +145,7 @@ def pull_request(
         branch=name,
         base=base,
         commits=[(c.sha, c.subject) for c in commits],
+        report=report,
     )
     target = (body_file or default_body_path(repo, name)).resolve()
     _write_body(target, body, repo.git_dir)
@@ -235,6 +241,17 @@ def title_of(plan: Plan) -> str:
 def default_body_path(repo: Repository, branch: str) -> Path:
     """`<git dir>/decompose/<branch>.md`: beside the repository's data, never in the working tree."""
     return repo.git_dir / "decompose" / (branch.replace("/", "-") + ".md")
+
+
+def _report(  # noqa: PLR0917 - one private call site
+    repo: Repository, tree: Path, base_sha: str, here: Path, outcome: ApplyOutcome, progress: Progress | None
+) -> str:
+    """The dry-run report's Markdown (no diffs: the commits carry them), measured on the temporary worktree put
+    back at the base (the report compares the project before and after the change set)."""
+    repo.run("checkout", "--quiet", "--detach", "--force", base_sha, cwd=tree)
+    repo.run("clean", "--quiet", "-d", "--force", "-x", cwd=tree)
+    report = build_report(here, outcome=outcome, import_runs=BODY_IMPORT_RUNS, progress=progress)
+    return render_markdown_report(report, diffs=False)
 
 
 def project_rel_join(project_rel: str, rel: str | None) -> str:

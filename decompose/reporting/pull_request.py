@@ -49,14 +49,17 @@ def render_body(
     branch: str,
     base: str,
     commits: Sequence[tuple[str, str]],
+    report: str | None = None,
 ) -> str:
-    """The whole body, Markdown, marked as generated (an HTML comment)."""
+    """The whole body, Markdown, marked as generated (an HTML comment). `report` is the dry-run report's
+    Markdown (`render_markdown_report(report, diffs=False)`): given, it replaces the short summary."""
     deployments = {}
     for function in plan.extracted:
         deployments.setdefault(function.deployment, []).append(function.logical_id)
     return render(
         "pr.md.j2",
         marker=GENERATED_MARKER,
+        report=report,
         change_set=change_set,
         plan=plan,
         branch=branch,

@@ -88,8 +88,9 @@ def test_pr_makes_a_branch_of_reviewable_commits_and_leaves_the_user_alone(proje
     assert f"pull request body: {body_path}" in result.output
     body = body_path.read_text(encoding="utf-8")
     assert "## Rollout checklist" in body
-    assert "`ListOrdersFunction`" in body
-    assert "`UploadsBucketS3Function`" in body
+    assert "| ListOrdersFunction (new) |" in body  # the dry-run report's summary table
+    assert "| UploadsBucketS3Function (new) |" in body
+    assert body.count("```mermaid") == 2  # the architecture before and after
     assert "Next strangler step: extract `GetOrder2Function`, `CreateOrderFunction`" in body
     assert f"next: git push --set-upstream origin {BRANCH}" in result.output
 

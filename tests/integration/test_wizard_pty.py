@@ -179,7 +179,8 @@ def test_the_sample_monolith_three_routes_to_a_pull_request(tmp_path: Path) -> N
     body = (work / ".git" / "decompose" / (branch.replace("/", "-") + ".md")).read_text(encoding="utf-8")
     plan = read_plan_text(git(work, "show", f"{branch}:sample_monolith/decompose.yaml"), "decompose.yaml")
     assert len(plan.extracted) == 3
-    assert all(f"| `{f.logical_id}` |" in body for f in plan.extracted)
+    assert all(f"| {f.logical_id} (new) |" in body for f in plan.extracted)
+    assert "```mermaid" in body
     assert "## Rollout checklist" in body
 
 
