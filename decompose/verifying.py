@@ -46,7 +46,7 @@ from decompose.splitting import Project
 from decompose.verification.baseline import find_baseline
 from decompose.verification.compare import differences
 from decompose.verification.events import Event, Target, project_events, synthesized
-from decompose.verification.packaging import PackageUnavailable, materialise
+from decompose.verification.packaging import PackageUnavailableError, materialise
 from decompose.verification.policy import Policy, RecordedCall, rendered_policy
 from decompose.verification.processes import run_jobs
 from decompose.verification.world import ACCOUNT, REGION, Names, find_seed, read_seed, stack_name, world_spec
@@ -90,7 +90,11 @@ def verify(
     report = analyze(project.template, iam=False)
     analyses = {f.spec.logical_id: f for f in report.functions}
     functions = [_function(fid, analyses, template) for fid in function_ids if fid in analyses]
-    notes += [f"{fid}: the template declares it but decompose cannot analyze it" for fid in function_ids if fid not in analyses]
+    notes += [
+        f"{fid}: the template declares it but decompose cannot analyze it"
+        for fid in function_ids
+        if fid not in analyses
+    ]
     if not functions:
         raise UsageError(f"{template.path}: none of the split functions can be analyzed")
     names = _names(root, template, project.template)
@@ -100,13 +104,21 @@ def verify(
     if events is not None and not events.is_dir():
         raise UsageError(f"--events {events}: no such folder")
     seed_path = find_seed(events_dir)
-    seed = read_seed(seed_path, names, spec, root) if seed_path else {"items": [], "objects": [], "parameters": [], "secrets": []}
+    seed = (
+        read_seed(seed_path, names, spec, root)
+        if seed_path
+        else {"items": [], "objects": [], "parameters": [], "secrets": []}
+    )
     targets = [_target(f, route) for f in functions for route in f.analysis.routes]
     shown = project.display(events_dir) if events_dir else ""
     found, event_notes = project_events(events_dir, targets, physical, shown) if events_dir else ([], [])
     notes += event_notes
     made = [e for t in targets if (e := synthesized(t, physical, seed)) is not None]
-    notes += [f"{t.route.id}: no event is synthesized for a {t.route.trigger.type} trigger" for t in targets if all(e.route != t.route.id for e in made)]
+    notes += [
+        f"{t.route.id}: no event is synthesized for a {t.route.trigger.type} trigger"
+        for t in targets
+        if all(e.route != t.route.id for e in made)
+    ]
     all_events = found + made
     with tempfile.TemporaryDirectory(prefix="decompose-verify-") as scratch:
         folder = Path(scratch)
@@ -124,7 +136,7 @@ def verify(
             mine = [e for e in all_events if e.function == function.logical_id]
             jobs.append(_function_job(function, names, spec, seed, template, root, mine))
         progress(f"running {len(all_events)} event(s) through the monolith and {len(runnable)} function(s)")
-        results = run_jobs(jobs, Path("/tmp/vt/jobs") if __import__("os").environ.get("VKEEP") else folder / "runs")
+        results = run_jobs(jobs, folder / "runs")
     monolith_run = results[0]
     by_function = {f.logical_id: r for f, r in zip(runnable, results[1:], strict=True)}
     verdicts = [
@@ -168,19 +180,26 @@ def _chosen(project: Project, template: LoadedTemplate, plan_file: Path | None) 
         plan = read_plan_text(plan_path.read_text(encoding="utf-8"), project.display(plan_path))
         monolith = plan.monolith
         wanted = [f.logical_id for f in plan.extracted]
-        notes += [f"{f}: marked for extraction in the plan but not applied yet (run `decompose apply`)" for f in wanted if f not in split]
+        notes += [
+            f"{f}: marked for extraction in the plan but not applied yet (run `decompose apply`)"
+            for f in wanted
+            if f not in split
+        ]
         functions = [f for f in wanted if split.get(f) == monolith]
     elif plan_file is not None:
         raise UsageError(f"--plan {plan_file}: no such file")
     else:
         monoliths = sorted(set(split.values()))
         if len(monoliths) > 1:
-            raise UsageError(f"{template.path} holds functions split from {', '.join(monoliths)}: name the plan with --plan")
+            raise UsageError(
+                f"{template.path} holds functions split from {', '.join(monoliths)}: name the plan with --plan"
+            )
         monolith = monoliths[0] if monoliths else ""
         functions = sorted(split)
     if not functions:
         raise UsageError(
-            f"{template.path}: no function split by decompose (Metadata.Decompose.SplitFrom); run `decompose apply` first"
+            f"{template.path}: no function split by decompose (Metadata.Decompose.SplitFrom): "
+            "run `decompose apply` first"
         )
     return monolith, functions, notes
 
@@ -231,8 +250,10 @@ def _prepare(function: _Function, root: Path, names: Names, destination: Path) -
         function.problem = f"its policy cannot be rendered: {error}"
         return
     try:
-        function.package = materialise(root / function.spec.code_uri, function.logical_id, function.build_method, destination)
-    except PackageUnavailable as error:
+        function.package = materialise(
+            root / function.spec.code_uri, function.logical_id, function.build_method, destination
+        )
+    except PackageUnavailableError as error:
         function.problem = f"its package cannot be made: {error}"
 
 
@@ -350,7 +371,9 @@ def _verdict(
     used = tuple(EventUse(e.name, e.origin, e.file) for e in events)
     base = {"function": target.function, "route": target.route.id, "events": used}
     if function.problem is not None:
-        return RouteVerdict(**base, status=Status.NOT_VERIFIABLE, policy=PolicyVerdict.NOT_CHECKED, reason=function.problem)
+        return RouteVerdict(
+            **base, status=Status.NOT_VERIFIABLE, policy=PolicyVerdict.NOT_CHECKED, reason=function.problem
+        )
     if not events:
         reason = "no event reaches it: add one to the events folder"
         return RouteVerdict(**base, status=Status.NOT_VERIFIABLE, policy=PolicyVerdict.NOT_CHECKED, reason=reason)
@@ -395,7 +418,11 @@ def _denied_calls(event: str, outcome: Mapping[str, Any], function: _Function) -
         try:
             needs = call.needs()
         except (KeyError, ValueError, TypeError) as error:
-            out.append(DeniedCall(event, call.name, "?", "?", "evaluator", f"{call.name}: its IAM action is not known ({error})"))
+            out.append(
+                DeniedCall(
+                    event, call.name, "?", "?", "evaluator", f"{call.name}: its IAM action is not known ({error})"
+                )
+            )
             continue
         for action, resource in needs:
             if policy.allows(action, resource):
@@ -412,4 +439,3 @@ def _denied_calls(event: str, outcome: Mapping[str, Any], function: _Function) -
         message = f"moto's access control refused {call} ({code}) when {name} ran with only its policy, in {event}"
         out.append(DeniedCall(event, call, call, "*", "moto", message))
     return out
-

@@ -19,13 +19,14 @@ PACKAGE = REPO / "decompose"
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
     ["decompose.cli", "decompose.__main__"],
-    ["decompose.pipeline", "decompose.splitting"],  # the use cases: analyze; plan and apply
+    ["decompose.pipeline", "decompose.splitting", "decompose.verifying"],  # the use cases: analyze; plan, apply; verify
     [
         "decompose.planning",
         "decompose.refactoring",
         "decompose.generation",
         "decompose.changes",
         "decompose.reporting",
+        "decompose.verification",
         "decompose.rules",
         "decompose.iam",
         "decompose.analysis",

@@ -9,6 +9,6 @@ from git) and `results` (the versioned JSON document and `read_result`). The use
 together is `decompose.verifying.verify`.
 """
 
-from decompose.verification.results import read_result, render_json, to_document
+from decompose.verification.results import read_result, render_json, render_text, to_document
 
-__all__ = ["read_result", "render_json", "to_document"]
+__all__ = ["read_result", "render_json", "render_text", "to_document"]

@@ -57,7 +57,9 @@ def find_baseline(root: Path, template: str, functions: Sequence[str], revision:
         raise UsageError(f"--baseline {revision}: no such commit")
     archive = _git(repo, "archive", "--format=tar", revision, "--", prefix if prefix not in ("", ".") else ".")
     if archive.returncode != 0:
-        raise UsageError(f"--baseline {revision}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+        raise UsageError(
+            f"--baseline {revision}: git archive failed: {archive.stderr.decode(errors='replace').strip()}"
+        )
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(into, filter="data")
     short = _git(root, "rev-parse", "--short", revision).stdout.decode().strip() or revision

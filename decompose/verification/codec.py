@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ def encode(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else {"$float": repr(value)}
+        return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
     if isinstance(value, Mapping):

@@ -77,7 +77,11 @@ def _walk(value: Any, identity: list[str], parent: str | None) -> Any:
 
 def _key_rule(key: str, parent: str | None) -> _Rule | None:
     for rule in _rules():
-        if rule.kind == "key" and key.lower() in rule.keys and (not rule.within or (parent or "").lower() in rule.within):
+        if (
+            rule.kind == "key"
+            and key.lower() in rule.keys
+            and (not rule.within or (parent or "").lower() in rule.within)
+        ):
             return rule
     return None
 

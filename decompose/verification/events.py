@@ -56,7 +56,9 @@ class Event:
     file: str | None = None
 
 
-def project_events(folder: Path, targets: Sequence[Target], names: Mapping[str, str], shown: str) -> tuple[list[Event], list[str]]:
+def project_events(
+    folder: Path, targets: Sequence[Target], names: Mapping[str, str], shown: str
+) -> tuple[list[Event], list[str]]:
     """The events folder's events routed to `targets` (`names`: resource logical id -> physical name), and
     notes for the files left out."""
     events: list[Event] = []
@@ -90,8 +92,14 @@ def route_of(payload: Mapping[str, Any], targets: Sequence[Target], names: Mappi
         exact = [t for t in candidates if resource is not None and t.route.trigger.path == resource]
         if exact:
             return exact[0]
-        matching = [t for t in candidates if t.route.trigger.path and _path_pattern(t.route.trigger.path).fullmatch(path)]
-        return min(matching, key=lambda t: ("+" in (t.route.trigger.path or ""), -len(t.route.trigger.path or "")), default=None)
+        matching = [
+            t for t in candidates if t.route.trigger.path and _path_pattern(t.route.trigger.path).fullmatch(path)
+        ]
+        return min(
+            matching,
+            key=lambda t: ("+" in (t.route.trigger.path or ""), -len(t.route.trigger.path or "")),
+            default=None,
+        )
     source = _record_source(payload, names)
     if source is not None:
         kind, logical_id = source
@@ -166,10 +174,7 @@ def _record_source(payload: Mapping[str, Any], names: Mapping[str, str]) -> tupl
 def _pattern_matches(event: TriggerEvent | None, payload: Mapping[str, Any]) -> bool:
     if event is None:
         return False
-    for key, values in event.pattern:
-        if values and payload.get(key) not in values:
-            return False
-    return True
+    return all(not values or payload.get(key) in values for key, values in event.pattern)
 
 
 # ------------------------------------------------------------------------------------------- synthesis
@@ -269,19 +274,49 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
         return {"Records": [record]}
     if kind == "SQS":
         arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
-        return {"Records": [{"eventSource": "aws:sqs", "messageId": "verify-message-1", "body": "{}", "eventSourceARN": arn, "attributes": {}, "messageAttributes": {}}]}
+        return {
+            "Records": [
+                {
+                    "eventSource": "aws:sqs",
+                    "messageId": "verify-message-1",
+                    "body": "{}",
+                    "eventSourceARN": arn,
+                    "attributes": {},
+                    "messageAttributes": {},
+                }
+            ]
+        }
     if kind == "SNS":
         arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
-        sns = {"TopicArn": arn, "Subject": "verify", "Message": "{}", "MessageId": "verify-message-1", "MessageAttributes": {}}
+        sns = {
+            "TopicArn": arn,
+            "Subject": "verify",
+            "Message": "{}",
+            "MessageId": "verify-message-1",
+            "MessageAttributes": {},
+        }
         return {"Records": [{"EventSource": "aws:sns", "EventSubscriptionArn": f"{arn}:verify", "Sns": sns}]}
     if kind == "DynamoDB":
         arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}/stream/2024-01-01T00:00:00.000"
-        record = {"eventSource": "aws:dynamodb", "eventName": "INSERT", "eventSourceARN": arn, "dynamodb": {"Keys": {}, "NewImage": {}}}
+        record = {
+            "eventSource": "aws:dynamodb",
+            "eventName": "INSERT",
+            "eventSourceARN": arn,
+            "dynamodb": {"Keys": {}, "NewImage": {}},
+        }
         return {"Records": [record]}
     if kind == "Kinesis":
         arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}"
         data = base64.b64encode(b"{}").decode()
-        return {"Records": [{"eventSource": "aws:kinesis", "eventSourceARN": arn, "kinesis": {"data": data, "partitionKey": "verify"}}]}
+        return {
+            "Records": [
+                {
+                    "eventSource": "aws:kinesis",
+                    "eventSourceARN": arn,
+                    "kinesis": {"data": data, "partitionKey": "verify"},
+                }
+            ]
+        }
     if kind in ("EventBridgeRule", "CloudWatchEvent"):
         pattern = dict(target.event.pattern) if target.event else {}
         return {
@@ -296,7 +331,17 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
             "detail": {},
         }
     if kind in ("Schedule", "ScheduleV2"):
-        return {"version": "0", "id": "verify-event-1", "source": "aws.events", "detail-type": "Scheduled Event", "account": ACCOUNT, "region": REGION, "time": "2024-01-01T00:00:00Z", "resources": [], "detail": {}}
+        return {
+            "version": "0",
+            "id": "verify-event-1",
+            "source": "aws.events",
+            "detail-type": "Scheduled Event",
+            "account": ACCOUNT,
+            "region": REGION,
+            "time": "2024-01-01T00:00:00Z",
+            "resources": [],
+            "detail": {},
+        }
     if kind == "WebSocket":
         return {
             "requestContext": {
@@ -313,4 +358,3 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
             "isBase64Encoded": False,
         }
     return None
-

@@ -35,7 +35,7 @@ PIP_MARK = "__decompose_verify_pip__"
 MAKE_TIMEOUT = 120
 
 
-class PackageUnavailable(Exception):
+class PackageUnavailableError(Exception):
     """The package cannot be made (no make, no target, the target fails): the routes are not verifiable."""
 
 
@@ -59,7 +59,7 @@ def materialise(code_root: Path, logical_id: str, build_method: str | None, dest
         return MaterialisedPackage(code_root, files, names, _tops(names), f"CodeUri {code_root.name}/ as a whole")
     make = shutil.which("make")
     if make is None:
-        raise PackageUnavailable("`make` is not installed (SAM's makefile builder needs it too)")
+        raise PackageUnavailableError("`make` is not installed (SAM's makefile builder needs it too)")
     scratch = destination.parent / f"{destination.name}-scratch"
     shutil.copytree(code_root, scratch, ignore=_ignore, symlinks=False)
     destination.mkdir(parents=True, exist_ok=True)
@@ -69,10 +69,10 @@ def materialise(code_root: Path, logical_id: str, build_method: str | None, dest
             command, cwd=scratch, capture_output=True, text=True, timeout=MAKE_TIMEOUT, check=False, env=_env()
         )
     except subprocess.TimeoutExpired as error:
-        raise PackageUnavailable(f"`make build-{logical_id}` did not finish in {MAKE_TIMEOUT} s") from error
+        raise PackageUnavailableError(f"`make build-{logical_id}` did not finish in {MAKE_TIMEOUT} s") from error
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise PackageUnavailable(f"`make build-{logical_id}` failed: {tail[0]}")
+        raise PackageUnavailableError(f"`make build-{logical_id}` failed: {tail[0]}")
     requirement_files = _requirement_files(done.stdout)
     wanted: set[str] = set()
     for rel in requirement_files:

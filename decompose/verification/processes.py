@@ -25,18 +25,18 @@ SECONDS_TO_START = 60
 
 
 def run_jobs(jobs: Sequence[Mapping[str, Any]], folder: Path) -> list[dict[str, Any]]:
-    import time; t=time.monotonic()
     """Run every job (each in its own interpreter); the results in the jobs' order."""
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         out = list(pool.map(lambda pair: _run(pair[1], folder / f"job-{pair[0]}"), enumerate(jobs)))
-    import sys; print("RUNS", time.monotonic()-t, file=sys.stderr)
     return out
 
 
 def _command() -> tuple[list[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("AWS_")}
     parent = str(Path(decompose.__file__).resolve().parents[1])
-    from_pythonpath = parent in [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    from_pythonpath = parent in [
+        str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    ]
     if from_pythonpath:
         env["PYTHONPATH"] = parent
         return [sys.executable, "-s", "-m", "decompose.verification.runner"], env

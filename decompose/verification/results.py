@@ -66,10 +66,16 @@ def _route(verdict: RouteVerdict) -> dict[str, Any]:
             {"event": d.event, "aspect": d.aspect, "message": d.message, "diff": d.diff} for d in verdict.differences
         ],
         "denied": [
-            {"event": d.event, "call": d.call, "action": d.action, "resource": d.resource, "by": d.by,
-             "message": d.message}
+            {
+                "event": d.event,
+                "call": d.call,
+                "action": d.action,
+                "resource": d.resource,
+                "by": d.by,
+                "message": d.message,
+            }
             for d in verdict.denied
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -88,7 +94,9 @@ def read_result(source: Path | str) -> VerifyResult:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(f"not a verify result (kind {KIND!r} expected)", Location(shown))
     if data.get("version") != FORMAT_VERSION:
-        raise InputError(f"verify result version {data.get('version')!r}; this decompose reads {FORMAT_VERSION}", Location(shown))
+        raise InputError(
+            f"verify result version {data.get('version')!r}; this decompose reads {FORMAT_VERSION}", Location(shown)
+        )
     try:
         return VerifyResult(
             template=data["template"],
@@ -115,9 +123,43 @@ def _verdict(data: dict[str, Any]) -> RouteVerdict:
         status=Status(data["status"]),
         policy=PolicyVerdict(data["policy"]),
         events=tuple(EventUse(e["name"], e["origin"], e.get("file")) for e in data["events"]),
-        differences=tuple(Difference(d["event"], d["aspect"], d["message"], d.get("diff", "")) for d in data["differences"]),
+        differences=tuple(
+            Difference(d["event"], d["aspect"], d["message"], d.get("diff", "")) for d in data["differences"]
+        ),
         denied=tuple(
             DeniedCall(d["event"], d["call"], d["action"], d["resource"], d["by"], d["message"]) for d in data["denied"]
         ),
         reason=data.get("reason"),
     )
+
+
+def render_text(result: VerifyResult) -> str:
+    """The result for people: one line per route, then each difference (with its diff) and denied call."""
+    lines = [f"decompose verify: {result.template}, split from {result.monolith} (baseline: {result.baseline})"]
+    width = max((len(r.function) for r in result.routes), default=0)
+    for verdict in result.routes:
+        status = "equivalent" if verdict.ok else verdict.status.value.upper()
+        if verdict.status is Status.EQUIVALENT and not verdict.ok:
+            status = "DENIED"
+        origins = [e.origin for e in verdict.events]
+        used = (
+            f"{len(origins)} event(s): {origins.count('project')} project, {origins.count('synthesized')} synthesized"
+        )
+        lines.append(
+            f"  {status:<14} {verdict.function:<{width}}  {verdict.route}  [{used}; policy {verdict.policy.value}]"
+        )
+        if verdict.reason:
+            lines.append(f"      why: {verdict.reason}")
+        for difference in verdict.differences:
+            lines.append(f"      {difference.event}: {difference.aspect}: {difference.message}")
+            lines += [f"        {line}" for line in difference.diff.splitlines()[:40]]
+        lines += [f"      denied: {d.message}" for d in verdict.denied]
+    if result.not_created:
+        lines.append(f"not in the world: {', '.join(result.not_created)}")
+    lines += [f"note: {note}" for note in result.notes]
+    lines.append(
+        f"{len(result.routes)} route(s): {result.count(Status.EQUIVALENT)} equivalent, "
+        f"{result.count(Status.DIFFERENT)} different, {result.count(Status.NOT_VERIFIABLE)} not verifiable; "
+        f"{result.denied_calls} denied call(s) ({result.seconds:.0f} s)"
+    )
+    return "\n".join(lines) + "\n"

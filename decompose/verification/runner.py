@@ -70,7 +70,7 @@ class _Recorder:
         from decompose.verification.codec import encode  # noqa: PLC0415
         from decompose.verification.policy import is_access_denied  # noqa: PLC0415
 
-        original = botocore.client.BaseClient._make_api_call  # noqa: SLF001 - the one place every call passes
+        original = botocore.client.BaseClient._make_api_call
         recorder = self
 
         def _make_api_call(client: Any, operation_name: str, api_params: Mapping[str, Any]) -> Any:
@@ -98,12 +98,18 @@ class _Recorder:
                 response = recorder.answer(api_params, response, call)
             return response
 
-        botocore.client.BaseClient._make_api_call = _make_api_call  # noqa: SLF001
+        botocore.client.BaseClient._make_api_call = _make_api_call
 
         presign_url = botocore.signers.generate_presigned_url
         presign_post = botocore.signers.generate_presigned_post
 
-        def generate_presigned_url(client: Any, ClientMethod: str, Params: Any = None, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
+        def generate_presigned_url(  # botocore's own parameter names: callers pass them by keyword
+            client: Any,
+            ClientMethod: str,  # noqa: N803
+            Params: Any = None,  # noqa: N803
+            *args: Any,
+            **kwargs: Any,
+        ) -> Any:
             operation = client.meta.method_to_api_mapping.get(ClientMethod, ClientMethod)
             recorder.record_presigned(client.meta.service_model.service_name, operation, Params or {})
             return presign_url(client, ClientMethod, Params, *args, **kwargs)
@@ -131,7 +137,8 @@ class _Recorder:
         from decompose.verification.codec import encode  # noqa: PLC0415
 
         name = str(params.get("FunctionName", ""))
-        function = next((f for f in self.functions if name in f["names"] or name.split(":")[-1] in f["names"]), None)
+        short = name.rsplit(":", maxsplit=1)[-1]
+        function = next((f for f in self.functions if name in f["names"] or short in f["names"]), None)
         if function is None or params.get("InvocationType", "RequestResponse") != "RequestResponse":
             return response
         payload = params.get("Payload") or b"{}"
@@ -227,13 +234,13 @@ def _install_guard(root: str, allowed: set[str]) -> None:
         top = name.partition(".")[0]
         return bool(importer) and os.path.realpath(importer).startswith(prefix) and top not in permitted
 
-    def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:  # noqa: A002
+    def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
         if level == 0 and isinstance(globals, Mapping) and refused(name, str(globals.get("__file__") or "")):
             raise ModuleNotFoundError(f"No module named {name.partition('.')[0]!r}", name=name.partition(".")[0])
         return original_import(name, globals, locals, fromlist, level)
 
     def guarded_import_module(name: str, package: str | None = None) -> Any:
-        caller = sys._getframe(1).f_globals.get("__file__") or ""  # noqa: SLF001 - who imports decides
+        caller = sys._getframe(1).f_globals.get("__file__") or ""
         if not name.startswith(".") and refused(name, str(caller)):
             raise ModuleNotFoundError(f"No module named {name.partition('.')[0]!r}", name=name.partition(".")[0])
         return original_import_module(name, package)
@@ -260,6 +267,23 @@ def _error(error: BaseException, phase: str, roots: list[str]) -> dict[str, Any]
     return out
 
 
+def _share_loader() -> None:
+    """One botocore data loader for every session of the run: each event starts fresh sessions (the handler's
+    module-level clients are built anew), and each would parse the service models' JSON again."""
+    import botocore.loaders  # noqa: PLC0415
+    import botocore.session  # noqa: PLC0415
+
+    made: dict[str | None, Any] = {}
+    create = botocore.loaders.create_loader
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in made:
+            made[search_path_string] = create(search_path_string)
+        return made[search_path_string]
+
+    botocore.session.create_loader = create_loader
+
+
 def _seeded_uuid4(rng: random.Random) -> Callable[[], uuid.UUID]:
     return lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -269,23 +293,28 @@ class _Runner:
         self.job = job
         self.recorder = _Recorder(list(job.get("functions", [])))
         self.clients: dict[str, Any] = {}
+        self.session: Any = None
 
     def boot(self) -> None:
         import boto3  # noqa: PLC0415
         import moto  # noqa: F401, PLC0415 - moto's handlers must be in place before any client exists
 
         self.boto3 = boto3
+        _share_loader()
         self.recorder.install()
         guard = self.job.get("guard")
         if guard is not None:
             _install_guard(self.job["code_root"], set(guard["allowed"]))
 
     def client(self, service: str) -> Any:
+        """The runner's own client (world, seed, state): made once, it reaches each event's fresh moto backend."""
         if service not in self.clients:
-            session = self.boto3.session.Session(
-                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.job["world"]["region"]
-            )
-            self.clients[service] = session.client(service)
+            if self.session is None:
+                region = self.job["world"]["region"]
+                self.session = self.boto3.session.Session(
+                    aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+                )
+            self.clients[service] = self.session.client(service)
         return self.clients[service]
 
     def environment(self, key_id: str, secret: str) -> dict[str, str]:
@@ -309,17 +338,15 @@ class _Runner:
     def run(self, event: Mapping[str, Any], enforced: bool) -> dict[str, Any]:
         import time_machine  # noqa: PLC0415
         from moto import mock_aws  # noqa: PLC0415
-        from moto.core import enable_iam_authentication  # noqa: PLC0415
         from moto import settings as moto_settings  # noqa: PLC0415
-        from moto.moto_api._internal import mock_random  # noqa: PLC0415 - moto's seedable ids
+        from moto.core import enable_iam_authentication  # noqa: PLC0415
 
         from decompose.verification import world  # noqa: PLC0415
-        from decompose.verification.codec import encode  # noqa: PLC0415
 
         job = self.job
         recorder = self.recorder
         outcome: dict[str, Any] = {"identity": [job["identity"]["name"], job["identity"]["arn"]]}
-        start = datetime.datetime.fromisoformat(job["start"]).timestamp()  # a timestamp: time-machine then leaves TZ alone
+        start = datetime.datetime.fromisoformat(job["start"]).timestamp()  # time-machine then leaves TZ alone
 
         @contextlib.contextmanager
         def suspended() -> Iterator[None]:
@@ -335,7 +362,6 @@ class _Runner:
             saved_env = dict(os.environ)  # with mock_aws's own variables, which it removes on exit
             recorder.paused = True
             recorder.calls, recorder.denied = [], []
-            self.clients = {}
             world.build(job["world"], job["seed"], self.client)
             key_id, secret = ("testing", "testing")
             if enforced:
@@ -347,24 +373,7 @@ class _Runner:
             self.boto3.DEFAULT_SESSION = None
             guard = enable_iam_authentication if enforced else contextlib.nullcontext
             try:
-                with _code_folder(job["code_root"]) as load:
-                    recorder.paused = False
-                    try:
-                        with guard():
-                            handler = load(job["handler"])
-                    except Exception as error:  # an import that fails is the outcome (a missing module...)
-                        outcome["error"] = _error(error, "import", [job["code_root"]])
-                    else:
-                        random.seed(0)
-                        mock_random.seed(0)
-                        rng = random.Random(0)
-                        with _patched(uuid, "uuid4", _seeded_uuid4(rng)), guard():
-                            try:
-                                response = handler(dict(event), _context(job["identity"]["name"], job["identity"]["arn"]))
-                                outcome["response"] = encode(response)
-                            except Exception as error:  # the exception is the outcome
-                                outcome["error"] = _error(error, "handler", [job["code_root"]])
-                    recorder.paused = True
+                self._call(event, outcome, guard)
             finally:
                 recorder.paused = True
                 os.environ.clear()
@@ -375,6 +384,32 @@ class _Runner:
             if not enforced:
                 outcome["state"] = world.dump(job["world"], self.client)
         return outcome
+
+    def _call(self, event: Mapping[str, Any], outcome: dict[str, Any], guard: Callable[[], Any]) -> None:
+        """Import the handler fresh and run it with `event`: the response or the exception goes into `outcome`."""
+        from moto.moto_api._internal import mock_random  # noqa: PLC0415 - moto's seedable ids
+
+        from decompose.verification.codec import encode  # noqa: PLC0415
+
+        job, recorder = self.job, self.recorder
+        with _code_folder(job["code_root"]) as load:
+            recorder.paused = False
+            try:
+                with guard():
+                    handler = load(job["handler"])
+            except Exception as error:  # an import that fails is the outcome (a missing module...)
+                outcome["error"] = _error(error, "import", [job["code_root"]])
+            else:
+                random.seed(0)
+                mock_random.seed(0)
+                rng = random.Random(0)
+                with _patched(uuid, "uuid4", _seeded_uuid4(rng)), guard():
+                    try:
+                        response = handler(dict(event), _context(job["identity"]["name"], job["identity"]["arn"]))
+                        outcome["response"] = encode(response)
+                    except Exception as error:  # the exception is the outcome
+                        outcome["error"] = _error(error, "handler", [job["code_root"]])
+            recorder.paused = True
 
     def _user(self, document: Mapping[str, Any]) -> tuple[str, str]:
         iam = self.client("iam")

@@ -92,9 +92,7 @@ class Names:
 
     def render(self, expr: Any) -> str:
         """A CloudFormation expression evaluated with the world's names (raises `UnrenderableError`)."""
-        return render(
-            expr, self.resources, self.default_name, region=REGION, account=ACCOUNT, stack_name=self.stack
-        )
+        return render(expr, self.resources, self.default_name, region=REGION, account=ACCOUNT, stack_name=self.stack)
 
     def name(self, logical_id: str) -> str:
         """The physical name of a resource (what `Ref` gives for most types; a queue's name, not its URL)."""
@@ -220,13 +218,16 @@ def read_seed(path: Path, names: Names, spec: Mapping[str, Any], root: Path) -> 
         data = YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
     except (YAMLError, UnicodeDecodeError, OSError) as error:
         line = getattr(getattr(error, "problem_mark", None), "line", None)
-        raise InputError(f"not a readable seed file: {error}", Location(shown, line + 1 if line is not None else None))
+        where = Location(shown, line + 1 if line is not None else None)
+        raise InputError(f"not a readable seed file: {error}", where) from error
     if not isinstance(data, Mapping):
         raise InputError("a seed file is a mapping of tables, objects, parameters, secrets", Location(shown, 1))
     by_id = {r["id"]: r for r in spec["resources"]}
     unknown = [k for k in data if k not in ("tables", "objects", "parameters", "secrets")]
     if unknown:
-        raise InputError(f"unknown section {unknown[0]!r} (tables, objects, parameters, secrets)", _at(data, unknown[0], shown))
+        raise InputError(
+            f"unknown section {unknown[0]!r} (tables, objects, parameters, secrets)", _at(data, unknown[0], shown)
+        )
 
     def resource(section: Mapping[str, Any], logical_id: str, kind: str) -> dict[str, Any]:
         entry = by_id.get(str(logical_id))
@@ -247,18 +248,24 @@ def read_seed(path: Path, names: Names, spec: Mapping[str, Any], root: Path) -> 
         if not isinstance(entries, Mapping):
             raise InputError(f"{logical_id}: a mapping of key -> object expected", _at(objects, logical_id, shown))
         for key, value in entries.items():
-            seed["objects"].append({"bucket": bucket["name"], "key": str(key), **_object(value, path, root, entries, key, shown)})
+            seed["objects"].append(
+                {"bucket": bucket["name"], "key": str(key), **_object(value, path, root, entries, key, shown)}
+            )
     for name, value in (data.get("parameters") or {}).items():
         seed["parameters"].append({"name": str(name), "value": str(value)})
     secrets = data.get("secrets") or {}
     for name, value in secrets.items():
         entry = by_id.get(str(name))
         secret = entry["name"] if entry is not None and entry["kind"] == "secret" else str(name)
-        seed["secrets"].append({"name": secret, "value": value if isinstance(value, str) else json.dumps(_plain(value))})
+        seed["secrets"].append(
+            {"name": secret, "value": value if isinstance(value, str) else json.dumps(_plain(value))}
+        )
     return seed
 
 
-def _object(value: Any, seed_path: Path, root: Path, parent: Any, key: Any, shown: str) -> dict[str, Any]:
+def _object(  # noqa: PLR0917 - one private call site
+    value: Any, seed_path: Path, root: Path, parent: Any, key: Any, shown: str
+) -> dict[str, Any]:
     if isinstance(value, str):
         return {"body": b64(value.encode("utf-8"))}
     if not isinstance(value, Mapping) or ("file" in value) == ("text" in value):
