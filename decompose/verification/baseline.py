@@ -21,7 +21,7 @@ from pathlib import Path
 
 from decompose.errors import UsageError
 
-HISTORY = 200  # commits of the template looked at
+HISTORY = 200  # commits looked at, newest first
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,9 @@ def find_baseline(root: Path, template: str, functions: Sequence[str], revision:
 
 
 def _before_split(root: Path, path: str, functions: Sequence[str]) -> str | None:
-    """The newest commit whose template at `path` declares none of `functions`."""
-    log = _git(root, "log", f"-n{HISTORY}", "--format=%H", "--", path)
+    """The newest commit whose template at `path` declares none of `functions` (any commit: one that left the
+    template alone but changed the code is newer than the last that touched the template)."""
+    log = _git(root, "log", f"-n{HISTORY}", "--format=%H")
     if log.returncode != 0:
         return None
     for revision in log.stdout.decode().split():

@@ -125,6 +125,8 @@ def _errors(event: str, old: Any, new: Any, name: str) -> list[Difference]:
         if new["type"] == "ModuleNotFoundError":
             missing = new.get("module") or new["message"]
             message += f" (its package lacks {missing!r}: a module or distribution left out of it)"
+        elif new["type"] == "ImportError" and new.get("module"):
+            message += f" (its package lacks {new['module']!r}, or holds another version of it than the monolith's)"
         return [Difference(event, "error", message)]
     return [Difference(event, "error", f"the monolith raised {_error_text(old)}; {name} answered without an error")]
 

@@ -1,6 +1,7 @@
 """Start the runner (`runner.py`) in fresh interpreters, at most two at a time, and read back what they wrote.
 
-Each variant runs as `python -I -m decompose.verification.runner JOB` in an empty working folder: `-I` keeps
+Each variant runs as `python -B -I -m decompose.verification.runner JOB` in an empty working folder (`-B`: no
+`__pycache__` written into the project when an in-stack function is imported from it); `-I` keeps
 the user's site-packages folder, `PYTHONPATH` and the current folder off `sys.path`, so the code under test
 sees only what the job puts there. (When decompose itself is importable only through `PYTHONPATH`, that
 one entry is kept, and `-I` is replaced by `-s`.)
@@ -39,8 +40,8 @@ def _command() -> tuple[list[str], dict[str, str]]:
     ]
     if from_pythonpath:
         env["PYTHONPATH"] = parent
-        return [sys.executable, "-s", "-m", "decompose.verification.runner"], env
-    return [sys.executable, "-I", "-m", "decompose.verification.runner"], env
+        return [sys.executable, "-B", "-s", "-m", "decompose.verification.runner"], env
+    return [sys.executable, "-B", "-I", "-m", "decompose.verification.runner"], env
 
 
 def _run(job: Mapping[str, Any], folder: Path) -> dict[str, Any]:

@@ -137,6 +137,7 @@ def render_text(result: VerifyResult) -> str:
     """The result for people: one line per route, then each difference (with its diff) and denied call."""
     lines = [f"decompose verify: {result.template}, split from {result.monolith} (baseline: {result.baseline})"]
     width = max((len(r.function) for r in result.routes), default=0)
+    route_width = max((len(r.route) for r in result.routes), default=0)
     for verdict in result.routes:
         status = "equivalent" if verdict.ok else verdict.status.value.upper()
         if verdict.status is Status.EQUIVALENT and not verdict.ok:
@@ -146,7 +147,8 @@ def render_text(result: VerifyResult) -> str:
             f"{len(origins)} event(s): {origins.count('project')} project, {origins.count('synthesized')} synthesized"
         )
         lines.append(
-            f"  {status:<14} {verdict.function:<{width}}  {verdict.route}  [{used}; policy {verdict.policy.value}]"
+            f"  {status:<14} {verdict.function:<{width}}  {verdict.route:<{route_width}}  [{used}; "
+            f"policy {verdict.policy.value}]"
         )
         if verdict.reason:
             lines.append(f"      why: {verdict.reason}")

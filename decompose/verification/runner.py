@@ -9,9 +9,11 @@ writes its results as JSON to the file the job names; it prints nothing the pare
 Per event, for each mode (`plain`, then `enforced` when the job has a policy):
 
 1. Fresh world: `moto.mock_aws()` starts (moto's Lambda without docker), the clock is set to the job's
-   start instant (time-machine, ticking), the world is created and seeded. In `enforced` mode an IAM user
-   holding only the function's policy (moto's view of it, `policy.Policy.moto_view`) is created and its keys
-   become the function's credentials.
+   start instant and stands still there (time-machine, `tick=False`: both runs read the very same time, so
+   a document that embeds it, such as a PDF, is byte-identical; code that waits for the clock to move
+   runs into the runner's timeout and the route is not verifiable), the world is created and seeded. In
+   `enforced` mode an IAM user holding only the function's policy (moto's view of it,
+   `policy.Policy.moto_view`) is created and its keys become the function's credentials.
 2. Fresh code: every module imported from the code folders is dropped, the handler's module is imported
    anew (so module-level clients are built now, inside the mock), then `random`, moto's ids and
    `uuid.uuid4` are seeded, so both runs draw the same ids when they run the same code.
@@ -40,6 +42,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 import traceback
 import types
@@ -261,10 +264,19 @@ def _where(error: BaseException, roots: list[str]) -> str | None:
 
 
 def _error(error: BaseException, phase: str, roots: list[str]) -> dict[str, Any]:
-    out = {"type": type(error).__name__, "message": str(error), "phase": phase, "where": _where(error, roots)}
+    """The exception as the outcome: type, message (the scratch folders' paths left out), phase, where."""
+    message = str(error)
+    for root in roots:
+        message = message.replace(os.path.realpath(root) + os.sep, "").replace(root + os.sep, "")
+    out = {"type": type(error).__name__, "message": message, "phase": phase, "where": _where(error, roots)}
     if isinstance(error, ModuleNotFoundError):
         out["module"] = error.name
+    elif isinstance(error, ImportError) and (found := _CANNOT_IMPORT.match(str(error))):
+        out["module"] = f"{found['package']}.{found['name']}"  # `from package import module`: the module is missing
     return out
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>\w+)' from '(?P<package>[\w.]+)'")
 
 
 def _share_loader() -> None:
@@ -358,7 +370,7 @@ class _Runner:
                 moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = saved
 
         recorder.suspend_auth = suspended if enforced else contextlib.nullcontext
-        with time_machine.travel(start, tick=True), mock_aws(config={"lambda": {"use_docker": False}}):
+        with time_machine.travel(start, tick=False), mock_aws(config={"lambda": {"use_docker": False}}):
             saved_env = dict(os.environ)  # with mock_aws's own variables, which it removes on exit
             recorder.paused = True
             recorder.calls, recorder.denied = [], []

@@ -131,3 +131,16 @@ def test_a_body_diff_is_json_aware_and_readable() -> None:
     (found,) = differences("e", old, new, "F")
     assert '-  "total": "49.80"' in found.diff
     assert '+  "total": "0.00"' in found.diff
+
+
+def test_a_name_the_package_cannot_import_names_the_missing_module() -> None:
+    """`from common import db_get_order` failing in the new function only: the message names the module."""
+    error = {
+        "type": "ImportError",
+        "message": "cannot import name 'db_get_order' from 'common' (common/__init__.py)",
+        "phase": "import",
+        "where": "routes/get_order.py:7",
+        "module": "common.db_get_order",
+    }
+    (found,) = differences("GetOrder", _outcome(response=_proxy()), _outcome(error=error), "GetOrderFunction")
+    assert "its package lacks 'common.db_get_order'" in found.message
