@@ -32,11 +32,17 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 def movable_routes(app: Path) -> tuple[str, ...]:
-    """The monolith's routes `apply` can move: those with a template event and no dynamic dispatch."""
+    """The monolith's routes `apply` can move: a template event, no dynamic dispatch, no WebSocket route."""
     report = analyze(app, iam=False)
     monolith = max(report.functions, key=lambda f: len(f.routes))
     dynamic = {f.route for f in report.findings if f.rule == "unresolved-dynamic"}  # rope cannot move those
-    return tuple(r.id for r in monolith.routes if r.trigger.event is not None and r.id not in dynamic)
+    return tuple(
+        r.id
+        for r in monolith.routes
+        if r.trigger.event is not None
+        and r.id not in dynamic
+        and r.trigger.type != "WebSocket"  # an AWS::ApiGatewayV2::Route, not a SAM event: apply cannot move it yet
+    )
 
 
 def split_copy(app: Path, into: Path, routes: tuple[str, ...] | None = None) -> Path:
