@@ -8,7 +8,7 @@ template), an HTTP API event by `routeKey` (or method and `rawPath`), S3/SQS/SNS
 the bucket, queue, topic, table or stream they come from (named as the world names them), an EventBridge
 event by its `source` and `detail-type` against the rule's pattern, a schedule event by its `Scheduled
 Event` detail type, a WebSocket event by `requestContext.routeKey`. Files that are no JSON object, and
-events no extracted route takes, are reported and left out.
+events no extracted route takes, are left out with a note each.
 
 **One synthesized event per route**, so a route without a recorded event is still exercised: the trigger's
 shape (REST payload 1.0 for `Api`, payload 2.0 for `HttpApi`, with `$default` for a route its function takes
@@ -78,7 +78,8 @@ def project_events(
             continue
         target = by_event_name.get(path.stem) or route_of(payload, targets, names)
         if target is None:
-            continue  # an event of a route that stays in the monolith
+            notes.append(f"{rel}: no extracted route takes it (its route stays in the monolith?); not run")
+            continue
         events.append(Event(path.stem, "project", target.route.id, target.function, payload, rel))
     return events, notes
 

@@ -61,18 +61,21 @@ def test_a_recorded_event_goes_to_the_route_of_its_trigger(payload: dict[str, An
 
 
 def test_the_events_folder_is_read_and_what_is_left_out_is_noted(tmp_path: Path) -> None:
-    """A file named after a template event goes to its route; a broken file is a note, not a crash."""
+    """A file named after a template event goes to its route; a broken file or one no extracted route takes
+    is a note, not a crash and not silence."""
     (tmp_path / f"{TARGETS[1].route.trigger.event}.json").write_text(json.dumps({"anything": 1}), encoding="utf-8")
     (tmp_path / "Other.json").write_text(json.dumps({"httpMethod": "GET", "path": "/orders/o-9"}), encoding="utf-8")
     (tmp_path / "Broken.json").write_text("{", encoding="utf-8")
+    (tmp_path / "Kept.json").write_text(json.dumps({"httpMethod": "DELETE", "path": "/orders"}), encoding="utf-8")
     (tmp_path / "decompose-seed.json").write_text("{}", encoding="utf-8")
     events, notes = project_events(tmp_path, TARGETS, NAMES, "events")
     assert [(e.name, e.route, e.file) for e in events] == [
         ("ApiGETorders", "GET /orders", "events/ApiGETorders.json"),
         ("Other", "GET /orders/{order_id}", "events/Other.json"),
     ]
-    assert len(notes) == 1
+    assert len(notes) == 2
     assert notes[0].startswith("events/Broken.json: not a JSON event")
+    assert notes[1] == "events/Kept.json: no extracted route takes it (its route stays in the monolith?); not run"
 
 
 def test_a_synthesized_http_event_has_concrete_path_parameters_from_the_seed() -> None:
