@@ -2,7 +2,8 @@
 
 Per app (no recorded events: each route runs with its synthesized event), the first two movable routes
 are extracted, to keep the suite's time in bounds; README's Verify section has the figures with every
-movable route extracted.
+movable route extracted. The powertools app is the exception that proves the guard: its packages lack
+Powertools, and verify must say so.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from tests.conftest import FIXTURES
 from tests.verification.projects import cli, movable_routes, split_copy
 
 FRAMEWORK_APPS = {"flask_app", "fastapi_app", "chalice_app"}  # analyzed, not split by apply yet
-NOT_APPLIED = {"powertools": "apply does not split Powertools apps yet (README: Splitting)"}
+MISSING_DISTRIBUTION = "powertools"  # its requirements.txt is outside CodeUri: its packages install nothing
 APPS = sorted(
     p.name
     for p in FIXTURES.iterdir()
-    if (p / "template.yaml").is_file() and p.name not in FRAMEWORK_APPS | set(NOT_APPLIED)
+    if (p / "template.yaml").is_file() and p.name not in FRAMEWORK_APPS | {MISSING_DISTRIBUTION}
 )
 
 
@@ -35,3 +36,14 @@ def test_the_extracted_routes_of_each_fixture_app_are_equivalent(app: str, tmp_p
     assert sorted(r["route"] for r in document["routes"]) == sorted(routes)
     assert {(r["status"], r["policy"]) for r in document["routes"]} == {("equivalent", "allowed")}
     assert all(any(e["origin"] == "synthesized" for e in r["events"]) for r in document["routes"])
+
+
+def test_a_distribution_the_package_does_not_install_is_caught(tmp_path: Path) -> None:
+    """The powertools app's requirements sit outside CodeUri, so no package installs Powertools: verify says so."""
+    routes = movable_routes(FIXTURES / MISSING_DISTRIBUTION)[:1]
+    root = split_copy(FIXTURES / MISSING_DISTRIBUTION, tmp_path, routes)
+    code, output = cli("verify", str(root), "--format", "json")
+    (route,) = json.loads(output[output.index("{") :])["routes"]
+    assert code == 1
+    assert route["status"] == "different"
+    assert any("its package lacks 'aws_lambda_powertools'" in d["message"] for d in route["differences"])
