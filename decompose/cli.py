@@ -31,13 +31,15 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from decompose import __version__, splitting, verifying
+from decompose import __version__, dry_run, splitting, verifying
 from decompose.changes.writer import write
 from decompose.domain.model import AnalysisReport, Severity
 from decompose.domain.plan import ChangeSet
 from decompose.errors import DecomposeError, PlanError
 from decompose.pipeline import analyze
 from decompose.planning.build import GROUPS
+from decompose.reporting.dry_run import FORMATS, render_report, render_summary
+from decompose.reporting.escaping import visible
 from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
@@ -348,7 +350,7 @@ def plan_command(  # noqa: PLR0917 - click passes every option
         click.echo(f"{shown}: {verb} {len(result.added)} function(s) for {result.plan.monolith}")
         for function_plan in result.added:
             mark = "  extract" if function_plan.extract else ""
-            click.echo(f"  {function_plan.logical_id:<36} {', '.join(function_plan.routes)}{mark}")
+            click.echo(f"  {function_plan.logical_id:<36} {', '.join(map(visible, function_plan.routes))}{mark}")
     extracted = [f.logical_id for f in result.plan.extracted]
     if extracted:
         click.echo(f"marked for extraction: {', '.join(extracted)}")
@@ -392,6 +394,71 @@ def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_ru
         click.echo(f"dry run: {_summary(change_set)} for {extracted}; nothing was written", err=True)
     else:
         click.echo(f"applied: {_summary(change_set)} for {extracted}", err=True)
+
+
+@main.command(name="dry-run", epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="md for pull requests, html for a self-contained page, json for tools (schema in the package).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report here (replaces only a report decompose wrote) and print the summary; default: stdout.",
+)
+@click.option(
+    "--verify-result",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A `decompose verify --format json` result to show (default: verification not run).",
+)
+@click.option(
+    "--import-runs",
+    type=click.IntRange(0, 50),
+    default=dry_run.IMPORT_RUNS,
+    show_default=True,
+    help="Fresh interpreters per handler for the cold-import median; 0 skips the timing.",
+)
+@common_options
+@click.pass_context
+def dry_run_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context,
+    path: Path,
+    plan_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    verify_result: Path | None,
+    import_runs: int,
+) -> None:
+    """Report what `decompose apply` would do for the plan at PATH and what it buys; writes nothing else.
+
+    The report: a summary with before/after figures measured here (package bytes, cold import time, IAM actions
+    and statements on `*`, findings, verification), the architecture before and after, each new function (routes,
+    policy and what it no longer has, package, variables, deployment), the change set as diffs, the findings.
+    Exit 1 when the verify result shown has a difference or a denied call.
+    """
+    with guarded(ctx, "json" if fmt == "json" else "text"), Progress() as progress:
+        report = dry_run.build_report(
+            path, plan_file=plan_file, verification=verify_result, import_runs=import_runs, progress=progress
+        )
+        text = render_report(report, fmt)
+        if output is not None:
+            change_set, root = dry_run.report_file(output, text)
+            write(change_set, root, force=True)
+    if output is None:
+        emit(ctx, text)
+    else:
+        emit(ctx, render_summary(report))
+        click.echo(f"wrote the {fmt} report to {output}", err=True)
+    ctx.exit(EXIT_FINDINGS if report.verification.status == "failed" else EXIT_OK)
 
 
 @main.command(name="verify", epilog=VERIFY_EXIT_CODES)
