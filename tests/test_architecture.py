@@ -19,7 +19,8 @@ PACKAGE = REPO / "decompose"
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
     ["decompose.cli", "decompose.__main__"],
-    ["decompose.pipeline", "decompose.splitting", "decompose.dry_run"],  # the use cases: analyze; plan, apply; dry run
+    # the use cases: analyze; plan, apply; dry run; verify
+    ["decompose.pipeline", "decompose.splitting", "decompose.dry_run", "decompose.verifying"],
     [
         "decompose.planning",
         "decompose.refactoring",
@@ -27,6 +28,7 @@ LAYERS = [
         "decompose.changes",
         "decompose.reporting",
         "decompose.measuring",
+        "decompose.verification",
         "decompose.rules",
         "decompose.iam",
         "decompose.analysis",
