@@ -31,7 +31,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from decompose import __version__, dry_run, publishing, splitting, wizard
+from decompose import __version__, dry_run, publishing, splitting, verifying, wizard
 from decompose.changes.git import FALLBACK_IDENTITY
 from decompose.changes.writer import write
 from decompose.domain.model import AnalysisReport, Severity
@@ -44,6 +44,7 @@ from decompose.reporting.escaping import visible
 from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
+from decompose.verification import results as verify_results
 from decompose.wizard import interactive
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
@@ -62,6 +63,12 @@ EXIT_CODES = (
     "     that is not YAML/JSON), an invalid plan, a refused write (a dirty git tree without --force),\n"
     "     or an internal error\n"
     "  130  interrupted (Ctrl-C); nothing was written"
+)
+VERIFY_EXIT_CODES = (
+    "\b\nExit codes:\n"
+    "  0  every extracted route equivalent and every AWS call allowed by its function's policy\n"
+    "  1  a route behaves differently, a call its policy denies, or a route that could not be verified\n"
+    "  2  a usage error or input that cannot be read (no split function, no such --plan/--events, a bad seed)"
 )
 FAIL_LEVELS = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING), "never": ()}
 PROGRESS_AFTER = 1.5  # seconds before a run starts telling what it does
@@ -781,6 +788,44 @@ def dry_run_command(  # noqa: PLR0917 - click passes every option
         emit(ctx, render_summary(report))
         click.echo(f"wrote the {fmt} report to {output}", err=True)
     ctx.exit(EXIT_FINDINGS if report.verification.status == "failed" else EXIT_OK)
+
+
+@main.command(name="verify", epilog=VERIFY_EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@click.option(
+    "--events",
+    "events_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The folder of recorded events (and decompose-seed.yaml) [default: PATH/events].",
+)
+@click.option("--baseline", metavar="REV", help="The git revision of the monolith before the split [default: found].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for CI (documented in the README).",
+)
+@common_options
+@click.pass_context
+def verify_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context, path: Path, plan_file: Path | None, events_dir: Path | None, baseline: str | None, fmt: str
+) -> None:
+    """Prove that each extracted function behaves like the monolith: same events, same world, its own package.
+
+    Runs every event of each extracted route through the monolith (as it was before the split, from git)
+    and through the new function with only its own package, each in a fresh interpreter under moto, and
+    compares responses, AWS calls and state; then checks every call against the function's policy.
+    Nothing is written.
+    """
+    with guarded(ctx, fmt), Progress() as progress:
+        result = verifying.verify(path, plan_file=plan_file, events=events_dir, baseline=baseline, progress=progress)
+    emit(ctx, verify_results.render_json(result) if fmt == "json" else verify_results.render_text(result))
+    ctx.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 
 
 def _problems(problems: tuple[object, ...]) -> None:

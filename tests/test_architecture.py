@@ -19,10 +19,11 @@ PACKAGE = REPO / "decompose"
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
     ["decompose.cli", "decompose.__main__", "decompose.wizard"],
-    [  # the use cases: analyze; plan, apply; dry run; the wizard's offer; the pull request
+    [  # the use cases: analyze; plan, apply; dry run; verify; the wizard's offer; the pull request
         "decompose.pipeline",
         "decompose.splitting",
         "decompose.dry_run",
+        "decompose.verifying",
         "decompose.proposing",
         "decompose.publishing",
     ],
@@ -33,6 +34,7 @@ LAYERS = [
         "decompose.changes",
         "decompose.reporting",
         "decompose.measuring",
+        "decompose.verification",
         "decompose.rules",
         "decompose.iam",
         "decompose.analysis",
