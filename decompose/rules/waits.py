@@ -146,8 +146,8 @@ class SynchronousWaitRule(Rule):
     def _sequences(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
         for definition in code.definitions:
             function = code.function_node(definition)
-            if function is None:
-                continue
+            if function is None or len(_timed_calls(code, definition, [function])) < 2:
+                continue  # a run needs two steps with different calls: one call (or none) under it has none
             for block in _blocks(function):
                 for run in _independent_runs(view, code, definition, block):
                     yield self._sequence_finding(view, code, definition, run)
@@ -299,7 +299,7 @@ def _independent_runs(
     run: list[_Step] = []
     tainted: set[str] = set()
     for statement in block:
-        calls = [c for c in code.calls_under(definition, [statement]) if not c.via.startswith("presign")]
+        calls = _timed_calls(code, definition, [statement])
         used = _loaded_names(statement)
         if not isinstance(statement, SIMPLE):
             if len(run) >= 2:
@@ -323,6 +323,11 @@ def _independent_runs(
         tainted |= step.bound
     if len(run) >= 2:
         yield run
+
+
+def _timed_calls(code: RouteCode, definition: Definition, nodes: list[ast.AST]) -> list[SdkCall]:
+    """The calls running `nodes` makes that wait for AWS (a presigned URL is computed locally)."""
+    return [c for c in code.calls_under(definition, nodes) if not c.via.startswith("presign")]
 
 
 def _loaded_names(node: ast.AST) -> frozenset[str]:
