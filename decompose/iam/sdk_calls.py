@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall, ValueSource
 from decompose.domain.model import Location
 from decompose.iam import models
@@ -1024,7 +1025,7 @@ class SdkCallFinder:
                 continue
             for key, value in zip(table.keys, table.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value not in keys:
-                    unused |= {id(inner) for inner in ast.walk(value)}
+                    unused |= {id(inner) for inner in descendants(value)}
         return unused
 
     def _operation(self, receiver: Value, call: ast.Call, definition: Definition, where: Location) -> Iterator[SdkCall]:
@@ -1245,26 +1246,26 @@ _INFERRED = (
 def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
     """The nodes of a definition the inference reads (computed once per definition, not once per round)."""
     roots = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
-    return tuple(inner for root in roots for inner in ast.walk(root) if isinstance(inner, _INFERRED))
+    return tuple(inner for root in roots for inner in descendants(root) if isinstance(inner, _INFERRED))
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
-    return tuple(inner for inner in ast.walk(node) if isinstance(inner, ast.Call))
+    return tuple(inner for inner in descendants(node) if isinstance(inner, ast.Call))
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
-    return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+    return tuple(inner for inner in descendants(node) if isinstance(inner, kinds))
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
     """`name = {"literal": lambda ...: ..., ...}` in a definition: a table of operations looked up by key."""
     found = []
-    for inner in ast.walk(node):
+    for inner in descendants(node):
         if (
             isinstance(inner, ast.Assign)
             and len(inner.targets) == 1
@@ -1281,10 +1282,10 @@ def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
 def _lookups(node: ast.AST, name: str) -> list[ast.Subscript] | None:
     """Every `name[...]` read in a definition; None when `name` is used otherwise (`.get(k)`, passed along):
     the table escapes, no lookup is known and every entry counts."""
-    uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    uses = [n for n in descendants(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
     subscripts = [
         n
-        for n in ast.walk(node)
+        for n in descendants(node)
         if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name
     ]
     contained = {id(s.value) for s in subscripts}
@@ -1300,7 +1301,7 @@ def _is_membership_test(node: ast.AST, use: ast.Name) -> bool:
         and n.comparators
         and n.comparators[0] is use
         and isinstance(n.ops[0], ast.In | ast.NotIn)
-        for n in ast.walk(node)
+        for n in descendants(node)
     )
 
 

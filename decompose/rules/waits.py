@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from decompose.analysis.symbols import Definition
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam import models
@@ -189,7 +190,7 @@ class _Step:
 
 def _call_at(definition: Definition | None, location: Location) -> ast.Call | None:
     for node in definition.nodes if definition else []:
-        for inner in ast.walk(node):
+        for inner in descendants(node):
             if isinstance(inner, ast.Call) and inner.lineno == location.line:
                 return inner
     return None
@@ -199,7 +200,7 @@ def _enclosing_loop(definition: Definition, target: ast.AST) -> ast.While | ast.
     """The innermost loop of the definition whose body holds `target` (not crossing nested functions)."""
     found = None
     for node in definition.nodes:
-        for loop in [n for n in ast.walk(node) if isinstance(n, ast.While | ast.For | ast.AsyncFor)]:
+        for loop in [n for n in descendants(node) if isinstance(n, ast.While | ast.For | ast.AsyncFor)]:
             if any(inner is target for inner in walk_shallow(loop)) and (found is None or loop.lineno >= found.lineno):
                 found = loop
     return found
@@ -341,6 +342,6 @@ def _bound_names(node: ast.AST) -> frozenset[str]:
 @functools.lru_cache(maxsize=1 << 16)
 def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
     """The names a statement reads and binds, read once for every route that reaches it."""
-    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    names = [n for n in descendants(node) if isinstance(n, ast.Name)]
     loaded = frozenset(n.id for n in names if isinstance(n.ctx, ast.Load))
     return loaded, frozenset(n.id for n in names if isinstance(n.ctx, ast.Store))
