@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# aws-sam-cli pins click, boto3 and aws-sam-translator to versions that clash with ours: it gets its own venv.
+SAM_CLI_VERSION := 1.170.0
+SAM_VENV := $(VENV)/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-split clean
 
 $(STAMP): pyproject.toml sample_monolith/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,19 +17,34 @@ $(STAMP): pyproject.toml sample_monolith/requirements.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -r sample_monolith/requirements.txt
 	touch $(STAMP)
 
+$(SAM_STAMP): | $(STAMP)
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $(SAM_STAMP)
+
+DEMO := build/demo/sample_monolith
+DEMO_ROUTES := --extract "GET /orders/{order_id}" --extract "POST /orders" --extract "S3 UploadsBucket"
+
 demo: $(STAMP)
 	$(BIN)/decompose analyze sample_monolith
+	rm -rf $(DEMO) && mkdir -p $(dir $(DEMO)) && cp -r sample_monolith $(DEMO) && rm -rf $(DEMO)/.pytest_cache
+	$(BIN)/decompose plan $(DEMO) $(DEMO_ROUTES)
+	$(BIN)/decompose apply $(DEMO) --dry-run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
-	$(BIN)/python -m pytest tests
+test: lint $(SAM_STAMP)
+	DECOMPOSE_SAM=$(abspath $(SAM)) $(BIN)/python -m pytest tests
 	cd sample_monolith && ../$(BIN)/python -m pytest tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_analyze.py
+
+bench-split: $(STAMP) $(SAM_STAMP)
+	DECOMPOSE_SAM=$(abspath $(SAM)) $(BIN)/python bench/bench_split.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -4,7 +4,9 @@ Exit codes (`EXIT_CODES`, printed by every `--help`): 0 success; 1 findings at o
 default: an error finding, such as a file that does not parse or a handler that does not exist), an
 incomplete policy under `--strict`, or output that could not be written; 2 usage errors and input that
 cannot be analyzed at all (no such path or function, a template that is not YAML/JSON), or an internal
-error. `--debug` re-raises instead of printing a one-line error.
+error. `--debug` re-raises instead of printing a one-line error. `plan` and `apply` use the same codes: an
+invalid plan (every problem listed with file:line) and a refused write (a dirty git tree without `--force`, a
+file decompose did not generate) are 2; a write that failed and was rolled back is 1. Nothing is written then.
 
 What every subcommand shares lives in the first section: `common_options` (`--debug` and `--no-color`,
 accepted after the subcommand as well as before it), `report_options` (`--format`, `--fail-on`,
@@ -29,10 +31,13 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from decompose import __version__
+from decompose import __version__, splitting
+from decompose.changes.writer import write
 from decompose.domain.model import AnalysisReport, Severity
-from decompose.errors import DecomposeError
+from decompose.domain.plan import ChangeSet
+from decompose.errors import DecomposeError, PlanError
 from decompose.pipeline import analyze
+from decompose.planning.build import GROUPS
 from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
@@ -49,7 +54,8 @@ EXIT_CODES = (
     "  1  findings at or above --fail-on (default: errors), an incomplete policy with --strict,\n"
     "     or output that could not be written\n"
     "  2  a usage error, input that cannot be analyzed at all (no such path or function, a template\n"
-    "     that is not YAML/JSON), or an internal error"
+    "     that is not YAML/JSON), an invalid plan, a refused write (a dirty git tree without --force),\n"
+    "     or an internal error"
 )
 FAIL_LEVELS = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING), "never": ()}
 PROGRESS_AFTER = 1.5  # seconds before a run starts telling what it does
@@ -133,7 +139,11 @@ def guarded(ctx: click.Context, fmt: str = "text") -> Iterator[None]:
     except DecomposeError as error:
         if _state(ctx).get("debug"):
             raise
-        _fatal(ctx, fmt, str(error), error.message, str(error.location) if error.location else None, error.exit_code)
+        line = str(error)
+        if isinstance(error, PlanError) and error.problems:
+            _problems(error.problems)
+            line = f"{len(error.problems)} problem(s) in the plan; nothing was applied"
+        _fatal(ctx, fmt, line, error.message, str(error.location) if error.location else None, error.exit_code)
     except KeyboardInterrupt:
         click.echo("decompose: interrupted", err=True)
         ctx.exit(130)
@@ -279,3 +289,111 @@ def analyze_command(  # noqa: PLR0917 - click passes every option
         )
     emit(ctx, RENDERERS[fmt](report))
     ctx.exit(gate(report, fail_on, strict))
+
+
+@main.command(name="plan", epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--function", "function", metavar="LOGICAL_ID", help="The monolith to split (default: the only one).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Plan file [default: PATH/decompose.yaml]."
+)
+@click.option(
+    "--group",
+    type=click.Choice(GROUPS),
+    default="route",
+    show_default=True,
+    help="One function per route, per module of the routes' entries, or per set of resources they touch.",
+)
+@click.option("--extract", multiple=True, metavar="ROUTE_OR_ID", help="Mark a function (or a route's) for extraction.")
+@click.option("--check", is_flag=True, help="Only validate the plan file: every problem with file:line, exit 2.")
+@common_options
+@click.pass_context
+def plan_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context,
+    path: Path,
+    function: str | None,
+    output: Path | None,
+    group: str,
+    extract: tuple[str, ...],
+    check: bool,
+) -> None:
+    """Write (or update) the editable split plan of the monolith at PATH.
+
+    A re-run keeps your edits and comments, adds functions for routes that are new, and reports routes the
+    plan names that no longer exist.
+    """
+    with guarded(ctx):
+        if check:
+            outcome = splitting.check(path, plan_file=output)
+            if outcome.problems:
+                raise PlanError(outcome.problems)
+            extracted = len(outcome.plan.extracted)
+            shown = outcome.plan.path
+            click.echo(f"{shown}: ok: {len(outcome.plan.functions)} function(s), {extracted} to extract")
+            return
+        result = splitting.plan(path, output=output, function=function, group=group, extract=extract)
+        write(result.change_set, result.write_root, force=True)
+    shown = result.plan.path
+    if result.change_set.empty:
+        click.echo(f"{shown}: up to date ({len(result.plan.functions)} function(s) for {result.plan.monolith})")
+    else:
+        verb = "wrote" if result.created else "added"
+        click.echo(f"{shown}: {verb} {len(result.added)} function(s) for {result.plan.monolith}")
+        for function_plan in result.added:
+            mark = "  extract" if function_plan.extract else ""
+            click.echo(f"  {function_plan.logical_id:<36} {', '.join(function_plan.routes)}{mark}")
+    extracted = [f.logical_id for f in result.plan.extracted]
+    if extracted:
+        click.echo(f"marked for extraction: {', '.join(extracted)}")
+    if result.problems:
+        _problems(result.problems)
+        click.echo(f"decompose: {len(result.problems)} problem(s) in the plan", err=True)
+        ctx.exit(EXIT_USAGE)
+    click.echo(f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
+
+
+@main.command(name="apply", epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@click.option("--dry-run", is_flag=True, help="Print the unified diff of every change and write nothing.")
+@click.option("--force", is_flag=True, help="Write even if the git tree has uncommitted changes.")
+@common_options
+@click.pass_context
+def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_run: bool, force: bool) -> None:
+    """Extract the functions the plan marks `extract: true`: refactor, handlers, packages, template edit.
+
+    Everything is computed on a temporary copy first; then written atomically (or, with --dry-run, shown).
+    """
+    with guarded(ctx), Progress() as progress:
+        progress("computing the change set")
+        outcome = splitting.apply(path, plan_file=plan_file)
+        change_set = outcome.change_set
+        if not dry_run and not change_set.empty:
+            progress("writing")
+            write(change_set, outcome.root, force=force, ignore={outcome.plan_file})
+    if dry_run or change_set.empty:
+        emit(ctx, change_set.diff())
+    for finding in change_set.findings:
+        where = f"{finding.location}: " if finding.location else ""
+        click.echo(f"{finding.severity.value}: {where}{finding.rule}: {finding.message}", err=True)
+    extracted = ", ".join(f.logical_id for f in outcome.plan.extracted) or "none"
+    if change_set.empty:
+        click.echo(f"nothing to do: the project already is the plan's result (extracted: {extracted})", err=True)
+    elif dry_run:
+        click.echo(f"dry run: {_summary(change_set)} for {extracted}; nothing was written", err=True)
+    else:
+        click.echo(f"applied: {_summary(change_set)} for {extracted}", err=True)
+
+
+def _problems(problems: tuple[object, ...]) -> None:
+    """Every plan problem, one line each, file:line first (the summary line follows from the caller)."""
+    for problem in problems:
+        click.echo(f"decompose: error: {problem}", err=True)
+
+
+def _summary(change_set: ChangeSet) -> str:
+    kinds = [c.kind for c in change_set.changes]
+    words = {"create": "created", "modify": "modified", "delete": "deleted"}
+    return ", ".join(f"{kinds.count(k)} file(s) {words[k]}" for k in words if k in kinds)

@@ -6,6 +6,8 @@ package prints or exits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from decompose.domain.model import Location
 
 
@@ -37,3 +39,31 @@ class InputError(DecomposeError):
 
 class TemplateError(InputError):
     """The template is not YAML/JSON, or not a shape a SAM template can have."""
+
+
+class PlanError(DecomposeError):
+    """A plan file that cannot be applied: every problem at once, each with its file:line."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[object], location: Location | None = None) -> None:
+        self.problems = tuple(problems)
+        first = str(self.problems[0]) if self.problems else "invalid plan"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more, None)
+        self.location = location
+
+
+class WriteRefusedError(DecomposeError):
+    """The writer will not touch the tree: a dirty git tree, a file decompose did not generate, a path
+    outside the project. Nothing was written."""
+
+    exit_code = 2
+
+
+class WriteFailedError(DecomposeError):
+    """Writing failed part-way (a full disk, a permission); every file written so far was restored."""
+
+
+class RefactorError(DecomposeError):
+    """Code the refactor cannot move safely (dynamic code, a name collision, a global it would split)."""

@@ -14,9 +14,12 @@
     rules     (`decompose.rules`) the anti-patterns of AWS's event-driven guidance, read from the analysis, the
               routes' SDK calls and their bindings: the monolith, recursive triggers, functions calling
               functions, synchronous waits, orchestration in code; findings with evidence and a fix
-    plan      (later issues) per-route boundaries and groupings
-    change    (later issues) the refactor, generated handlers and template edit, as one change set
-    present   report it: text, JSON or Markdown for `analyze`; apply or a pull request later
+    plan      (`decompose.splitting.plan`, `decompose.planning`) which routes go to which new function,
+              their logical ids and settings, as an editable plan file; checked against this analysis
+    change    (`decompose.splitting.apply`) the refactor, generated handlers, packages and template edit,
+              computed on a workspace copy as one change set; `analyze_specs` below re-analyzes the new
+              functions there; `decompose.changes.writer` is the one module that writes it
+    present   report it: text, JSON or Markdown for `analyze`; the change set's diff for `apply --dry-run`
 
 Every stage returns values (`decompose.domain`); nothing here prints, and nothing writes to the user's
 project. Problems with the input are findings (file:line) so one bad file does not hide the rest; only a
@@ -91,6 +94,7 @@ class _Context:
     allow_outside: bool = False  # read code whose real path is outside the project folder
     invalid: frozenset[str] = frozenset()  # template resources with a property of the wrong shape
     progress: Progress = field(default=lambda _: None, repr=False)
+    functions: tuple[FunctionSpec, ...] = ()  # every function of the template (routes extracted to them)
 
 
 @dataclass
@@ -191,7 +195,7 @@ def _analyze(
         loaded = load_template(root, template_path)
         findings.extend(loaded.findings)
         specs = loaded.functions
-        run = _Context(loaded.path, loaded.resources, iam, allow_outside, loaded.invalid)
+        run = _Context(loaded.path, loaded.resources, iam, allow_outside, loaded.invalid, functions=loaded.functions)
     template = run.template
     if function is not None:
         kept = tuple(s for s in specs if s.logical_id == function)
@@ -200,6 +204,38 @@ def _analyze(
             raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
         specs = kept
     run.progress = tell
+    return _analyze_specs(root, specs, run, findings, trees)
+
+
+def analyze_specs(
+    root: Path, template: str | None, specs: Sequence[FunctionSpec], *, iam: bool = True
+) -> AnalysisReport:
+    """Analyze `specs` (functions the template does not declare yet) on the code under `root`.
+
+    `apply` uses it on its workspace: each new function's spec is the monolith's with the generated handler
+    and the events it takes over, so its routes, reach and least-privilege policy are computed on the
+    refactored code. `template` (relative to `root`) supplies the resources policies bind to and the
+    monolith's own role to compare against. The template's own findings are not repeated.
+    """
+    with _analysis_runtime():
+        if template is None:
+            run = _Context(None, {}, iam)
+        else:
+            loaded = load_template(root, root / template)
+            run = _Context(loaded.path, loaded.resources, iam, invalid=loaded.invalid, functions=loaded.functions)
+        return _analyze_specs(root, tuple(specs), run, [], {})
+
+
+def _analyze_specs(
+    root: Path,
+    specs: tuple[FunctionSpec, ...],
+    run: _Context,
+    findings: list[Finding],
+    trees: dict[str, _CodeTree | None],
+) -> AnalysisReport:
+    """Each spec analyzed on its (shared, parsed once) code tree; then the anti-pattern rules."""
+    template = run.template
+    tell = run.progress
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
         key = "\n".join((spec.code_uri, *spec.layers))  # functions sharing code and layers share one tree
@@ -214,7 +250,7 @@ def _analyze(
         if analysis is not None:
             analyses.append(analysis)
     analyses.sort(key=lambda a: a.spec.logical_id or "")
-    report = AnalysisReport(template, tuple(analyses), tuple(findings), iam=iam)
+    report = AnalysisReport(template, tuple(analyses), tuple(findings), iam=run.iam)
     code = {uri: CodeView(tree.symbols, tree.graph) for uri, tree in trees.items() if tree is not None}
     done = apply_rules(RuleContext(report, run.resources, root, code))
     return replace(done, findings=grouped(done.findings))
@@ -355,7 +391,9 @@ def _analyze_function(
         findings.append(_handler_finding(spec, resolved, tree, template))
         return None
     if code_routes:
-        matched, trigger_findings = match_triggers(spec, code_routes, template, lambda r: _location(symbols, r))
+        matched, trigger_findings = match_triggers(
+            spec, code_routes, template, lambda r: _location(symbols, r), run.functions
+        )
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))

@@ -100,6 +100,8 @@ def test_wheel_ships_templates_and_data(wheel: Path) -> None:
     """templates/ and the analysis data files are inside the built wheel."""
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "decompose/templates/analyze.md.j2" in names
+    assert "decompose/templates/handler.py.j2" in names
+    assert "decompose/refactoring/moves.py" in names
     assert "decompose/analysis/data/import_names.json" in names
 
 

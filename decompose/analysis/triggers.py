@@ -9,8 +9,8 @@ routes from the template and matter for a strangler-fig split.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from decompose.analysis.dispatch.base import EVENT_SOURCE_TYPES, HTTP, RECORDS, CodeRoute
 from decompose.domain.model import Finding, FunctionSpec, Location, Severity, Trigger, TriggerEvent
@@ -27,9 +27,18 @@ class MatchedRoute:
 
 
 def match_triggers(
-    spec: FunctionSpec, routes: list[CodeRoute], template: str | None, location_of: Callable[[CodeRoute], Location]
+    spec: FunctionSpec,
+    routes: list[CodeRoute],
+    template: str | None,
+    location_of: Callable[[CodeRoute], Location],
+    others: Sequence[FunctionSpec] = (),
 ) -> tuple[list[MatchedRoute], list[Finding]]:
-    """Pair code routes with template events; `location_of` tells where a route's entry is."""
+    """Pair code routes with template events; `location_of` tells where a route's entry is.
+
+    `others` are the template's other functions: a route with no event of its own whose exact event belongs
+    to one of them has been extracted (`decompose apply`), and is reported as `route-extracted` (info), not
+    as a route no event reaches. The monolith keeps the branch so it can still serve the route on rollback.
+    """
     matched: list[MatchedRoute] = []
     findings: list[Finding] = []
     served: set[str] = set()
@@ -48,7 +57,13 @@ def match_triggers(
             continue
         where = location_of(route)
         covering = [e for e in greedy if e.covers(c.path or "/")] if c.kind == HTTP else []
-        if covering:
+        elsewhere = _served_elsewhere(others, spec, route)
+        if elsewhere is not None:
+            owner, event = elsewhere
+            trigger = replace(_trigger_for(route, event), event=None)
+            message = f"served by {owner.logical_id} (event {event.name}); the monolith keeps its branch"
+            findings.append(Finding("route-extracted", Severity.INFO, message, where, trigger.route_id))
+        elif covering:
             event = max(covering, key=lambda e: len(e.path or ""))  # the most specific greedy event wins
             trigger = Trigger(event.type, c.method or "ANY", c.path or "/{proxy+}", event=event.name)
             findings.append(
@@ -76,6 +91,30 @@ def match_triggers(
     if template is not None:
         findings.extend(_template_findings(spec, served, template))
     return matched, findings
+
+
+def _served_elsewhere(
+    others: Sequence[FunctionSpec], spec: FunctionSpec, route: CodeRoute
+) -> tuple[FunctionSpec, TriggerEvent] | None:
+    """The other function of the template, and its event, that routes exactly `route` (HTTP with a path, or
+    a specific event source), if any."""
+    c = route.constraint
+    if (c.kind == HTTP and c.path is None) or c.kind == RECORDS:
+        return None
+    for other in others:
+        if other.logical_id == spec.logical_id:
+            continue
+        if c.kind == HTTP:
+            by_path: dict[str, list[TriggerEvent]] = {}
+            for event in other.events:
+                if event.is_http and event.path is not None:  # same path shape only: greedy events never cover
+                    by_path.setdefault(path_shape(event.path), []).append(event)
+            found = next(_http_events(by_path, other, route), None)
+        else:
+            found = next(_other_events(other, route), None)
+        if found is not None:
+            return other, found
+    return None
 
 
 def direct_routes(spec: FunctionSpec, handler: CodeRoute) -> list[MatchedRoute]:

@@ -69,17 +69,33 @@ class FunctionPlan:
     architectures: tuple[str, ...] | None = None
     deployment: Deployment = field(default_factory=Deployment)
     line: int | None = None
+    lines: tuple[tuple[str, int], ...] = ()  # plan-file line of each key ("routes.0", "deployment.type", ...)
+
+    def line_of(self, key: str) -> int | None:
+        """The plan-file line of `key` in this function's entry, else of the entry itself."""
+        return next((line for name, line in self.lines if name == key), self.line)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How one monolith function is split: its new functions, in the order the plan file lists them."""
+    """How one monolith function is split: its new functions, in the order the plan file lists them.
+
+    `deployment` is the file's default (each function's own is already resolved against it); `problems` are
+    what `read_plan` could not take in (a value of the wrong type, an unknown key), reported by `check_plan`
+    with the rest.
+    """
 
     monolith: str
     functions: tuple[FunctionPlan, ...]
     template: str | None = None  # relative to the project root
     version: int = PLAN_VERSION
     path: str | None = None  # the plan file, relative to the project root, when read from one
+    deployment: Deployment = field(default_factory=Deployment)
+    problems: tuple[PlanProblem, ...] = ()
+    lines: tuple[tuple[str, int], ...] = ()  # plan-file line of each top-level key
+
+    def line_of(self, key: str) -> int | None:
+        return next((line for name, line in self.lines if name == key), None)
 
     @property
     def extracted(self) -> tuple[FunctionPlan, ...]:
@@ -186,7 +202,9 @@ class FunctionDraft:
 
     `events` are the names of the monolith's `Events` entries the function takes over (moved verbatim);
     `policies` its least-privilege SAM `Policies` list (JSON-able CloudFormation); `environment` the variable
-    names copied from the monolith's `Environment`; `build_method` the SAM `Metadata.BuildMethod`, if any.
+    names copied from the monolith's `Environment`; `build_method` the SAM `Metadata.BuildMethod`, if any;
+    `recursive_loop` the function's `RecursiveLoop` (`"Terminate"` for a route in a loop AWS can stop:
+    `rules.recursive_trigger.loop_guard`), None to inherit the monolith's or leave Lambda's default.
     """
 
     plan: FunctionPlan
@@ -196,3 +214,4 @@ class FunctionDraft:
     policies: tuple[object, ...]
     environment: tuple[str, ...]
     build_method: str | None = None
+    recursive_loop: str | None = None

@@ -18,7 +18,7 @@ from typing import Any
 from cfnlint.decode import decode
 from samtranslator.plugins.globals.globals import Globals, InvalidGlobalsSectionException
 
-from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent
+from decompose.domain.model import Finding, FunctionSpec, Location, Severity, TriggerEvent, plain
 from decompose.errors import TemplateError
 from decompose.loading.shapes import check_properties, check_resources
 
@@ -39,6 +39,7 @@ class LoadedTemplate:
     functions: tuple[FunctionSpec, ...]
     findings: tuple[Finding, ...]
     invalid: frozenset[str] = frozenset()  # resources with a property of the wrong shape (an error finding each)
+    parameters: tuple[str, ...] = ()  # logical ids of Parameters: they share one namespace with Resources
 
 
 def find_template(root: Path) -> Path | None:
@@ -111,7 +112,11 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
                 "no-python-function", Severity.WARNING, "template declares no Python Lambda function", Location(rel, 1)
             )
         )
-    return LoadedTemplate(rel, resources, tuple(functions), tuple(findings), frozenset(invalid))
+    parameters = template.get("Parameters")
+    names = tuple(str(k) for k in parameters) if isinstance(parameters, dict) else ()
+    return LoadedTemplate(
+        rel, resources, tuple(functions), tuple(findings), invalid=frozenset(invalid), parameters=names
+    )
 
 
 def _function_spec(  # noqa: PLR0917 - one private call site, every argument distinct
@@ -162,6 +167,7 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
     if not isinstance(policies, list):
         policies = [policies]
     events = tuple(_events(props.get("Events") or {}))
+    architectures = props.get("Architectures")
     events += tuple(_websocket_events(logical_id, resources))
     spec = FunctionSpec(
         logical_id=logical_id,
@@ -173,6 +179,9 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         policies=tuple(policies),
         role=props.get("Role"),
         line=line,
+        memory_size=plain(props.get("MemorySize")),
+        timeout=plain(props.get("Timeout")),
+        architectures=tuple(str(a) for a in architectures) if isinstance(architectures, list) else (),
         layers=_layers(props.get("Layers"), resources),
     )
     return spec, None

@@ -84,7 +84,21 @@ class RuleContext:
         events = self.properties(view.spec.logical_id).get("Events")
         name = view.route.trigger.event
         event = events.get(name) if isinstance(events, Mapping) and name else None
+        if not isinstance(event, Mapping) and name and view.spec.logical_id not in self.resources:
+            event = self._moving_event(name, view.route.trigger.type)
         return event if isinstance(event, Mapping) else {}
+
+    def _moving_event(self, name: str, kind: str) -> Mapping[str, Any] | None:
+        """A function `apply` is about to add takes over events the template still lists under the monolith:
+        the one function event of that name and type."""
+        found = []
+        for resource in self.resources.values():
+            props = resource.get("Properties") if isinstance(resource, Mapping) else None
+            events = props.get("Events") if isinstance(props, Mapping) else None
+            event = events.get(name) if isinstance(events, Mapping) else None
+            if isinstance(event, Mapping) and event.get("Type") == kind:
+                found.append(event)
+        return found[0] if len(found) == 1 else None
 
     def event_properties(self, view: RouteView) -> Mapping[str, Any]:
         props = self.event(view).get("Properties")

@@ -163,6 +163,8 @@ def _edges(context: RuleContext, write: Write, views: list[RouteView]) -> Iterat
             continue
         if trigger.type != write.kind:
             continue
+        if trigger.event is None:  # no event of this function reads the resource (or `apply` moved it away)
+            continue
         if write.kind == "EventBridgeRule":
             edge = _eventbridge(context, write, view)
             if edge is not None:

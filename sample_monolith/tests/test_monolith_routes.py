@@ -54,14 +54,19 @@ def http_event(name: str, *, body: Any = None, **overrides: Any) -> dict[str, An
 
 
 def _template_api_events() -> dict[str, tuple[str, str]]:
-    """``{event name: (METHOD, path)}`` for every Api event of MonolithFunction."""
+    """``{event name: (METHOD, path)}`` for every Api event of MonolithFunction, and of the functions split
+    from it (a strangler split moves events to new functions that serve the same code)."""
 
     class _Loader(yaml.SafeLoader):
         pass
 
     _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     template = yaml.load(TEMPLATE.read_text(), Loader=_Loader)
-    events = template["Resources"]["MonolithFunction"]["Properties"]["Events"]
+    events = {}
+    for resource in template["Resources"].values():
+        props = resource.get("Properties") or {}
+        if resource.get("Type") == "AWS::Serverless::Function" and props.get("CodeUri") == "src/":
+            events.update(props.get("Events") or {})
     return {
         name: (spec["Properties"]["Method"].upper(), spec["Properties"]["Path"])
         for name, spec in events.items()

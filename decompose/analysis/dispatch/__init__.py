@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decompose.analysis.dispatch.base import (
     CodeRoute,
     ConditionStrategy,
+    Decisions,
     DispatchContext,
     DispatchIssue,
     ModuleStrategy,
@@ -30,7 +31,15 @@ from decompose.analysis.dispatch.table import TableAnalyzer
 from decompose.analysis.dispatch.walker import DispatchWalker
 from decompose.analysis.symbols import SymbolTable
 
-__all__ = ["CodeRoute", "DispatchContext", "DispatchIssue", "Strategies", "built_in_strategies", "find_routes"]
+__all__ = [
+    "CodeRoute",
+    "Decisions",
+    "DispatchContext",
+    "DispatchIssue",
+    "Strategies",
+    "built_in_strategies",
+    "find_routes",
+]
 
 
 @dataclass
@@ -55,8 +64,10 @@ def built_in_strategies() -> Strategies:
     )
 
 
-def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[CodeRoute], list[DispatchIssue]]:
-    """Every route the handler dispatches to, by every strategy."""
+def find_routes(
+    context: DispatchContext, strategies: Strategies, decisions: Decisions | None = None
+) -> tuple[list[CodeRoute], list[DispatchIssue]]:
+    """Every route the handler dispatches to, by every strategy; `decisions` records what each test said."""
     routes: list[CodeRoute] = []
     issues: list[DispatchIssue] = []
     for strategy in strategies.modules:
@@ -72,6 +83,6 @@ def find_routes(context: DispatchContext, strategies: Strategies) -> tuple[list[
                 )
             )
         return routes, issues
-    walker = DispatchWalker(context, strategies.conditions, strategies.statements, strategies.modules)
+    walker = DispatchWalker(context, strategies.conditions, strategies.statements, strategies.modules, decisions)
     walked, walk_issues = walker.run()
     return routes + walked, issues + walk_issues

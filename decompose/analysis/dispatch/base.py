@@ -9,7 +9,7 @@ the template; matching code routes to template events is `analysis.triggers`' jo
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ EVENT_SOURCE_TYPES = {
     "aws:dynamodb": "DynamoDB",
     "aws:kinesis": "Kinesis",
 }
+RECORD_KINDS = frozenset({RECORDS, *EVENT_SOURCE_TYPES.values()})
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
 
 
@@ -58,20 +59,24 @@ class Constraint:
         kind = other.kind or self.kind
         if self.kind and other.kind and self.kind != other.kind and RECORDS not in (self.kind, other.kind):
             return None
+        if RECORDS in (self.kind, other.kind) and (self.kind or RECORDS) not in RECORD_KINDS:
+            return None  # only record sources (S3, SQS...) carry `Records`: an HTTP event has none
+        if RECORDS in (self.kind, other.kind) and (other.kind or RECORDS) not in RECORD_KINDS:
+            return None
         if self.kind == RECORDS and other.kind:
             kind = other.kind
         method = _merge_value(self.method, other.method)
         path = _merge_path(self.path, other.path)
         source = _merge_source(self.source, other.source)
-        if method is False or path is False:
-            return None
+        if method is False or path is False or source is False:
+            return None  # two different values of one key: no event has both
         return replace(
             self,
             kind=kind,
             method=method,  # type: ignore[arg-type]
             path=path,  # type: ignore[arg-type]
             payload=other.payload or self.payload,
-            source=source if source is not False else self.source,  # type: ignore[arg-type]
+            source=source,  # type: ignore[arg-type]
             strategy=other.strategy or self.strategy,
         )
 
@@ -177,6 +182,28 @@ class ModuleStrategy(Protocol):
         """Routes registered on the framework object the handler delegates to."""
 
 
+@dataclass
+class Decisions:
+    """What the walker read in each dispatch test, for slicing the dispatcher per route (`dispatch.slicing`).
+
+    `kind` is "test" (an `if`: the alternatives its test implies), "guard" (an early-exit `if`: what the rest of
+    its block may assume), "case" (a `match` case) or "key" (a dispatch-table key: the route part it names).
+    A node walked several times (a helper called twice) keeps every reading; None means "not a dispatch test".
+    `walked` are the functions the walker followed, the handler first.
+    """
+
+    readings: dict[int, tuple[str, ast.AST, list[list[Constraint] | None]]] = field(default_factory=dict)
+    walked: dict[str, Definition] = field(default_factory=dict)
+
+    def record(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None) -> None:
+        entry = self.readings.setdefault(id(node), (kind, node, []))
+        entry[2].append(alternatives)
+
+    def of(self, node: ast.AST, kind: str) -> list[list[Constraint] | None] | None:
+        entry = self.readings.get(id(node))
+        return entry[2] if entry is not None and entry[0] == kind and entry[1] is node else None
+
+
 class Walker(Protocol):
     """The part of the walker a statement strategy calls back into."""
 
@@ -197,3 +224,5 @@ class Walker(Protocol):
     def issue(self, line: int, message: str) -> None: ...
 
     def test(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None: ...
+
+    def decide(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None) -> None: ...

@@ -36,6 +36,7 @@ class MatchAnalyzer:
             alternatives = self._pattern(case.pattern, subject, evaluator)
             if case.guard is not None:
                 alternatives = self._guarded(case, subject, alternatives, evaluator, walker)
+            walker.decide("case", case, alternatives)
             if alternatives is None:
                 walker.branch(case.body, constraint, evaluator)
                 continue

@@ -103,7 +103,10 @@ class PowertoolsAnalyzer:
             return
         payload = registry.resolvers[resolver]
         owners = {resolver: [""], **{r: p for r, p in registry.prefixes.items() if r in registry.routers}}
+        loaded = import_closure(symbols, handler.module)
         for definition in list(symbols.definitions.values()):
+            if definition.module not in loaded:
+                continue  # never imported with the handler: its decorators never run, it registers nothing
             node = definition.nodes[0]
             if definition.kind not in ("function",) or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
@@ -132,6 +135,27 @@ class PowertoolsAnalyzer:
                 if owner in registry.resolvers:
                     return owner  # type: ignore[return-value]
         return None
+
+
+def import_closure(symbols: SymbolTable, module: str) -> set[str]:
+    """The project modules importing `module` loads (module-level imports, followed; parents included)."""
+    seen: set[str] = set()
+    work = [module]
+    while work:
+        name = work.pop()
+        if name in seen or name not in symbols.modules:
+            continue
+        seen.add(name)
+        work.extend(symbols.parents(name))
+        for target, attr, _ in symbols.modules[name].imports.values():
+            work.append(target)
+            if attr is not None:
+                work.append(f"{target}.{attr}")
+        work.extend(symbols.modules[name].star_imports)
+        for stmt in ast.walk(symbols.modules[name].module.tree):
+            if isinstance(stmt, ast.Import):  # `import a.b` binds `a` but loads `a.b` too
+                work.extend(alias.name for alias in stmt.names)
+    return seen
 
 
 def _decorator_owner(symbols: SymbolTable, module: str, decorator: ast.expr) -> object:

@@ -90,6 +90,8 @@ class TableAnalyzer:
                 continue
             key = literal_value(key_node, evaluator)
             part = self._key(role, key)
+            if key_node is not None:
+                walker.decide("key", key_node, None if part is None else [part])
             if part is None:
                 if key_node is not None:
                     walker.issue(key_node.lineno, f"dispatch-table key {ast.unparse(key_node)} is not a route")

@@ -15,7 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from decompose.analysis.dispatch.base import RECORDS, CodeRoute, Constraint, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.base import (
+    RECORDS,
+    CodeRoute,
+    Constraint,
+    Decisions,
+    DispatchContext,
+    DispatchIssue,
+)
 from decompose.analysis.dispatch.events import Evaluator, EventPath, InstanceValue, RoleValue, Symbolic
 
 if TYPE_CHECKING:
@@ -58,8 +65,10 @@ class DispatchWalker:
         conditions: Sequence[ConditionStrategy],
         statements: Sequence[StatementStrategy],
         modules: Sequence[ModuleStrategy] = (),
+        decisions: Decisions | None = None,
     ) -> None:
         self.context = context
+        self.decisions = decisions if decisions is not None else Decisions()
         self.symbols = context.symbols
         self.conditions = conditions
         self.statements = statements
@@ -122,6 +131,10 @@ class DispatchWalker:
 
     def issue(self, line: int, message: str) -> None:
         self.issues.append(DispatchIssue(self._current.module, line, message))
+
+    def decide(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None) -> None:
+        """Record what a dispatch test says (`Decisions`): the handler generator slices by it."""
+        self.decisions.record(kind, node, alternatives)
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
         """The definition a dispatch-table value names: a function, a method, a lambda, or a method bound to
@@ -237,6 +250,7 @@ class DispatchWalker:
         for index, stmt in enumerate(body):
             guard = self._guard(stmt, evaluator)
             if guard is not None:
+                self.decide("guard", stmt, guard)
                 # `if source != "aws:s3": continue` -- the rest of the block runs only when the test is false.
                 rest = body[index + 1 :]
                 return found + sum(
@@ -275,6 +289,7 @@ class DispatchWalker:
             return 0
         evaluator = Evaluator(self.symbols, definition.module, env, definition.id, (*stack, definition.id))
         previous, self._current = self._current, definition
+        self.decisions.walked.setdefault(definition.id, definition)
         try:
             return self.walk_block(node.body, constraint, evaluator) or self._descend(node.body, constraint, evaluator)
         finally:
@@ -283,6 +298,7 @@ class DispatchWalker:
     def _walk_if(self, stmt: ast.If, constraint: Constraint, evaluator: Evaluator) -> int:
         _bind_walrus(stmt.test, evaluator)
         alternatives = self._constraints(stmt.test, evaluator)
+        self.decide("test", stmt, alternatives)
         if alternatives is None:
             return self.walk_block(stmt.body, constraint, evaluator) + self.walk_block(
                 stmt.orelse, constraint, evaluator

@@ -1,0 +1,189 @@
+"""Slicing a dispatcher for some of its routes: the code a per-route handler keeps.
+
+The walker records what every dispatch test says (`Decisions`). For the routes of one new function (their
+code constraints), a part of the dispatcher can be dropped when *every* reading of its test contradicts
+*every* one of those routes (`Constraint.merge` returns None): an `if` branch whose test is then never true,
+a `match` case, a dispatch-table entry, or the rest of a block after an early-exit guard that those routes
+always take. Everything undecidable is kept, so the slice serves those routes exactly as the monolith did:
+the same pre-processing, the same `try`/`except` around the branch, the same fallback.
+
+A test is only dropped when evaluating it cannot have an effect the kept code sees: it calls nothing but the
+string and regex methods dispatch code uses, and a name it binds with `:=` is read nowhere else except under
+a test that binds it again.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from decompose.analysis.dispatch.base import Constraint, Decisions
+from decompose.analysis.symbols import Definition
+
+PURE_METHODS = frozenset(
+    {
+        "fullmatch",
+        "match",
+        "search",
+        "startswith",
+        "endswith",
+        "get",
+        "upper",
+        "lower",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "casefold",
+        "split",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The dispatch parts the routes of one function never take (ids of AST nodes of the walked code)."""
+
+    dropped: frozenset[int]  # `if` statements whose body is never taken, match cases, table keys
+    cut: frozenset[int]  # early-exit guards the routes always take: the rest of their block is dead
+    walked: tuple[Definition, ...]  # the handler first, then the helpers the walker followed
+
+    def keeps(self, node: ast.AST) -> bool:
+        return id(node) not in self.dropped
+
+
+def slice_for(decisions: Decisions, routes: Sequence[Constraint]) -> Slice:
+    """The slice of the recorded dispatcher for `routes` (the code constraints of one function's routes)."""
+    dropped: set[int] = set()
+    cut: set[int] = set()
+    for key, (kind, node, readings) in decisions.readings.items():
+        if not _contradicts(readings, routes):
+            continue
+        if kind == "guard":
+            cut.add(key)
+        elif kind == "test" and isinstance(node, ast.If) and not _safe_to_drop_test(node, decisions):
+            continue
+        else:
+            dropped.add(key)
+    return Slice(frozenset(dropped), frozenset(cut), tuple(decisions.walked.values()))
+
+
+def _contradicts(readings: list[list[Constraint] | None], routes: Sequence[Constraint]) -> bool:
+    if not routes or not readings:
+        return False
+    for alternatives in readings:
+        if alternatives is None:
+            return False
+        for alternative in alternatives:
+            if any(route.merge(alternative) is not None for route in routes):
+                return False
+    return True
+
+
+def _safe_to_drop_test(node: ast.If, decisions: Decisions) -> bool:
+    if not _pure(node.test):
+        return False
+    bound = {n.target.id for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)}
+    if not bound:
+        return True
+    owner = _owner(node, decisions)
+    return owner is None or not _read_unbound(owner, node, bound)
+
+
+def _pure(test: ast.expr) -> bool:
+    """Evaluating `test` has no effect but `:=` bindings (calls only to string/regex methods)."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if not (isinstance(func, ast.Attribute) and func.attr in PURE_METHODS):
+                return False
+        elif isinstance(node, ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return False
+    return True
+
+
+def _owner(node: ast.AST, decisions: Decisions) -> ast.AST | None:
+    for definition in decisions.walked.values():
+        top = definition.nodes[0]
+        if any(inner is node for inner in ast.walk(top)):
+            return top
+    return None
+
+
+def _read_unbound(function: ast.AST, dropped: ast.If, names: set[str]) -> bool:
+    """Whether a name the dropped test binds is read somewhere no other test binds it first."""
+
+    def visit(node: ast.AST, covered: frozenset[str]) -> bool:
+        if node is dropped:
+            return False
+        if isinstance(node, ast.If):
+            binds = covered | {n.target.id for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)}
+            return (
+                visit(node.test, covered)
+                or any(visit(s, binds) for s in node.body)
+                or any(visit(s, covered) for s in node.orelse)
+            )
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
+            return node.id not in covered
+        return any(visit(child, covered) for child in ast.iter_child_nodes(node))
+
+    return visit(function, frozenset())
+
+
+# --------------------------------------------------------------------------------------------- pruning
+def prune(node: ast.AST, cut: Slice) -> ast.AST:
+    """A copy of `node` without the parts `cut` drops (blocks left empty get `pass`)."""
+    return _Pruner(cut).visit(_copy_with_ids(node))
+
+
+def _copy_with_ids(node: ast.AST) -> ast.AST:
+    """A deep copy whose nodes remember the id of the original (`_origin`), so slices still apply."""
+    originals = list(ast.walk(node))
+    duplicate = copy.deepcopy(node)
+    for original, twin in zip(originals, ast.walk(duplicate), strict=True):
+        twin._origin = id(original)  # type: ignore[attr-defined]
+    return duplicate
+
+
+def _origin(node: ast.AST) -> int:
+    return getattr(node, "_origin", id(node))
+
+
+class _Pruner(ast.NodeTransformer):
+    def __init__(self, cut: Slice) -> None:
+        self.cut = cut
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and all(isinstance(v, ast.stmt) for v in value):
+                setattr(node, field, self._block(value) or ([ast.Pass()] if field in ("body", "finalbody") else []))
+        result = super().generic_visit(node)
+        if isinstance(result, ast.Match):
+            cases = [c for c in result.cases if _origin(c) not in self.cut.dropped]
+            result.cases = cases or [ast.match_case(pattern=ast.MatchAs(), guard=None, body=[ast.Pass()])]
+        if isinstance(result, ast.Dict):
+            pairs = [
+                (k, v)
+                for k, v in zip(result.keys, result.values, strict=True)
+                if k is None or _origin(k) not in self.cut.dropped
+            ]
+            result.keys = [k for k, _ in pairs]
+            result.values = [v for _, v in pairs]
+        return result
+
+    def _block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, ast.If) and _origin(stmt) in self.cut.dropped:
+                out.extend(self._block(stmt.orelse))
+                continue
+            out.append(stmt)
+            if isinstance(stmt, ast.If) and _origin(stmt) in self.cut.cut:
+                break
+        return out
+
+
+def references_of(nodes: Iterable[ast.AST]) -> set[str]:
+    """Every plain name a piece of code loads (for choosing the module-level statements a slice needs)."""
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}

@@ -1,0 +1,400 @@
+"""The split's use cases: `plan` (write or update the plan file), `check` (validate it) and `apply`.
+
+    plan    analyze the project -> choose the monolith -> build a fresh plan, or extend the existing plan
+            file with functions for new routes (the user's edits and comments kept) -> check it -> the
+            plan file as a one-file change set
+    check   read the plan file -> analyze -> `planning.check_plan`: every problem at once, file:line
+    apply   check (any problem stops here) -> copy the project to a workspace -> the stages, each on the
+            copy: rope refactor, generated handlers, re-analysis of the new functions on the refactored
+            code, packages, the template edit, validation -> the workspace's diff as one change set
+
+Nothing here writes the user's tree or prints: each use case returns a value, the CLI shows it and hands
+change sets to `changes.writer`, the one module that writes. `apply --dry-run` is the same computation
+without the write.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from decompose.changes.workspace import Workspace, skipped
+from decompose.domain.model import (
+    AnalysisReport,
+    Finding,
+    FunctionAnalysis,
+    FunctionSpec,
+    Location,
+    Severity,
+    Trigger,
+)
+from decompose.domain.plan import (
+    ChangeSet,
+    FileChange,
+    FunctionDraft,
+    FunctionPackage,
+    FunctionPlan,
+    GeneratedHandler,
+    Plan,
+    PlanProblem,
+)
+from decompose.errors import DecomposeError, PlanError, UsageError
+from decompose.generation.handlers import generate_handlers
+from decompose.generation.packages import build_packages
+from decompose.generation.template import edit_template
+from decompose.generation.validation import require_valid, validate_template
+from decompose.iam.policy import build_policies, needs_own_grant
+from decompose.loading.template import LoadedTemplate, find_template, load_template
+from decompose.pipeline import analyze, analyze_specs
+from decompose.planning.build import build_plan, choose_monolith, extend_plan
+from decompose.planning.check import check_plan
+from decompose.planning.plan_file import read_plan_text, render_plan, update_plan_text
+from decompose.refactoring import refactor
+from decompose.rules import loop_guard
+
+PLAN_FILE = "decompose.yaml"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project is: its root folder and its template (relative to the root)."""
+
+    root: Path
+    template: Path
+
+    @classmethod
+    def at(cls, path: Path) -> Project:
+        """The project at `path`: a SAM project folder or its template file."""
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if path.is_file():
+            return cls(path.parent, path)
+        template = find_template(path)
+        if template is None:
+            raise UsageError(f"{path}: no template.yaml/template.json here; plan and apply need a SAM template")
+        return cls(path, template)
+
+    def plan_path(self, given: Path | None) -> Path:
+        return given if given is not None else self.root / PLAN_FILE
+
+    def display(self, path: Path) -> str:
+        """`path` as messages name it: relative to the project root when inside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What `plan` computed: the plan, the plan file's change (none when unchanged), what it added, and the
+    problems `check_plan` finds in the result (a route of the file that vanished from the code...)."""
+
+    plan: Plan
+    change_set: ChangeSet
+    write_root: Path  # the folder the change set's path is relative to
+    added: tuple[FunctionPlan, ...]
+    problems: tuple[PlanProblem, ...]
+    findings: tuple[Finding, ...]
+    created: bool
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """A plan read back and checked against the project; `report` is the fresh analysis of its monolith."""
+
+    plan: Plan
+    problems: tuple[PlanProblem, ...]
+    report: AnalysisReport
+    template: LoadedTemplate
+
+    @property
+    def monolith(self) -> FunctionAnalysis:
+        return next(f for f in self.report.functions if f.spec.logical_id == self.plan.monolith)
+
+
+def plan(
+    path: Path,
+    *,
+    output: Path | None = None,
+    function: str | None = None,
+    group: str = "route",
+    extract: tuple[str, ...] = (),
+) -> PlanOutcome:
+    """Write a fresh plan, or extend the existing plan file at `output` (default `decompose.yaml`)."""
+    project = Project.at(path)
+    plan_path = project.plan_path(output)
+    shown = project.display(plan_path)
+    existing_text = _read_text(plan_path) if plan_path.exists() else None
+    existing = read_plan_text(existing_text, shown) if existing_text is not None else None
+    if existing is not None and function is not None and existing.monolith and existing.monolith != function:
+        raise UsageError(
+            f"{shown} plans the split of {existing.monolith}, not {function}: use another -o file for {function}"
+        )
+    report = analyze(project.template, iam=group == "resources")  # only resource grouping needs policies
+    template = load_template(project.root, project.template)
+    monolith = choose_monolith(report, function or (existing.monolith if existing and existing.monolith else None))
+    return plan_for(project, report, template, monolith, plan_path, existing_text, group=group, extract=extract)
+
+
+def plan_for(  # noqa: PLR0917 - the pieces `plan` and the wizard have both computed already
+    project: Project,
+    report: AnalysisReport,
+    template: LoadedTemplate,
+    monolith: FunctionAnalysis,
+    plan_path: Path,
+    existing_text: str | None,
+    *,
+    group: str = "route",
+    extract: tuple[str, ...] = (),
+) -> PlanOutcome:
+    """The plan of `monolith` from an analysis already made: fresh, or the existing plan text extended."""
+    shown = project.display(plan_path)
+    used = {*template.resources, *template.parameters}
+    modules = _modules(project.root / monolith.spec.code_uri)
+    routes = {r.id: r for r in monolith.routes}
+    existing = read_plan_text(existing_text, shown) if existing_text is not None else None
+    if existing is None or existing_text is None:
+        fresh = build_plan(monolith, group=group, extract=extract, used=used, modules=modules, template=template.path)
+        text = render_plan(fresh, monolith.spec, routes)
+        added = fresh.functions
+    else:
+        extended, added = extend_plan(existing, monolith, group=group, extract=extract, used=used, modules=modules)
+        extracted = [f.logical_id for f in extended.functions if f.extract]
+        text = update_plan_text(
+            existing_text, added, extract=extracted, plan=extended, monolith=monolith.spec, routes=routes, path=shown
+        )
+    written = read_plan_text(text, shown)
+    problems = tuple(check_plan(written, report, template))
+    name = plan_path.name
+    change = () if text == existing_text else (FileChange(name, existing_text, text, "plan", generated=True),)
+    return PlanOutcome(
+        plan=written,
+        change_set=ChangeSet(change),
+        write_root=plan_path.parent,
+        added=tuple(added),
+        problems=problems,
+        findings=report.findings,
+        created=existing_text is None,
+    )
+
+
+def check(
+    path: Path, *, plan_file: Path | None = None, plan_text: str | None = None, iam: bool = False
+) -> CheckOutcome:
+    """Read the plan file (or take `plan_text`, the text it would have: the wizard's plan before it is saved)
+    and check it against a fresh analysis of its monolith (with `iam`, its policies too); nothing is written."""
+    project = Project.at(path)
+    plan_path = project.plan_path(plan_file)
+    shown = project.display(plan_path)
+    if plan_text is None and not plan_path.is_file():
+        raise UsageError(f"{shown}: no plan file; run `decompose plan` first")
+    read = read_plan_text(_read_text(plan_path) if plan_text is None else plan_text, shown)
+    template = load_template(project.root, project.template)
+    try:
+        report = analyze(project.template, function=read.monolith or None, iam=iam)
+    except UsageError as error:
+        problem = PlanProblem(f"monolith: {error.message}", Location(shown, read.line_of("monolith") or 1))
+        raise PlanError([*read.problems, problem]) from error
+    return CheckOutcome(read, tuple(check_plan(read, report, template)), report, template)
+
+
+def _modules(code_root: Path) -> set[str]:
+    """Every dotted module under a code root (packages by their folder name)."""
+    found: set[str] = set()
+    for current, dirs, files in os.walk(code_root):
+        dirs[:] = [d for d in dirs if not skipped(d)]
+        base = Path(current).relative_to(code_root)
+        for name in files:
+            if name.endswith(".py"):
+                parts = [*base.parts, name.removesuffix(".py")]
+                if parts[-1] == "__init__":
+                    parts.pop()
+                if parts:
+                    found.add(".".join(parts))
+    return found
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read the plan file: {error}") from error
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What `apply` computed: the change set (empty when the project already is the plan's result), the
+    re-analysis of each new function on the refactored code, their packages, and the plan file's path
+    (relative to the root: its own uncommitted state does not make the tree dirty)."""
+
+    plan: Plan
+    change_set: ChangeSet
+    functions: tuple[FunctionAnalysis, ...]
+    packages: tuple[FunctionPackage, ...]
+    plan_file: str
+    root: Path
+
+
+def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = None) -> ApplyOutcome:
+    """Everything `decompose apply` would change, as one change set computed on a workspace; writes nothing.
+
+    `plan_text` stands for the plan file's text when given. Any plan problem raises `PlanError` (all of
+    them); an analysis error in the monolith's code, a route the refactored code no longer serves as
+    planned, a template the edit cannot handle or an edited template cfn-lint or the SAM transform rejects
+    raises a `DecomposeError` with file:line.
+    """
+    project = Project.at(path)
+    checked = check(path, plan_file=plan_file, plan_text=plan_text, iam=True)  # IAM: the refactor's guard
+    if checked.problems:
+        raise PlanError(checked.problems)
+    errors = [f for f in checked.report.findings if f.severity is Severity.ERROR]
+    if errors:
+        raise DecomposeError(f"the monolith's code has errors; fix them first: {errors[0].message}", errors[0].location)
+    plan = checked.plan
+    shown = project.display(project.plan_path(plan_file))
+    if not plan.extracted:
+        return ApplyOutcome(plan, ChangeSet(()), (), (), shown, project.root)
+    monolith = checked.monolith
+    spec = monolith.spec
+    template_rel = checked.template.path
+    with Workspace(project.root) as ws:
+        code_root = ws.code_root(spec)
+        dispatcher = _with_moved_events(spec, checked.template, plan)
+        refactored = refactor(code_root, replace(monolith, spec=dispatcher), plan)
+        handlers = generate_handlers(code_root, dispatcher, plan, project_root=ws.root)
+        for handler in handlers:
+            ws.write(_under(spec.code_uri, handler.path), handler.text, part="handler", generated=True)
+        reanalysis, functions = _reanalyze(ws.root, template_rel, plan, monolith, checked.template, handlers)
+        packaging = build_packages(code_root, functions, root=ws.root, plan=plan, monolith=spec)
+        for rel, text in packaging.files:
+            ws.write(_under(spec.code_uri, rel), text, part="package", generated=True)
+        drafts = [
+            replace(
+                _draft(function_plan, analysis, packaging.package(function_plan.logical_id), handlers, spec, checked),
+                recursive_loop=loop_guard(reanalysis, function_plan.logical_id, function_plan.routes),
+            )
+            for function_plan, analysis in zip(plan.extracted, functions, strict=True)
+        ]
+        template_text = ws.read(template_rel) or ""
+        edited = edit_template(template_text, template_rel, plan, spec, drafts)
+        ws.write(template_rel, edited, part="template")
+        validation = validate_template(edited, template_rel)
+        require_valid(validation)
+        findings = (*refactored.findings, *packaging.findings, *validation)
+        change_set = ws.change_set(tuple(sorted(findings, key=lambda f: f.sort_key)))
+    return ApplyOutcome(plan, change_set, tuple(functions), packaging.packages, shown, project.root)
+
+
+def _reanalyze(  # noqa: PLR0917 - one private call site
+    root: Path,
+    template: str,
+    plan: Plan,
+    monolith: FunctionAnalysis,
+    loaded: LoadedTemplate,
+    handlers: list[GeneratedHandler],
+) -> tuple[AnalysisReport, list[FunctionAnalysis]]:
+    """Each extracted function analyzed as its own Lambda on the refactored workspace: its generated handler,
+    the monolith's settings, the events it takes over. It must serve exactly its planned routes. The report
+    also says which of them sit in a loop AWS can stop (`RecursiveLoop: Terminate`)."""
+    by_id = {h.logical_id: h for h in handlers}
+    existing = {s.logical_id: s for s in loaded.functions}
+    specs = []
+    for function_plan in plan.extracted:
+        handler = by_id.get(function_plan.logical_id)
+        if handler is None:
+            raise DecomposeError(f"no handler was generated for {function_plan.logical_id}")
+        names = _event_names(function_plan, monolith)
+        events = [e for e in monolith.spec.events if e.name in names]
+        earlier = existing.get(function_plan.logical_id)
+        if earlier is not None:  # applied before: its events already moved to it
+            events += [e for e in earlier.events if e.name not in names]
+        specs.append(
+            replace(monolith.spec, logical_id=function_plan.logical_id, handler=handler.handler, events=tuple(events))
+        )
+    report = analyze_specs(root, template, specs, iam=True)
+    analyses = {a.spec.logical_id: a for a in report.functions}
+    out = []
+    for function_plan in plan.extracted:
+        analysis = analyses.get(function_plan.logical_id)
+        served = {r.id for r in analysis.routes} if analysis else set()
+        missing = [r for r in function_plan.routes if r not in served]
+        extra = sorted(served - set(function_plan.routes))
+        if missing or extra or analysis is None:
+            what = (
+                f"does not serve {missing[0]!r}"
+                if missing
+                else f"also serves {extra[0]!r}"
+                if extra
+                else "was not analyzed"
+            )
+            raise DecomposeError(
+                f"{function_plan.logical_id}: the generated handler {what} after the refactor; nothing was written",
+                Location(plan.path or PLAN_FILE, function_plan.line),
+            )
+        _require_same_actions(function_plan, monolith, analysis, plan)
+        out.append(analysis)
+    return report, out
+
+
+def _require_same_actions(
+    function_plan: FunctionPlan, monolith: FunctionAnalysis, analysis: FunctionAnalysis, plan: Plan
+) -> None:
+    """The new function's code must still make every AWS call its routes made in the monolith: an action the
+    monolith's analysis found that the re-analysis does not is code the refactor broke (a helper shadowed by
+    a namesake once made a route's policy silently empty), never a smaller policy."""
+    before = {r.id: {p.action for p in r.permissions} for r in monolith.routes}
+    after = {r.id: {p.action for p in r.permissions} for r in analysis.routes}
+    for route in function_plan.routes:
+        lost = sorted(before.get(route, set()) - after.get(route, set()))
+        if lost:
+            raise DecomposeError(
+                f"{function_plan.logical_id}: after the refactor {route!r} no longer makes {', '.join(lost)}, which "
+                "it makes in the monolith; nothing was written",
+                Location(plan.path or PLAN_FILE, function_plan.line),
+            )
+
+
+def _with_moved_events(spec: FunctionSpec, template: LoadedTemplate, plan: Plan) -> FunctionSpec:
+    """The monolith as the dispatcher sees it: its own events plus those an earlier apply moved to functions of
+    this plan, so the routes of functions extracted before still match their events (handlers are
+    regenerated on every apply, and must be the same)."""
+    extracted = {f.logical_id for f in plan.extracted}
+    moved = tuple(e for s in template.functions if s.logical_id in extracted for e in s.events)
+    return replace(spec, events=spec.events + moved)
+
+
+def _event_names(function_plan: FunctionPlan, monolith: FunctionAnalysis) -> tuple[str, ...]:
+    """The monolith's template events that route the function's routes (none once they moved)."""
+    routes = {r.id: r for r in monolith.routes}
+    names = (routes[r].trigger.event for r in function_plan.routes if r in routes)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _draft(  # noqa: PLR0917 - one private call site
+    function_plan: FunctionPlan,
+    analysis: FunctionAnalysis,
+    package: FunctionPackage,
+    handlers: list[GeneratedHandler],
+    spec: FunctionSpec,
+    checked: CheckOutcome,
+) -> FunctionDraft:
+    handler = next(h for h in handlers if h.logical_id == function_plan.logical_id)
+    permissions = [p for route in analysis.routes for p in route.permissions if needs_own_grant(p, route.trigger)]
+    policies = build_policies(permissions, Trigger("Invoke"), checked.template.resources)
+    return FunctionDraft(
+        plan=function_plan,
+        handler=handler.handler,
+        code_uri=spec.code_uri,
+        events=_event_names(function_plan, checked.monolith),
+        policies=tuple(policies),
+        environment=package.environment,
+        build_method="makefile",
+    )
+
+
+def _under(code_uri: str, rel: str) -> str:
+    """A path relative to a CodeUri, relative to the project root."""
+    return rel if code_uri in ("", ".") else f"{code_uri.rstrip('/')}/{rel}"
