@@ -30,7 +30,7 @@ from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam import models
 from decompose.rules.base import Rule
-from decompose.rules.code import RouteCode, literal_number, walk_shallow
+from decompose.rules.code import RouteCode, literal_number, shallow_nodes, walk_shallow
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
 
@@ -131,7 +131,7 @@ class SynchronousWaitRule(Rule):
             function = code.function_node(definition)
             if function is None:
                 continue
-            for loop in [n for n in walk_shallow(function) if isinstance(n, ast.While)]:
+            for loop in shallow_nodes(function, (ast.While,)):
                 if not _tests_status(loop.test, names):
                     continue
                 polled = [c for c in code.calls_under(definition, loop.body) if not _paginates(c)]
