@@ -99,6 +99,9 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
             groups[signature].append(definition)
     if not groups:
         return
+    # a view registered by a decorator that moves out is imported back by this module (its registration must
+    # run where it ran): then nothing the new modules use may stay here, or they would import it back
+    emptied = module == handler_module or _registers_out(codebase, users, definitions, modules, module)
     leaving: list[tuple[frozenset[str], list[Definition]]] = []
     staying: list[Definition] = []
     remaining: dict[frozenset[str], list[Definition]] = {}
@@ -112,7 +115,7 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
                 for definition in group:
                     destinations[definition.id] = modules[logical_id]
             continue
-        if module == handler_module and functions:
+        if emptied and functions:
             leaving.append((signature, group))
             continue
         remaining[signature] = group
@@ -131,6 +134,23 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
         taken.add(destination)
         for definition in group:
             destinations[definition.id] = destination
+
+
+def _registers_out(
+    codebase: Codebase, users: Users, definitions: list[Definition], modules: dict[str, str], module: str
+) -> bool:
+    """Whether a view of `module` registered by a decorator (`@router.post`) moves to another module."""
+    registrations = {id(node) for node in codebase.registrations}
+    for definition in definitions:
+        node = definition.nodes[0] if definition.nodes else None
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if not any(id(d) in registrations for d in node.decorator_list):
+            continue
+        functions = users.get(definition.id, frozenset()) - {REST}
+        if len(functions) == 1 and modules[next(iter(functions))] != module:
+            return True
+    return False
 
 
 def _part_namesakes(codebase: Codebase, destinations: dict[str, str], taken: set[str]) -> None:
