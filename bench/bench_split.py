@@ -216,10 +216,8 @@ def _verified(work: Path) -> dict[str, bool] | None:
     except ValueError:
         return None
     verdicts: dict[str, bool] = {}
-    for function in document.get("functions", []) if isinstance(document, dict) else []:
-        for route in function.get("routes", []):
-            denied = route.get("denied") or []
-            verdicts[route.get("route") or route.get("id")] = route.get("status") == "equivalent" and not denied
+    for route in document.get("routes", []) if isinstance(document, dict) else []:  # README: verify's JSON
+        verdicts[route.get("route")] = route.get("status") == "equivalent" and route.get("policy") == "allowed"
     return verdicts or None
 
 

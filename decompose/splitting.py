@@ -235,7 +235,8 @@ class ApplyOutcome:
     """What `apply` computed: the change set (empty when the project already is the plan's result), the
     re-analysis of each new function on the refactored code, their packages, the phase each function was
     applied in, and the plan file's path (relative to the root: its own uncommitted state does not make the
-    tree dirty)."""
+    tree dirty); `drafts` are what the template edit wrote for each new function (its policies, events,
+    variables), for the views."""
 
     plan: Plan
     change_set: ChangeSet
@@ -243,6 +244,7 @@ class ApplyOutcome:
     packages: tuple[FunctionPackage, ...]
     plan_file: str
     root: Path
+    drafts: tuple[FunctionDraft, ...] = ()
     phases: tuple[tuple[str, str], ...] = ()  # (logical id, phase) of every function applied, in plan order
 
 
@@ -320,7 +322,9 @@ def apply(
         findings += validation
         change_set = ws.change_set(tuple(sorted(findings, key=lambda f: f.sort_key)))
     built = tuple(p for f, p in packages.items() if phases[f] == EXTRACT)
-    return ApplyOutcome(plan, change_set, tuple(functions), built, shown, project.root, tuple(phases.items()))
+    return ApplyOutcome(
+        plan, change_set, tuple(functions), built, shown, project.root, tuple(drafts), tuple(phases.items())
+    )
 
 
 def _packages(  # noqa: PLR0917 - one private call site
