@@ -90,7 +90,7 @@ deployment:
 # and package, with its routes' events and its least-privilege role (only the wiring moves; behaviour is the
 # monolith's by construction). extract: its own handler and trimmed package, under its DeploymentPreference.
 # `apply` records each function's phase; once its shim is deployed, `apply --phase extract` (or `phase:
-# extract` on the function) switches its code. `phase: extract` here skips the shim step.
+# extract` on the function) switches its code. `phase: shim` here gives every new function the shim step.
 phase: {phase}
 # One entry per new function: its logical id, its routes, the module its routes' own code moves to and the
 # generated handler module (dotted, under CodeUri {code_uri}). Merge functions by moving routes under one

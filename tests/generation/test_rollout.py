@@ -1,7 +1,7 @@
 """The rollout of a split function: the shim phase, the extract phase with its alarm and PreTraffic hook.
 
 One copy of the sample goes through the phases a user would take (module-scoped, since each apply re-analyzes
-the app): `plan` with two routes, `apply` (the plan's first phase, shim), `apply --phase extract` with
+the app): `plan` with two routes, `apply --phase shim`, `apply --phase extract` with
 `replay: read`. The tests read the template of each step with cfn-lint's decoder and SAM's own transform,
 and run the generated hook against botocore's Stubber (real clients, real request validation).
 """
@@ -85,7 +85,7 @@ def phases(tmp_path_factory: pytest.TempPathFactory) -> Phases:
     write(outcome.change_set, outcome.write_root, force=True)
     plan = root / "decompose.yaml"
     plan.write_text(plan.read_text().replace("  replay: none", "  replay: read"))
-    _apply(root)
+    _apply(root, "shim")
     shim_text = (root / "template.yaml").read_text()
     extracted = _apply(root, "extract")
     extract_text = (root / "template.yaml").read_text()
@@ -139,7 +139,7 @@ def test_the_shim_changes_no_code(phases: Phases) -> None:
     shutil.copytree(SAMPLE, root, ignore=IGNORED)
     outcome = splitting.plan(root, extract=ROUTES)
     write(outcome.change_set, outcome.write_root, force=True)
-    changed = sorted(c.path for c in splitting.apply(root).change_set.changes)
+    changed = sorted(c.path for c in splitting.apply(root, phase="shim").change_set.changes)
     assert changed == ["decompose.yaml", "template.yaml"]
 
 

@@ -1,7 +1,7 @@
 """Issue 8's "Done when", end to end: `plan` then `apply` on a copy of the sample and of every fixture app.
 
 Per app, once (module-scoped): copy it into a fresh git repository, plan three routes, apply them as shims
-(the plan's first phase), then `apply --phase extract`; then two more routes the same way on the result,
+(`apply --phase shim`), then `apply --phase extract`; then two more routes the same way on the result,
 then apply again (a no-op: each function's phase is recorded). The tests then check the result as a user
 would: each shim step's template is valid and runs the monolith's handler, every extracted function rolls
 back on its generated errors alarm, the generated files import and pass ruff, the template passes cfn-lint
@@ -98,11 +98,12 @@ def _choose(report: AnalysisReport, name: str) -> tuple[tuple[str, ...], tuple[s
 
 
 def _extract(run: Run, routes: tuple[str, ...], step: str) -> ChangeSet:
-    """plan `routes`, apply the plan's first phase (shim), then `apply --phase extract`, committing each."""
+    """plan `routes`, `apply --phase shim` (the second time, also the functions extracted before: going back),
+    then `apply --phase extract`, committing each."""
     args = [a for r in routes for a in ("--extract", r)]
     run.results.append((f"plan {step}", *_cli("plan", str(run.root), *args)))
     _commit(run.root, f"plan {step}")
-    run.results.append((f"apply (shim) {step}", *_cli("apply", str(run.root))))
+    run.results.append((f"apply (shim) {step}", *_cli("apply", str(run.root), "--phase", "shim")))
     run.shims.append((routes, (run.root / "template.yaml").read_text(encoding="utf-8")))
     _commit(run.root, f"shim {step}")
     outcome = splitting.apply(run.root, phase="extract")

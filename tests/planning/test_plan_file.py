@@ -226,12 +226,13 @@ def test_record_phases_sets_each_phase_in_place_and_keeps_comments() -> None:
     assert record_phases(recorded, {"AFunction": "extract", "BFunction": "extract"}, "p.yaml") == recorded
 
 
-def test_a_fresh_plan_starts_with_the_shim_phase_and_no_replay(app: Path) -> None:
-    """`decompose plan` writes `phase: shim` and `replay: none`, explained in comments, and reads back so."""
+def test_a_fresh_plan_says_its_phase_and_no_replay(app: Path) -> None:
+    """`decompose plan` writes `phase: extract` (the shim step is opted into) and `replay: none`, explained in
+    comments, and reads back so."""
     _plan(app)
     text = (app / "decompose.yaml").read_text()
     plan = read_plan_text(text, "decompose.yaml")
-    assert (plan.phase, plan.deployment.replay, plan.deployment.errors_alarm) == ("shim", "none", AlarmSettings())
+    assert (plan.phase, plan.deployment.replay, plan.deployment.errors_alarm) == ("extract", "none", AlarmSettings())
     assert "# The phase a function's first `apply` gives it." in text
 
 
