@@ -374,7 +374,7 @@ def _record_phases(  # noqa: PLR0917 - one private call site
     """The plan file (or `plan_text`, its text to be) with the phase of every function applied (its comments
     and edits kept)."""
     text = _read_text(plan_path) if plan_text is None else plan_text
-    recorded = record_phases(text, phases, shown)
+    recorded = record_phases(text, phases, shown, read_plan_text(text, shown).phase)
     if recorded == text:
         return
     try:

@@ -294,9 +294,10 @@ def _alarm_fields(settings: AlarmSettings) -> dict[str, Any]:
     }
 
 
-def record_phases(text: str, phases: Mapping[str, str], path: str) -> str:
+def record_phases(text: str, phases: Mapping[str, str], path: str, default: str = DEFAULT_PHASE) -> str:
     """The plan file `text` with `phase:` set on the functions `phases` names (logical id -> phase), its
-    comments and layout kept; the same text when every one already says so."""
+    comments and layout kept; the same text when every one already says so. A function without a `phase:`
+    key whose phase is the plan's `default` gets none (the file already says so)."""
     yaml = _yaml()
     data = _load(yaml, text, path)
     functions = data.get("functions") if isinstance(data, CommentedMap) else None
@@ -305,7 +306,7 @@ def record_phases(text: str, phases: Mapping[str, str], path: str) -> str:
         if not isinstance(entry, CommentedMap):
             continue
         phase = phases.get(str(entry.get("logical_id")))
-        if phase is None or entry.get("phase") == phase:
+        if phase is None or entry.get("phase", default) == phase:
             continue
         if "phase" in entry:
             entry["phase"] = phase

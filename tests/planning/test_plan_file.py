@@ -216,14 +216,15 @@ def test_rollout_settings_are_read_with_their_defaults_and_overrides() -> None:
 
 
 def test_record_phases_sets_each_phase_in_place_and_keeps_comments() -> None:
-    """`apply` records a phase after the function's `extract:` (or in place of the old one); the rest of the
-    file, comments included, is untouched, and recording the same phases again changes nothing."""
-    recorded = record_phases(ROLLOUT, {"AFunction": "extract", "BFunction": "extract"}, "p.yaml")
+    """`apply` records a phase after the function's `extract:` (or in place of the old one), and none where the
+    plan's default already says it; the rest of the file, comments included, is untouched, and recording the
+    same phases again changes nothing."""
+    assert record_phases(ROLLOUT, {"AFunction": "extract"}, "p.yaml", "extract") == ROLLOUT
+    recorded = record_phases(ROLLOUT, {"AFunction": "shim", "BFunction": "extract"}, "p.yaml", "extract")
     added = [line for line in recorded.splitlines() if line not in ROLLOUT.splitlines()]
-    assert added == ["    phase: extract", "    phase: extract"]  # one added, one changed
-    assert "  # the orders listing\n  - logical_id: AFunction\n    extract: true\n    phase: extract\n" in recorded
-    assert "    phase: shim\n" not in recorded
-    assert record_phases(recorded, {"AFunction": "extract", "BFunction": "extract"}, "p.yaml") == recorded
+    assert added == ["    phase: extract"]  # B changed in place (A's new line reads as B's old one)
+    assert "  # the orders listing\n  - logical_id: AFunction\n    extract: true\n    phase: shim\n" in recorded
+    assert record_phases(recorded, {"AFunction": "shim", "BFunction": "extract"}, "p.yaml", "extract") == recorded
 
 
 def test_a_fresh_plan_says_its_phase_and_no_replay(app: Path) -> None:
