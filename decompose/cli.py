@@ -35,7 +35,7 @@ from decompose import __version__, dry_run, publishing, splitting, verifying, wi
 from decompose.changes.git import FALLBACK_IDENTITY
 from decompose.changes.writer import write
 from decompose.domain.model import AnalysisReport, Severity
-from decompose.domain.plan import ChangeSet
+from decompose.domain.plan import PHASES, ChangeSet
 from decompose.errors import DecomposeError, PlanError, UsageError
 from decompose.pipeline import analyze
 from decompose.planning.build import GROUPS
@@ -463,16 +463,26 @@ def plan_command(  # noqa: PLR0917 - click passes every option
 )
 @click.option("--dry-run", is_flag=True, help="Print the unified diff of every change and write nothing.")
 @click.option("--force", is_flag=True, help="Write even if the git tree has uncommitted changes.")
+@click.option(
+    "--phase",
+    type=click.Choice(PHASES),
+    help="shim: run the monolith's own code in each new function; extract: its own code (recorded in the plan) "
+    "[default: each function's recorded phase, else the plan's `phase`]",
+)
 @common_options
 @click.pass_context
-def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_run: bool, force: bool) -> None:
+def apply_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context, path: Path, plan_file: Path | None, dry_run: bool, force: bool, phase: str | None
+) -> None:
     """Extract the functions the plan marks `extract: true`: refactor, handlers, packages, template edit.
 
+    Each goes in its phase: a shim runs the monolith's own handler and package (only the route, its events
+    and its role move); extract switches it to its own handler and package under its DeploymentPreference.
     Everything is computed on a temporary copy first; then written atomically (or, with --dry-run, shown).
     """
     with guarded(ctx), progress_for(ctx) as progress:
         progress("computing the change set")
-        outcome = splitting.apply(path, plan_file=plan_file)
+        outcome = splitting.apply(path, plan_file=plan_file, phase=phase)
         change_set = outcome.change_set
         if not dry_run and not change_set.empty:
             progress("writing")
@@ -482,7 +492,7 @@ def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_ru
     for finding in change_set.findings:
         where = f"{finding.location}: " if finding.location else ""
         click.echo(f"{finding.severity.value}: {where}{finding.rule}: {finding.message}", err=True)
-    extracted = ", ".join(f.logical_id for f in outcome.plan.extracted) or "none"
+    extracted = ", ".join(f"{name} ({phase})" for name, phase in outcome.phases) or "none"
     if change_set.empty:
         click.echo(f"nothing to do: the project already is the plan's result (extracted: {extracted})", err=True)
     elif dry_run:

@@ -394,6 +394,9 @@ def _analyze_function(
         matched, trigger_findings = match_triggers(
             spec, code_routes, template, lambda r: _location(symbols, r), run.functions
         )
+        if spec.serves:  # a shim: the monolith's code, deployed for these routes only
+            matched = [m for m in matched if m.trigger.route_id in spec.serves]
+            trigger_findings = [f for f in trigger_findings if f.route is None or f.route in spec.serves]
         findings.extend(trigger_findings)
     else:
         matched = direct_routes(spec, CodeRoute(Constraint(), handler.id, handler.line, handler.module))

@@ -30,6 +30,9 @@ from decompose.domain.model import (
     Trigger,
 )
 from decompose.domain.plan import (
+    EXTRACT,
+    PHASES,
+    SHIM,
     ChangeSet,
     FileChange,
     FunctionDraft,
@@ -41,15 +44,18 @@ from decompose.domain.plan import (
 )
 from decompose.errors import DecomposeError, PlanError, UsageError
 from decompose.generation.handlers import generate_handlers
-from decompose.generation.packages import build_packages
+from decompose.generation.packages import build_packages, shim_package
+from decompose.generation.rollout import HOOKS_DIR, Rollout, plan_rollout
 from decompose.generation.template import edit_template
 from decompose.generation.validation import require_valid, validate_template
 from decompose.iam.policy import build_policies, needs_own_grant
+from decompose.loading.events import EVENTS_DIR, RecordedEvent, read_events
 from decompose.loading.template import LoadedTemplate, find_template, load_template
 from decompose.pipeline import analyze, analyze_specs
 from decompose.planning.build import build_plan, choose_monolith, extend_plan
 from decompose.planning.check import check_plan
-from decompose.planning.plan_file import read_plan_text, render_plan, update_plan_text
+from decompose.planning.ids import snake
+from decompose.planning.plan_file import read_plan_text, record_phases, render_plan, update_plan_text
 from decompose.refactoring import refactor
 from decompose.rules import loop_guard
 
@@ -227,9 +233,10 @@ def _read_text(path: Path) -> str:
 @dataclass(frozen=True)
 class ApplyOutcome:
     """What `apply` computed: the change set (empty when the project already is the plan's result), the
-    re-analysis of each new function on the refactored code, their packages, and the plan file's path
-    (relative to the root: its own uncommitted state does not make the tree dirty); `drafts` are what the
-    template edit wrote for each new function (its policies, events, variables), for the views."""
+    re-analysis of each new function on the refactored code, their packages, the phase each function was
+    applied in, and the plan file's path (relative to the root: its own uncommitted state does not make the
+    tree dirty); `drafts` are what the template edit wrote for each new function (its policies, events,
+    variables), for the views."""
 
     plan: Plan
     change_set: ChangeSet
@@ -238,16 +245,24 @@ class ApplyOutcome:
     plan_file: str
     root: Path
     drafts: tuple[FunctionDraft, ...] = ()
+    phases: tuple[tuple[str, str], ...] = ()  # (logical id, phase) of every function applied, in plan order
 
 
-def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = None) -> ApplyOutcome:
+def apply(
+    path: Path, *, plan_file: Path | None = None, plan_text: str | None = None, phase: str | None = None
+) -> ApplyOutcome:
     """Everything `decompose apply` would change, as one change set computed on a workspace; writes nothing.
 
-    `plan_text` stands for the plan file's text when given. Any plan problem raises `PlanError` (all of
-    them); an analysis error in the monolith's code, a route the refactored code no longer serves as
-    planned, a template the edit cannot handle or an edited template cfn-lint or the SAM transform rejects
-    raises a `DecomposeError` with file:line.
+    `plan_text` stands for the plan file's text when given. Each function marked `extract: true` is applied
+    in its phase (`Plan.phase_of`: `phase`, else the one the plan records for it, else the plan's first
+    phase): a shim runs the monolith's own handler and package, an extracted function its generated handler
+    and package. The phases are recorded in the plan file (part of the change set). Any plan problem raises
+    `PlanError` (all of them); an analysis error in the monolith's code, a route the refactored code no
+    longer serves as planned, a template the edit cannot handle or an edited template cfn-lint or the SAM
+    transform rejects raises a `DecomposeError` with file:line.
     """
+    if phase is not None and phase not in PHASES:
+        raise UsageError(f"--phase must be one of {', '.join(PHASES)}, not {phase!r}")
     project = Project.at(path)
     checked = check(path, plan_file=plan_file, plan_text=plan_text, iam=True)  # IAM: the refactor's guard
     if checked.problems:
@@ -256,66 +271,151 @@ def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = 
     if errors:
         raise DecomposeError(f"the monolith's code has errors; fix them first: {errors[0].message}", errors[0].location)
     plan = checked.plan
-    shown = project.display(project.plan_path(plan_file))
+    plan_path = project.plan_path(plan_file)
+    shown = project.display(plan_path)
     if not plan.extracted:
         return ApplyOutcome(plan, ChangeSet(()), (), (), shown, project.root)
+    phases = {f.logical_id: plan.phase_of(f, phase) for f in plan.extracted}
+    extracting = replace(
+        plan, functions=tuple(replace(f, extract=phases.get(f.logical_id) == EXTRACT) for f in plan.functions)
+    )
     monolith = checked.monolith
     spec = monolith.spec
     template_rel = checked.template.path
     with Workspace(project.root) as ws:
         code_root = ws.code_root(spec)
         dispatcher = _with_moved_events(spec, checked.template, plan)
-        refactored = refactor(code_root, replace(monolith, spec=dispatcher), plan)
-        handlers = generate_handlers(code_root, dispatcher, plan, project_root=ws.root)
+        findings: list[Finding] = []
+        handlers: list[GeneratedHandler] = []
+        if extracting.extracted:  # a shim changes no code: the refactor runs for extracted functions only
+            refactored = refactor(code_root, replace(monolith, spec=dispatcher), extracting)
+            findings += refactored.findings
+            handlers = generate_handlers(code_root, dispatcher, extracting, project_root=ws.root)
         for handler in handlers:
             ws.write(_under(spec.code_uri, handler.path), handler.text, part="handler", generated=True)
-        reanalysis, functions = _reanalyze(ws.root, template_rel, plan, monolith, checked.template, handlers)
-        packaging = build_packages(code_root, functions, root=ws.root, plan=plan, monolith=spec)
-        for rel, text in packaging.files:
-            ws.write(_under(spec.code_uri, rel), text, part="package", generated=True)
-        drafts = [
-            replace(
-                _draft(function_plan, analysis, packaging.package(function_plan.logical_id), handlers, spec, checked),
-                recursive_loop=loop_guard(reanalysis, function_plan.logical_id, function_plan.routes),
+        reanalysis, functions = _reanalyze(ws.root, template_rel, plan, phases, monolith, checked.template, handlers)
+        packages = _packages(ws, code_root, plan, phases, functions, spec, findings)
+        events, event_findings = read_events(ws.root, (Path(template_rel).parent / EVENTS_DIR).as_posix())
+        findings += event_findings
+        drafts = []
+        for function_plan, analysis in zip(plan.extracted, functions, strict=True):
+            draft, rollout = _draft(
+                function_plan,
+                analysis,
+                packages[function_plan.logical_id],
+                handlers,
+                spec,
+                checked,
+                phases[function_plan.logical_id],
+                events,
             )
-            for function_plan, analysis in zip(plan.extracted, functions, strict=True)
-        ]
+            loop = loop_guard(reanalysis, function_plan.logical_id, function_plan.routes)
+            drafts.append(replace(draft, recursive_loop=loop))
+            findings += rollout.findings
+            _write_hook(ws, rollout, function_plan, template_rel)
         template_text = ws.read(template_rel) or ""
         edited = edit_template(template_text, template_rel, plan, spec, drafts)
         ws.write(template_rel, edited, part="template")
         validation = validate_template(edited, template_rel)
         require_valid(validation)
-        findings = (*refactored.findings, *packaging.findings, *validation)
+        _record_phases(ws, project, plan_path, shown, phases, plan_text)
+        findings += validation
         change_set = ws.change_set(tuple(sorted(findings, key=lambda f: f.sort_key)))
-    return ApplyOutcome(plan, change_set, tuple(functions), packaging.packages, shown, project.root, tuple(drafts))
+    built = tuple(p for f, p in packages.items() if phases[f] == EXTRACT)
+    return ApplyOutcome(
+        plan, change_set, tuple(functions), built, shown, project.root, tuple(drafts), tuple(phases.items())
+    )
+
+
+def _packages(  # noqa: PLR0917 - one private call site
+    ws: Workspace,
+    code_root: Path,
+    plan: Plan,
+    phases: dict[str, str],
+    functions: list[FunctionAnalysis],
+    spec: FunctionSpec,
+    findings: list[Finding],
+) -> dict[str, FunctionPackage]:
+    """Each function's package: an extracted one's own (its Makefile target and requirements written here), a
+    shim's the monolith's (what of it runs, for its environment)."""
+    extracted = [a for a in functions if phases[a.spec.logical_id or ""] == EXTRACT]
+    out: dict[str, FunctionPackage] = {}
+    if extracted:
+        extracting = replace(plan, functions=tuple(f for f in plan.functions if phases.get(f.logical_id) == EXTRACT))
+        packaging = build_packages(code_root, extracted, root=ws.root, plan=extracting, monolith=spec)
+        for rel, text in packaging.files:
+            ws.write(_under(spec.code_uri, rel), text, part="package", generated=True)
+        findings += packaging.findings
+        out.update((p.logical_id, p) for p in packaging.packages)
+    for analysis in functions:
+        if phases[analysis.spec.logical_id or ""] == SHIM:
+            package, shim_findings = shim_package(code_root, analysis, root=ws.root, plan=plan, monolith=spec)
+            out[package.logical_id] = package
+            findings += shim_findings
+    return out
+
+
+def _write_hook(ws: Workspace, rollout: Rollout, function_plan: FunctionPlan, template_rel: str) -> None:
+    """The hook's files, or, when the function has no generated hook now, the removal of one generated before."""
+    for rel, text in rollout.files:
+        ws.write(rel, text, part="rollout", generated=True)
+    if rollout.files:
+        return
+    folder = Path(template_rel).parent / HOOKS_DIR / snake(function_plan.logical_id)
+    existing = ws.path(folder.as_posix())
+    for name in ("hook.py", "events.json"):
+        if (existing / name).is_file():
+            ws.delete((folder / name).as_posix(), part="rollout")
+
+
+def _record_phases(  # noqa: PLR0917 - one private call site
+    ws: Workspace, project: Project, plan_path: Path, shown: str, phases: dict[str, str], plan_text: str | None
+) -> None:
+    """The plan file (or `plan_text`, its text to be) with the phase of every function applied (its comments
+    and edits kept)."""
+    text = _read_text(plan_path) if plan_text is None else plan_text
+    recorded = record_phases(text, phases, shown, read_plan_text(text, shown).phase)
+    if recorded == text:
+        return
+    try:
+        rel = plan_path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError as error:
+        raise UsageError(
+            f"{shown}: apply records each function's phase in the plan file, so it must be inside the project"
+        ) from error
+    ws.write(rel, recorded, part="plan")
 
 
 def _reanalyze(  # noqa: PLR0917 - one private call site
     root: Path,
     template: str,
     plan: Plan,
+    phases: dict[str, str],
     monolith: FunctionAnalysis,
     loaded: LoadedTemplate,
     handlers: list[GeneratedHandler],
 ) -> tuple[AnalysisReport, list[FunctionAnalysis]]:
-    """Each extracted function analyzed as its own Lambda on the refactored workspace: its generated handler,
-    the monolith's settings, the events it takes over. It must serve exactly its planned routes. The report
-    also says which of them sit in a loop AWS can stop (`RecursiveLoop: Terminate`)."""
+    """Each function to apply analyzed as its own Lambda on the refactored workspace: its handler (the
+    generated one, or the monolith's for a shim, which then serves only its routes), the monolith's settings,
+    the events it takes over. It must serve exactly its planned routes. The report also says which of them
+    sit in a loop AWS can stop (`RecursiveLoop: Terminate`)."""
     by_id = {h.logical_id: h for h in handlers}
     existing = {s.logical_id: s for s in loaded.functions}
     specs = []
     for function_plan in plan.extracted:
-        handler = by_id.get(function_plan.logical_id)
-        if handler is None:
-            raise DecomposeError(f"no handler was generated for {function_plan.logical_id}")
         names = _event_names(function_plan, monolith)
         events = [e for e in monolith.spec.events if e.name in names]
         earlier = existing.get(function_plan.logical_id)
         if earlier is not None:  # applied before: its events already moved to it
             events += [e for e in earlier.events if e.name not in names]
-        specs.append(
-            replace(monolith.spec, logical_id=function_plan.logical_id, handler=handler.handler, events=tuple(events))
-        )
+        shape = replace(monolith.spec, logical_id=function_plan.logical_id, events=tuple(events))
+        if phases[function_plan.logical_id] == SHIM:
+            specs.append(replace(shape, serves=function_plan.routes))
+            continue
+        handler = by_id.get(function_plan.logical_id)
+        if handler is None:
+            raise DecomposeError(f"no handler was generated for {function_plan.logical_id}")
+        specs.append(replace(shape, handler=handler.handler))
     report = analyze_specs(root, template, specs, iam=True)
     analyses = {a.spec.logical_id: a for a in report.functions}
     out = []
@@ -332,8 +432,9 @@ def _reanalyze(  # noqa: PLR0917 - one private call site
                 if extra
                 else "was not analyzed"
             )
+            which = "the generated handler" if phases[function_plan.logical_id] == EXTRACT else "the shim"
             raise DecomposeError(
-                f"{function_plan.logical_id}: the generated handler {what} after the refactor; nothing was written",
+                f"{function_plan.logical_id}: {which} {what} after the refactor; nothing was written",
                 Location(plan.path or PLAN_FILE, function_plan.line),
             )
         _require_same_actions(function_plan, monolith, analysis, plan)
@@ -382,19 +483,39 @@ def _draft(  # noqa: PLR0917 - one private call site
     handlers: list[GeneratedHandler],
     spec: FunctionSpec,
     checked: CheckOutcome,
-) -> FunctionDraft:
-    handler = next(h for h in handlers if h.logical_id == function_plan.logical_id)
+    phase: str,
+    events: tuple[RecordedEvent, ...],
+) -> tuple[FunctionDraft, Rollout]:
     permissions = [p for route in analysis.routes for p in route.permissions if needs_own_grant(p, route.trigger)]
     policies = build_policies(permissions, Trigger("Invoke"), checked.template.resources)
-    return FunctionDraft(
+    rollout = plan_rollout(
+        function_plan,
+        checked.plan,
+        phase=phase,
+        runtime=str(function_plan.runtime or spec.runtime or "python3.12"),
+        routes=checked.monolith.routes,
+        events=events,
+        template_dir=Path(checked.template.path).parent.as_posix(),
+    )
+    if phase == SHIM:
+        handler, build_method = str(spec.handler), None  # the monolith's own handler, package and build
+    else:
+        handler = next(h for h in handlers if h.logical_id == function_plan.logical_id).handler
+        build_method = "makefile"
+    draft = FunctionDraft(
         plan=function_plan,
-        handler=handler.handler,
+        handler=handler,
         code_uri=spec.code_uri,
         events=_event_names(function_plan, checked.monolith),
         policies=tuple(policies),
         environment=package.environment,
-        build_method="makefile",
+        build_method=build_method,
+        phase=phase,
+        alarms=rollout.alarms,
+        pre_traffic=rollout.pre_traffic,
+        companions=rollout.companions,
     )
+    return draft, rollout
 
 
 def _under(code_uri: str, rel: str) -> str:

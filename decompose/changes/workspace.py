@@ -89,6 +89,16 @@ class Workspace:
             handle.write(text)
         self._parts[PurePosixPath(rel).as_posix()] = (part, generated)
 
+    def delete(self, rel: str, *, part: str) -> None:
+        """Remove `rel` from the workspace: a file decompose generated and no longer generates (it must carry the
+        marker; the writer checks again before deleting it from the user's tree)."""
+        path = self.path(rel)
+        if path.is_file():
+            if GENERATED_MARKER not in _read(path):
+                raise DecomposeError(f"{rel}: decompose did not generate it, so it is never deleted")
+            path.unlink()
+            self._parts[PurePosixPath(rel).as_posix()] = (part, True)
+
     def apply_changes(self, change_set: ChangeSet) -> None:
         """Bring the copy to `change_set`'s result: each change's new text written, deleted files removed."""
         for change in change_set.changes:

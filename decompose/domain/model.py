@@ -116,6 +116,9 @@ class FunctionSpec:
     timeout: Any = None
     architectures: tuple[str, ...] = ()  # after Globals; empty when the template leaves Lambda's default (x86_64)
     layers: tuple[str, ...] = ()  # folders of the function's Lambda layers (relative, like code_uri): /opt/python
+    # A shim (`decompose apply --phase shim`: the monolith's own handler deployed for some of its routes) takes
+    # only these routes; the others its code dispatches stay the monolith's. Empty: every route it dispatches.
+    serves: tuple[str, ...] = ()
 
     @property
     def handler_module(self) -> str:

@@ -55,7 +55,7 @@ from decompose.domain.plan import GENERATED_MARKER, FunctionPackage, Plan
 from decompose.errors import DecomposeError
 from decompose.generation.environment import EnvironmentReads, environment_reads
 from decompose.generation.rendering import environment, render
-from decompose.loading.source import SourceModule, read_sources
+from decompose.loading.source import SourceModule, SourceTree, read_sources
 
 MAKEFILE = "Makefile"
 REQUIREMENTS_DIR = ".decompose/requirements"
@@ -125,12 +125,9 @@ def build_packages(
             "for the generated build targets (move it, or give the split functions another CodeUri)",
             where,
         )
-    installed_by_sam = requirements if requirements is not None else code_root / "requirements.txt"
-    spelled = _read_requirement_lines(installed_by_sam if installed_by_sam.is_file() else None, root)
-    distributions = DistributionMap(read_requirements(installed_by_sam, root / "requirements.txt"))
-    sources = read_sources(root, code_root)
-    symbols = SymbolTable(sources)
-    findings: list[Finding] = list(sources.findings)
+    tree = _Tree.read(code_root, root, requirements)
+    spelled = tree.spelled
+    findings: list[Finding] = list(tree.sources.findings)
     findings.extend(
         Finding(
             "requirement-not-copied",
@@ -145,7 +142,7 @@ def build_packages(
     files: dict[str, str] = {}
     for function in functions:
         package, target, requirement_text, function_findings = _package(
-            function, symbols, sources.root, distributions, spelled, plan, monolith
+            function, tree.symbols, tree.sources.root, tree.distributions, spelled, plan, monolith
         )
         packages.append(package)
         targets.append(target)
@@ -158,6 +155,53 @@ def build_packages(
         tuple(packages),
         tuple(sorted(unique.values(), key=lambda f: f.sort_key)),
     )
+
+
+def shim_package(
+    code_root: Path,
+    function: FunctionAnalysis,
+    *,
+    root: Path | None = None,
+    plan: Plan | None = None,
+    monolith: FunctionSpec | None = None,
+) -> tuple[FunctionPackage, tuple[Finding, ...]]:
+    """What a shim (`apply --phase shim`) runs: the monolith's own handler and package, for its routes.
+
+    `function` is the shim analyzed with the monolith's handler and only its routes. Its package is built by
+    the monolith's own build (the whole CodeUri); the value here says what of it runs: the handler's import
+    closure with its routes' reach, and the environment variables that code reads (at import time in any of
+    those modules, which is why a shim usually needs more of them than its extracted successor). Nothing is
+    written: a shim has no Makefile target and no requirements file of its own.
+    """
+    code_root = code_root.resolve()
+    tree = _Tree.read(code_root, (root or code_root.parent).resolve(), None)
+    package, _, _, findings = _package(
+        function, tree.symbols, tree.sources.root, tree.distributions, tree.spelled, plan, monolith
+    )
+    return package, tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """The code tree a package is computed on: its sources, symbols, requirements and their spelling."""
+
+    sources: SourceTree
+    symbols: SymbolTable
+    distributions: DistributionMap
+    spelled: _Requirements
+
+    @classmethod
+    def read(cls, code_root: Path, root: Path, requirements: Path | None) -> _Tree:
+        """`requirements` is the file whose lines are installed (default: the one SAM's own builder installs
+        for the monolith, `code_root/requirements.txt`); the project root's also names distributions."""
+        installed_by_sam = requirements if requirements is not None else code_root / "requirements.txt"
+        sources = read_sources(root, code_root)
+        return cls(
+            sources,
+            SymbolTable(sources),
+            DistributionMap(read_requirements(installed_by_sam, root / "requirements.txt")),
+            _read_requirement_lines(installed_by_sam if installed_by_sam.is_file() else None, root),
+        )
 
 
 # ------------------------------------------------------------------------------------------- one function

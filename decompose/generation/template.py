@@ -53,7 +53,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.tag import Tag
 
 from decompose.domain.model import FunctionSpec, Location
-from decompose.domain.plan import GENERATED_MARKER, FunctionDraft, Plan
+from decompose.domain.plan import GENERATED_MARKER, SHIM, Companion, FunctionDraft, Plan
 from decompose.errors import TemplateError
 from decompose.loading.template import mentions, referenced_id
 
@@ -311,18 +311,13 @@ class _YamlEdit:
         resources = self.data["Resources"]
         events = props.get("Events") or CommentedMap()
         generated = self._generated()
+        companions = self._companions()
         edits: list[_Edit] = []
         moved: dict[str, str] = {}  # event name -> logical id taking it
         new_blocks: list[list[str]] = []
         for draft in self.drafts:
             logical_id = draft.plan.logical_id
-            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", logical_id):
-                raise self._error(f"{logical_id!r} is not a CloudFormation logical id (letters and digits only)")
-            if logical_id in resources and logical_id not in generated:
-                raise self._error(
-                    f"logical id {logical_id} already names a resource decompose did not generate",
-                    resources.lc.key(logical_id)[0],
-                )
+            self._check_ids(draft, generated, companions)
             own, synthesized = self._events_of(draft, events, generated.get(logical_id))
             for name, _ in own:
                 if name in events:
@@ -332,15 +327,26 @@ class _YamlEdit:
             block = self._render(draft, resource, props, own, synthesized)
             self._check_cycle(draft, own, resources)
             self._check_definitions(draft, [n for n in draft.events if n in events], events)
+            fresh: list[str] = []  # companions not in the template yet: they follow the function's block
+            for companion in draft.companions:
+                text = self._companion(draft, companion)
+                if companion.logical_id in companions:
+                    span = companions[companion.logical_id][1]
+                    if self.lines[span.start : span.end + 1] != text:
+                        edits.append(_Edit(span.start, span.end, text))
+                else:
+                    fresh += ["\n", *text]
             if logical_id in generated:
                 span = generated[logical_id]
-                if self.lines[span.start : span.end + 1] != block:
-                    edits.append(_Edit(span.start, span.end, block))
+                if self.lines[span.start : span.end + 1] != block or fresh:
+                    edits.append(_Edit(span.start, span.end, block + fresh))
             else:
-                new_blocks.append(block)
+                new_blocks.append(block + fresh)
+        edits.extend(self._stale_companions(companions, mono_span.end))
         edits.extend(self._event_removals(props, events, set(moved), mono_span.end))
         if new_blocks:
-            after = max([mono_span.end, *(s.end for s in generated.values())])
+            ends = [s.end for s in generated.values()] + [s.end for _, s in companions.values()]
+            after = max([mono_span.end, *ends])
             inserted: list[str] = []
             for block in new_blocks:
                 inserted += ["\n", *block]
@@ -369,6 +375,13 @@ class _YamlEdit:
 
     def _generated(self) -> dict[str, Span]:
         """Functions decompose split from this monolith earlier: logical id -> span."""
+        return {key: span for key, (of, span) in self._marked().items() if not of}
+
+    def _companions(self) -> dict[str, tuple[str, Span]]:
+        """Resources decompose generated beside those functions: logical id -> (the function, span)."""
+        return {key: (of, span) for key, (of, span) in self._marked().items() if of}
+
+    def _marked(self) -> dict[str, tuple[str, Span]]:
         resources = self.data["Resources"]
         found = {}
         for key, value in resources.items():
@@ -376,8 +389,61 @@ class _YamlEdit:
             marker = metadata.get(MARKER_KEY) if isinstance(metadata, Mapping) else None
             if isinstance(marker, Mapping) and marker.get("SplitFrom") == self.monolith_id:
                 line, column = resources.lc.key(key)
-                found[str(key)] = entry_span(self.lines, line, column)
+                found[str(key)] = (str(marker.get("Of") or ""), entry_span(self.lines, line, column))
         return found
+
+    def _check_ids(
+        self, draft: FunctionDraft, generated: Mapping[str, Span], companions: Mapping[str, tuple[str, Span]]
+    ) -> None:
+        """The draft's ids (its own, its companions') are valid and name no resource decompose did not generate."""
+        resources = self.data["Resources"]
+        logical_id = draft.plan.logical_id
+        for name in (logical_id, *(c.logical_id for c in draft.companions)):
+            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", name):
+                raise self._error(f"{name!r} is not a CloudFormation logical id (letters and digits only)")
+            ours = name in generated if name == logical_id else name in companions and companions[name][0] == logical_id
+            if name in resources and not ours:
+                raise self._error(
+                    f"logical id {name} already names a resource decompose did not generate",
+                    resources.lc.key(name)[0],
+                )
+
+    def _stale_companions(self, companions: Mapping[str, tuple[str, Span]], last: int) -> list[_Edit]:
+        """Removals of the companions of drafted functions that their drafts no longer have (an errors alarm
+        once the plan names its own, a hook when `replay` goes back to none, both when a function goes back to
+        its shim), each with the blank line before it."""
+        wanted = {c.logical_id for d in self.drafts for c in d.companions}
+        drafted = {d.plan.logical_id for d in self.drafts}
+        edits = []
+        for key, (of, span) in companions.items():
+            if of in drafted and key not in wanted:
+                start = span.start
+                while start > 0 and not self.lines[start - 1].strip():
+                    start -= 1
+                edits.append(_Edit(start, span.end, []))
+        return edits
+
+    def _companion(self, draft: FunctionDraft, companion: Companion) -> list[str]:
+        """A companion resource as text: its marker comment, `Metadata.Decompose` (`SplitFrom`, `Of`), the rest
+        in short-form tags (the short intrinsics `!Select`/`!Split`/`!Join` on one line)."""
+        rc = self.style.resource
+        comment = _comment_text(f"{GENERATED_MARKER} from {self.monolith_id}: {companion.summary}")
+        body = CommentedMap()
+        resource = dict(companion.resource)
+        body["Type"] = resource.pop("Type")
+        marker = CommentedMap()
+        marker["SplitFrom"] = self.monolith_id
+        marker["Of"] = draft.plan.logical_id
+        metadata = CommentedMap()
+        metadata[MARKER_KEY] = marker
+        body["Metadata"] = metadata
+        for key, value in resource.items():
+            body[key] = _flow_short_intrinsics(short_form(value))
+        return [
+            f"{' ' * rc}# {comment}\n",
+            f"{' ' * rc}{companion.logical_id}:\n",
+            *self._dump(body, rc + self.style.mapping),
+        ]
 
     # -------------------------------------------------------------------------------------- events
     def _events_of(
@@ -509,8 +575,11 @@ class _YamlEdit:
         metadata = CommentedMap()
         if draft.build_method:
             metadata["BuildMethod"] = draft.build_method
+        elif draft.phase == SHIM:
+            metadata.update(self._monolith_build(resource))
         marker = CommentedMap()
         marker["SplitFrom"] = self.monolith_id
+        marker["Phase"] = draft.phase
         marker["Routes"] = CommentedSeq(function.routes)
         metadata[MARKER_KEY] = marker
         lines += self._dump({"Metadata": metadata}, pc)
@@ -574,26 +643,44 @@ class _YamlEdit:
             lines += self._copy(variables, name, column + 2 * step)
         return lines
 
+    def _monolith_build(self, resource: CommentedMap) -> CommentedMap:
+        """The monolith's own build settings (`Metadata.BuildMethod`, `BuildProperties`), which a shim keeps."""
+        metadata = resource.get("Metadata")
+        out = CommentedMap()
+        if not isinstance(metadata, Mapping):
+            return out
+        if metadata.get("BuildMethod") == "makefile":
+            raise self._error(
+                f"{self.monolith_id} builds with a Makefile of its own: a shim would need a build target in it; "
+                "split it with `apply --phase extract`, or build the monolith with SAM's Python builder",
+                _key_line(resource, "Metadata"),
+            )
+        for key in ("BuildMethod", "BuildProperties"):
+            if key in metadata:
+                out[key] = metadata[key]
+        return out
+
     def _deployment(self, draft: FunctionDraft, column: int) -> list[str]:
         deployment = draft.plan.deployment
         resources = self.data["Resources"]
-        for alarm in deployment.alarms:
-            if alarm not in resources:
+        alarms, hook = resolved_hooks(draft)
+        ours = {c.logical_id for c in draft.companions}
+        for alarm in alarms:
+            if alarm not in resources and alarm not in ours:
                 raise self._error(f"{draft.plan.logical_id}: alarm {alarm} is not a resource of the template")
-        if deployment.pre_traffic and deployment.pre_traffic not in resources:
-            raise self._error(
-                f"{draft.plan.logical_id}: PreTraffic hook {deployment.pre_traffic} is not a resource of the template"
-            )
+        if hook and hook not in resources and hook not in ours:
+            raise self._error(f"{draft.plan.logical_id}: PreTraffic hook {hook} is not a resource of the template")
         preference = CommentedMap()
         preference["Type"] = deployment.type
-        if deployment.alarms:
-            preference["Alarms"] = CommentedSeq([TaggedScalar(a, tag="!Ref") for a in deployment.alarms])
-        if deployment.pre_traffic:
+        if alarms:
+            preference["Alarms"] = CommentedSeq([TaggedScalar(a, tag="!Ref") for a in alarms])
+        if hook:
             hooks = CommentedMap()
-            hooks["PreTraffic"] = TaggedScalar(deployment.pre_traffic, tag="!Ref")
+            hooks["PreTraffic"] = TaggedScalar(hook, tag="!Ref")
             preference["Hooks"] = hooks
         value = CommentedMap()
         value["AutoPublishAlias"] = deployment.alias
+        value["AutoPublishAliasAllProperties"] = True
         value["DeploymentPreference"] = preference
         return self._dump(value, column)
 
@@ -640,6 +727,29 @@ class _YamlEdit:
                     "dependency; name the bucket in the monolith's environment by its BucketName (as !Sub) instead",
                     events.lc.key(name)[0],
                 )
+
+
+def resolved_hooks(draft: FunctionDraft) -> tuple[tuple[str, ...], str | None]:
+    """The `Alarms` and `PreTraffic` hook of a draft's DeploymentPreference: the rollout's (`draft.alarms`,
+    `draft.pre_traffic`), else the plan's own."""
+    deployment = draft.plan.deployment
+    return draft.alarms or deployment.alarms, draft.pre_traffic or deployment.pre_traffic
+
+
+_SHORT_INTRINSICS = ("!Select", "!Split", "!Join", "!GetAZs", "!Cidr")
+
+
+def _flow_short_intrinsics(node: Any) -> Any:
+    """`node` with its `!Select`/`!Split`/... sequences in flow style (`!Select [0, !Split [-, ...]]`)."""
+    if isinstance(node, CommentedSeq):
+        if _tag_of(node) in _SHORT_INTRINSICS:
+            node.fa.set_flow_style()
+        for item in node:
+            _flow_short_intrinsics(item)
+    elif isinstance(node, CommentedMap):
+        for value in node.values():
+            _flow_short_intrinsics(value)
+    return node
 
 
 def http_routes(events: Mapping[str, Any]) -> set[str]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from decompose.domain.model import FunctionSpec, Location, TriggerEvent
-from decompose.domain.plan import GENERATED_MARKER, FunctionDraft, Plan
+from decompose.domain.plan import GENERATED_MARKER, SHIM, Companion, FunctionDraft, Plan
 from decompose.generation import template as yaml_edit
 from decompose.loading.template import mentions, referenced_id
 
@@ -81,15 +81,18 @@ class _JsonEdit:
             raise _error(f"the monolith {self.monolith_id} is not a resource with Properties", self.path)
         props = monolith["Properties"]
         events: dict[str, Any] = props.get("Events") or {}
-        generated = [k for k, v in resources.items() if _split_from(v) == self.monolith_id]
+        marked = {k: _of(v) for k, v in resources.items() if _split_from(v) == self.monolith_id}
+        generated = [k for k, of in marked.items() if not of]
         built: dict[str, dict[str, Any]] = {}
         moved: dict[str, str] = {}
         for draft in drafts:
             logical_id = draft.plan.logical_id
-            if not re.fullmatch(r"[A-Za-z0-9]{1,255}", logical_id):
-                raise _error(f"{logical_id!r} is not a CloudFormation logical id (letters and digits only)", self.path)
-            if logical_id in resources and logical_id not in generated:
-                raise _error(f"logical id {logical_id} already names a resource decompose did not generate", self.path)
+            for name in (logical_id, *(c.logical_id for c in draft.companions)):
+                if not re.fullmatch(r"[A-Za-z0-9]{1,255}", name):
+                    raise _error(f"{name!r} is not a CloudFormation logical id (letters and digits only)", self.path)
+                ours = name in generated if name == logical_id else marked.get(name) == logical_id
+                if name in resources and not ours:
+                    raise _error(f"logical id {name} already names a resource decompose did not generate", self.path)
             held = dict(((resources.get(logical_id) or {}).get("Properties") or {}).get("Events") or {})
             own = dict(held)
             for name in draft.events:
@@ -98,11 +101,25 @@ class _JsonEdit:
                 own.update(self._take(draft, name, events, own, moved))
             self._check(draft, own, events, resources)
             built[logical_id] = self._resource(draft, monolith, own)
+            for companion in draft.companions:
+                built[companion.logical_id] = self._companion(draft, companion)
         for name in moved:
             del events[name]
         if moved and not events:
             del props["Events"]
-        self.data["Resources"] = _placed(resources, built, self.monolith_id, generated)
+        drafted = {d.plan.logical_id for d in drafts}
+        stale = {k for k, of in marked.items() if of in drafted and k not in built}
+        kept = {k: v for k, v in resources.items() if k not in stale}
+        self.data["Resources"] = _placed(kept, built, self.monolith_id, [k for k in marked if k in kept])
+
+    def _companion(self, draft: FunctionDraft, companion: Companion) -> dict[str, Any]:
+        resource = dict(companion.resource)
+        marker = {
+            "SplitFrom": self.monolith_id,
+            "Of": draft.plan.logical_id,
+            "Generated": f"{GENERATED_MARKER}: {companion.summary}; decompose apply rewrites this resource",
+        }
+        return {"Type": resource.pop("Type"), "Metadata": {yaml_edit.MARKER_KEY: marker}, **resource}
 
     def _take(
         self, draft: FunctionDraft, name: str, events: dict[str, Any], own: Mapping[str, Any], moved: dict[str, str]
@@ -154,9 +171,10 @@ class _JsonEdit:
         self, draft: FunctionDraft, own: Mapping[str, Any], events: Mapping[str, Any], resources: Mapping[str, Any]
     ) -> None:
         logical_id = draft.plan.logical_id
-        deployment = draft.plan.deployment
-        for hook in [*deployment.alarms, *([deployment.pre_traffic] if deployment.pre_traffic else [])]:
-            if hook not in resources:
+        alarms, pre_traffic = yaml_edit.resolved_hooks(draft)
+        ours = {c.logical_id for c in draft.companions}
+        for hook in [*alarms, *([pre_traffic] if pre_traffic else [])]:
+            if hook not in resources and hook not in ours:
                 raise _error(f"{logical_id}: {hook} (alarm or hook) is not a resource of the template", self.path)
         for name, event in own.items():
             props = event.get("Properties") if isinstance(event, Mapping) else None
@@ -189,8 +207,11 @@ class _JsonEdit:
             if attribute in monolith:
                 resource[attribute] = monolith[attribute]
         metadata: dict[str, Any] = {"BuildMethod": draft.build_method} if draft.build_method else {}
+        if not draft.build_method and draft.phase == SHIM:
+            metadata.update(self._monolith_build(monolith))
         metadata[yaml_edit.MARKER_KEY] = {
             "SplitFrom": self.monolith_id,
+            "Phase": draft.phase,
             "Routes": list(function.routes),
             "Generated": f"{GENERATED_MARKER}: decompose apply rewrites this resource",
         }
@@ -217,17 +238,38 @@ class _JsonEdit:
         if draft.policies:
             out["Policies"] = list(draft.policies)
         deployment = function.deployment
+        alarms, pre_traffic = yaml_edit.resolved_hooks(draft)
         preference: dict[str, Any] = {"Type": deployment.type}
-        if deployment.alarms:
-            preference["Alarms"] = [{"Ref": a} for a in deployment.alarms]
-        if deployment.pre_traffic:
-            preference["Hooks"] = {"PreTraffic": {"Ref": deployment.pre_traffic}}
+        if alarms:
+            preference["Alarms"] = [{"Ref": a} for a in alarms]
+        if pre_traffic:
+            preference["Hooks"] = {"PreTraffic": {"Ref": pre_traffic}}
         out["AutoPublishAlias"] = deployment.alias
+        out["AutoPublishAliasAllProperties"] = True
         out["DeploymentPreference"] = preference
         if events:
             out["Events"] = events
         resource["Properties"] = out
         return resource
+
+    def _monolith_build(self, monolith: Mapping[str, Any]) -> dict[str, Any]:
+        """The monolith's own build settings, which a shim keeps (see the YAML edit)."""
+        metadata = monolith.get("Metadata")
+        if not isinstance(metadata, Mapping):
+            return {}
+        if metadata.get("BuildMethod") == "makefile":
+            raise _error(
+                f"{self.monolith_id} builds with a Makefile of its own: a shim would need a build target in it; "
+                "split it with `apply --phase extract`, or build the monolith with SAM's Python builder",
+                self.path,
+            )
+        return {k: metadata[k] for k in ("BuildMethod", "BuildProperties") if k in metadata}
+
+
+def _of(resource: Any) -> str:
+    """The function a companion resource was generated for (`Metadata.Decompose.Of`), "" for a function."""
+    marker = ((resource or {}).get("Metadata") or {}).get(yaml_edit.MARKER_KEY) if isinstance(resource, dict) else None
+    return str(marker.get("Of") or "") if isinstance(marker, dict) else ""
 
 
 def _split_from(resource: Any) -> str | None:
@@ -236,14 +278,25 @@ def _split_from(resource: Any) -> str | None:
 
 
 def _placed(
-    resources: dict[str, Any], built: dict[str, dict[str, Any]], monolith: str, generated: list[str]
+    resources: dict[str, Any], built: dict[str, dict[str, Any]], monolith: str, marked: list[str]
 ) -> dict[str, Any]:
-    """Resources in their order: generated ones replaced in place, new ones after the monolith's last."""
-    anchor = generated[-1] if generated else monolith
-    new = {k: v for k, v in built.items() if k not in resources}
+    """Resources in their order: generated ones replaced in place, new functions after the monolith's last
+    generated resource, each new companion right after its function."""
+    anchor = marked[-1] if marked else monolith
+    new = [k for k in built if k not in resources]
+    owner = {k: _of(built[k]) for k in new}
     out: dict[str, Any] = {}
+
+    def companions_of(function: str) -> None:
+        for key in new:
+            if owner[key] == function and key not in out:
+                out[key] = built[key]
+
     for key, value in resources.items():
         out[key] = built.get(key, value)
+        companions_of(key)
         if key == anchor:
-            out.update(new)
+            for function in (k for k in new if not owner[k]):
+                out[function] = built[function]
+                companions_of(function)
     return out

@@ -85,27 +85,13 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
     readable = {k: v for k, v in resources.items() if str(k) not in invalid}
     functions: list[FunctionSpec] = []
     for key, resource in resources.items():
-        logical_id = str(key)
-        kind = resource["Type"]
-        if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
-            continue
-        props = resource.get("Properties") or {}
-        if kind == SERVERLESS_FUNCTION:
-            try:
-                props = globals_.merge(kind, dict(props), logical_id, resource.get("IgnoreGlobals"))
-            except Exception as exc:
-                findings.append(_template_finding(f"{logical_id}: cannot merge Globals: {exc}", rel, resource))
-                continue
-        problems = check_properties(kind, logical_id, props, rel)
-        findings.extend(problems)
-        if any(p.severity is Severity.ERROR for p in problems):
-            invalid.add(logical_id)
-            continue
-        spec, problem = _function_spec(logical_id, kind, props, readable, rel, _line(key))
-        if problem:
-            findings.append(problem)
-        if spec:
-            functions.append(replace(spec, code_uri=_code_uri(spec.code_uri, template_path.parent)))
+        if resource["Type"] not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION) or decompose_marker(resource).get("Of"):
+            continue  # not a function, or a PreTraffic hook decompose generated for one: its tooling, not the app
+        spec = _read_function(key, resource, _Reading(globals_, readable, rel, template_path.parent), findings)
+        if isinstance(spec, FunctionSpec):
+            functions.append(spec)
+        elif spec == _INVALID:
+            invalid.add(str(key))
     if not functions and not findings:
         findings.append(
             Finding(
@@ -117,6 +103,62 @@ def load_template(root: Path, template_path: Path) -> LoadedTemplate:
     return LoadedTemplate(
         rel, resources, tuple(functions), tuple(findings), invalid=frozenset(invalid), parameters=names
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What reading one function needs from the template around it."""
+
+    globals_: Globals
+    resources: Mapping[str, Any]  # the resources of a valid shape
+    rel: str  # the template, relative to the project root
+    folder: Path  # the template's folder (CodeUri is relative to it)
+
+
+_INVALID = "invalid"  # a function whose properties have the wrong shape (an error finding each)
+
+
+def _read_function(key: Any, resource: Any, reading: _Reading, findings: list[Finding]) -> FunctionSpec | str | None:
+    """The spec of one function resource (Globals merged; a shim's routes from its decompose marker), or
+    `_INVALID` when a property has the wrong shape, or None when it is not analyzed (a finding says why).
+    `key` is the decoded key node (its line is the function's)."""
+    logical_id = str(key)
+    kind = resource["Type"]
+    rel = reading.rel
+    props = resource.get("Properties") or {}
+    if kind == SERVERLESS_FUNCTION:
+        try:
+            props = reading.globals_.merge(kind, dict(props), logical_id, resource.get("IgnoreGlobals"))
+        except Exception as exc:
+            findings.append(_template_finding(f"{logical_id}: cannot merge Globals: {exc}", rel, resource))
+            return None
+    problems = check_properties(kind, logical_id, props, rel)
+    findings.extend(problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return _INVALID
+    spec, problem = _function_spec(logical_id, kind, props, reading.resources, rel, _line(key))
+    if problem:
+        findings.append(problem)
+    if spec is None:
+        return None
+    spec = replace(spec, code_uri=_code_uri(spec.code_uri, reading.folder))
+    marker = decompose_marker(resource)
+    routes = marker.get("Routes")
+    if marker.get("Phase") == "shim" and isinstance(routes, list):
+        spec = replace(spec, serves=tuple(str(r) for r in routes))
+    return spec
+
+
+def decompose_marker(resource: Any) -> Mapping[str, Any]:
+    """`Metadata.Decompose` of a resource decompose generated (`SplitFrom`, `Routes`, `Phase`, `Of`), else {}.
+
+    A split function carries `SplitFrom` (its monolith), `Routes` and `Phase`; a shim (`Phase: shim`) runs the
+    monolith's own handler, so it is analyzed for its `Routes` only. A resource decompose generated beside a
+    function (its errors alarm, its PreTraffic hook) carries `Of` (that function), and a hook is not analyzed.
+    """
+    metadata = resource.get("Metadata") if isinstance(resource, Mapping) else None
+    marker = metadata.get("Decompose") if isinstance(metadata, Mapping) else None
+    return marker if isinstance(marker, Mapping) else {}
 
 
 def _function_spec(  # noqa: PLR0917 - one private call site, every argument distinct

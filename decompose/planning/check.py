@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from decompose.domain.model import AnalysisReport, FunctionAnalysis, Location
-from decompose.domain.plan import DEPLOYMENT_TYPES, Deployment, FunctionPlan, Plan, PlanProblem
+from decompose.domain.plan import COMPANION_SUFFIXES, DEPLOYMENT_TYPES, Deployment, FunctionPlan, Plan, PlanProblem
 from decompose.generation.template import MARKER_KEY
 from decompose.loading.template import LoadedTemplate
 from decompose.planning.ids import SAM_DERIVED, default_modules, invalid_logical_id, invalid_module
@@ -144,6 +144,12 @@ def _check_deployment(deployment: Deployment, resources: Mapping[str, Any], prob
     hook = deployment.pre_traffic
     if hook is not None and _type_of(resources, hook) not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
         problem(f"pre_traffic hook {hook!r} is not a function of the template", line_of("pre_traffic"))
+    if hook is not None and deployment.replay != "none":
+        problem(
+            f"deployment has both pre_traffic {hook!r} and replay: {deployment.replay}; CodeDeploy runs one PreTraffic "
+            "hook (set replay: none, or drop pre_traffic)",
+            line_of("replay"),
+        )
 
 
 def _collision(
@@ -158,7 +164,19 @@ def _collision(
     for derived in [logical_id + s for s in SAM_DERIVED] + [f"{logical_id}Alias{function.deployment.alias or alias}"]:
         if derived in resources or derived in parameters:
             return f"SAM derives {derived} from logical id {logical_id}, and the template already has {derived}"
+    for derived in (logical_id + s for s in COMPANION_SUFFIXES):
+        if derived in parameters or (derived in resources and not _is_companion(resources[derived], logical_id)):
+            return (
+                f"decompose names {derived} after logical id {logical_id} (its generated alarm or hook), and the "
+                f"template already has {derived}"
+            )
     return None
+
+
+def _is_companion(resource: Any, logical_id: str) -> bool:
+    """A resource decompose generated beside the function `logical_id` (`Metadata.Decompose.Of`)."""
+    marker = (resource.get("Metadata") or {}).get(MARKER_KEY) if isinstance(resource, Mapping) else None
+    return isinstance(marker, Mapping) and marker.get("Of") == logical_id
 
 
 def _is_ours(resource: Any, monolith: str) -> bool:

@@ -29,6 +29,8 @@ from collections.abc import Callable, Collection
 from functools import cache
 from importlib import resources as importlib_resources
 
+from decompose.domain.plan import COMPANION_SUFFIXES
+
 SUFFIX = "Function"
 MAX_DERIVED = 64  # well under 255: SAM appends `Alias<alias>`, `DeploymentGroup`, event permissions...
 SAM_DERIVED = ("Role", "DeploymentGroup", "Version")  # ids SAM adds per function (plus `Alias<alias>`)
@@ -138,7 +140,7 @@ def unique_id(stem: str, taken: Callable[[str], bool]) -> str:
 
 def is_taken(candidate: str, used: Collection[str], alias: str = "live") -> bool:
     """Whether `candidate`, or an id SAM would derive from it, is already used in the template or plan."""
-    derived = [candidate + s for s in SAM_DERIVED] + [f"{candidate}Alias{alias}"]
+    derived = [candidate + s for s in (*SAM_DERIVED, *COMPANION_SUFFIXES)] + [f"{candidate}Alias{alias}"]
     return candidate in used or any(d in used for d in derived)
 
 

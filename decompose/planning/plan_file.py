@@ -26,7 +26,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from decompose.domain.model import FunctionSpec, Location, Route
-from decompose.domain.plan import DEPLOYMENT_TYPES, GENERATED_MARKER, PLAN_VERSION, Deployment, FunctionPlan, Plan
+from decompose.domain.plan import (
+    DEFAULT_PHASE,
+    DEPLOYMENT_TYPES,
+    GENERATED_MARKER,
+    PHASES,
+    PLAN_VERSION,
+    REPLAY_MODES,
+    AlarmSettings,
+    Deployment,
+    FunctionPlan,
+    Plan,
+)
 from decompose.domain.plan import PlanProblem as Problem
 from decompose.errors import PlanError
 from decompose.planning.ids import default_modules
@@ -42,9 +53,12 @@ FUNCTION_KEYS = (
     "runtime",
     "architectures",
     "deployment",
+    "phase",
 )
-TOP_KEYS = ("version", "template", "monolith", "deployment", "functions")
-DEPLOYMENT_KEYS = ("type", "alias", "alarms", "pre_traffic")
+TOP_KEYS = ("version", "template", "monolith", "deployment", "phase", "functions")
+DEPLOYMENT_KEYS = ("type", "alias", "alarms", "errors_alarm", "replay", "pre_traffic")
+ALARM_KEYS = ("threshold", "period", "evaluation_periods")
+ALARM_WINDOW = 86_400  # CloudWatch: period x evaluation periods spans at most one day
 ARCHITECTURES = ("x86_64", "arm64")
 MEMORY_RANGE = (128, 10240)  # MB, AWS::Lambda::Function MemorySize
 TIMEOUT_RANGE = (1, 900)  # seconds
@@ -64,7 +78,20 @@ deployment:
   type: {type}
   alias: {alias}
   alarms: {alarms}  # logical ids of AWS::CloudWatch::Alarm resources that roll a deployment back
-  # pre_traffic: HookFunction    # the logical id of a CodeDeploy PreTraffic hook function
+  # With no alarms named, the extract phase generates one on the alias's Errors: ALARM (and rollback) when
+  # the errors of `evaluation_periods` periods of `period` seconds add up to more than `threshold`.
+  errors_alarm: {errors_alarm}
+  # A PreTraffic hook decompose generates: `read` replays the recorded events/ of the function's read-only
+  # routes (GET, HEAD, OPTIONS) on the new version before any traffic; `all` every recorded event of its
+  # routes, writes included, against the deployed stack's real resources; `none`: no hook.
+  replay: {replay}
+  # pre_traffic: HookFunction    # or the logical id of a CodeDeploy PreTraffic hook function of yours
+# The phase a function's first `apply` gives it. shim: the new function runs the monolith's own handler
+# and package, with its routes' events and its least-privilege role (only the wiring moves; behaviour is the
+# monolith's by construction). extract: its own handler and trimmed package, under its DeploymentPreference.
+# `apply` records each function's phase; once its shim is deployed, `apply --phase extract` (or `phase:
+# extract` on the function) switches its code. `phase: shim` here gives every new function the shim step.
+phase: {phase}
 # One entry per new function: its logical id, its routes, the module its routes' own code moves to and the
 # generated handler module (dotted, under CodeUri {code_uri}). Merge functions by moving routes under one
 # entry; override memory_size, timeout, runtime, architectures or deployment per function.
@@ -94,6 +121,9 @@ def render_plan(plan: Plan, monolith: FunctionSpec, routes: Mapping[str, Route])
         type=_scalar(d.type),
         alias=_scalar(d.alias),
         alarms="[" + ", ".join(_scalar(a) for a in d.alarms) + "]",
+        errors_alarm=_flow(_alarm_fields(d.errors_alarm)),
+        replay=_scalar(d.replay),
+        phase=_scalar(plan.phase),
         code_uri=_comment(monolith.code_uri),
     )
     text += "".join(_entry(f, plan, monolith, routes) for f in plan.functions)
@@ -231,6 +261,8 @@ def _entry(function: FunctionPlan, plan: Plan, monolith: FunctionSpec, routes: M
     deployment = _deployment_overrides(function.deployment, plan.deployment)
     if deployment:
         lines.append(f"    deployment: {_flow(deployment)}")
+    if function.phase is not None:
+        lines.append(f"    phase: {_scalar(function.phase)}")
     if shown:
         lines.append(f"    # Inherited from {_comment(plan.monolith)} unless set here:")
         lines.extend(shown)
@@ -243,9 +275,55 @@ def _deployment_overrides(own: Deployment, default: Deployment) -> dict[str, Any
     out: dict[str, Any] = {}
     for key in DEPLOYMENT_KEYS:
         value = getattr(own, key)
-        if value != getattr(default, key):
+        base = getattr(default, key)
+        if value == base:
+            continue
+        if isinstance(value, AlarmSettings):
+            out[key] = {k: v for k, v in _alarm_fields(value).items() if v != getattr(base, k)}
+        else:
             out[key] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def _alarm_fields(settings: AlarmSettings) -> dict[str, Any]:
+    threshold = settings.threshold
+    return {
+        "threshold": int(threshold) if float(threshold).is_integer() else threshold,
+        "period": settings.period,
+        "evaluation_periods": settings.evaluation_periods,
+    }
+
+
+def record_phases(text: str, phases: Mapping[str, str], path: str, default: str = DEFAULT_PHASE) -> str:
+    """The plan file `text` with `phase:` set on the functions `phases` names (logical id -> phase), its
+    comments and layout kept; the same text when every one already says so. A function without a `phase:`
+    key whose phase is the plan's `default` gets none (the file already says so)."""
+    yaml = _yaml()
+    data = _load(yaml, text, path)
+    functions = data.get("functions") if isinstance(data, CommentedMap) else None
+    changed = False
+    for entry in functions if isinstance(functions, CommentedSeq) else []:
+        if not isinstance(entry, CommentedMap):
+            continue
+        phase = phases.get(str(entry.get("logical_id")))
+        if phase is None or entry.get("phase", default) == phase:
+            continue
+        if "phase" in entry:
+            entry["phase"] = phase
+        else:
+            entry.insert(_phase_position(entry), "phase", phase)
+        changed = True
+    if not changed:
+        return text
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _phase_position(entry: CommentedMap) -> int:
+    """Where a new `phase:` key goes: after `extract`, so the two read together."""
+    keys = list(entry)
+    return keys.index("extract") + 1 if "extract" in keys else len(keys)
 
 
 def _wrap(words: list[str], width: int = 100) -> str:
@@ -358,6 +436,7 @@ def read_plan_text(text: str, path: str) -> Plan:
         reader.problem("`template` must be a path relative to the project", _key_line(data, "template"))
         template = None
     default = _deployment(reader, data.get("deployment"), Deployment(), data, "deployment")
+    phase = _phase(reader, data) or DEFAULT_PHASE
     raw = data.get("functions")
     functions: list[FunctionPlan] = []
     if isinstance(raw, list):
@@ -379,9 +458,22 @@ def read_plan_text(text: str, path: str) -> Plan:
         version=PLAN_VERSION,
         path=path,
         deployment=default,
+        phase=phase,
         problems=tuple(reader.problems),
         lines=lines,
     )
+
+
+def _phase(reader: _Reader, mapping: CommentedMap) -> str | None:
+    value = mapping.get("phase")
+    if value is None:
+        return None
+    if value in PHASES:
+        return str(value)
+    close = difflib.get_close_matches(str(value), PHASES, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    reader.problem(f"phase must be one of {', '.join(PHASES)}, not {value!r}{hint}", _key_line(mapping, "phase"))
+    return None
 
 
 def _function(reader: _Reader, entry: CommentedMap, line: int | None, default: Deployment) -> FunctionPlan:
@@ -433,6 +525,7 @@ def _function(reader: _Reader, entry: CommentedMap, line: int | None, default: D
         runtime=runtime,
         architectures=architectures,
         deployment=deployment,
+        phase=_phase(reader, entry),
         line=line,
         lines=tuple(lines),
     )
@@ -442,10 +535,20 @@ def _deployment(reader: _Reader, raw: Any, base: Deployment, parent: CommentedMa
     if raw is None:
         return base
     if not isinstance(raw, CommentedMap):
-        reader.problem("`deployment` must be a mapping (type, alias, alarms, pre_traffic)", _key_line(parent, key))
+        reader.problem(f"`deployment` must be a mapping ({', '.join(DEPLOYMENT_KEYS)})", _key_line(parent, key))
         return base
     _unknown_keys(reader, raw, DEPLOYMENT_KEYS, "deployment")
     values: dict[str, Any] = {}
+    if "errors_alarm" in raw:
+        values["errors_alarm"] = _alarm(reader, raw["errors_alarm"], base.errors_alarm, _key_line(raw, "errors_alarm"))
+    if "replay" in raw:
+        replay = raw["replay"]
+        if replay in REPLAY_MODES:
+            values["replay"] = str(replay)
+        else:
+            reader.problem(
+                f"deployment replay must be one of {', '.join(REPLAY_MODES)}, not {replay!r}", _key_line(raw, "replay")
+            )
     for name in ("type", "alias", "pre_traffic"):
         if name in raw:
             value = raw[name]
@@ -462,6 +565,39 @@ def _deployment(reader: _Reader, raw: Any, base: Deployment, parent: CommentedMa
         else:
             reader.problem("deployment alarms must be a list of alarm logical ids", _key_line(raw, "alarms"))
     return replace(base, **values)
+
+
+def _alarm(reader: _Reader, raw: Any, base: AlarmSettings, line: int | None) -> AlarmSettings:
+    """`errors_alarm` over `base`: a mapping of threshold (errors, >= 0), period (seconds, a multiple of 60:
+    Lambda's metrics are one-minute ones) and evaluation_periods (>= 1), spanning at most a day."""
+    if not isinstance(raw, CommentedMap):
+        reader.problem(f"deployment errors_alarm must be a mapping ({', '.join(ALARM_KEYS)})", line)
+        return base
+    _unknown_keys(reader, raw, ALARM_KEYS, "errors_alarm")
+    values: dict[str, Any] = {}
+    threshold = raw.get("threshold", base.threshold)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 0:
+        reader.problem(f"errors_alarm threshold must be a number of errors >= 0, not {threshold!r}", line)
+    else:
+        values["threshold"] = float(threshold) if isinstance(threshold, float) else int(threshold)
+    period = raw.get("period", base.period)
+    if isinstance(period, bool) or not isinstance(period, int) or period < 60 or period % 60:
+        reader.problem(f"errors_alarm period must be seconds, a multiple of 60, not {period!r}", line)
+    else:
+        values["period"] = period
+    periods = raw.get("evaluation_periods", base.evaluation_periods)
+    if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
+        reader.problem(f"errors_alarm evaluation_periods must be a whole number >= 1, not {periods!r}", line)
+    else:
+        values["evaluation_periods"] = periods
+    settings = replace(base, **values)
+    if settings.period * settings.evaluation_periods > ALARM_WINDOW:
+        reader.problem(
+            f"errors_alarm period x evaluation_periods is {settings.period * settings.evaluation_periods} s; "
+            "CloudWatch allows at most one day (86400 s)",
+            line,
+        )
+    return settings
 
 
 def _string(reader: _Reader, entry: CommentedMap, key: str) -> str | None:

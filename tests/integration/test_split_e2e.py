@@ -1,11 +1,13 @@
 """Issue 8's "Done when", end to end: `plan` then `apply` on a copy of the sample and of every fixture app.
 
-Per app, once (module-scoped): copy it into a fresh git repository, plan, extract three routes, then two more
-on the result, then apply again (a no-op). The tests then check the result as a user would: the generated
-files import and pass ruff, the template passes cfn-lint and the SAM transform, `analyze` of the result
-reports the extracted routes as `route-extracted` (info) and no new warning, the sample's own test suite
-passes against the applied copy, and `sam build` (when aws-sam-cli is installed: `make test` does it) builds
-each function with exactly its package.
+Per app, once (module-scoped): copy it into a fresh git repository, plan three routes, apply them as shims
+(`apply --phase shim`), then `apply --phase extract`; then two more routes the same way on the result,
+then apply again (a no-op: each function's phase is recorded). The tests then check the result as a user
+would: each shim step's template is valid and runs the monolith's handler, every extracted function rolls
+back on its generated errors alarm, the generated files import and pass ruff, the template passes cfn-lint
+and the SAM transform, `analyze` of the result reports the extracted routes as `route-extracted` (info) and
+no new warning, the sample's own test suite passes against the applied copy, and `sam build` (when
+aws-sam-cli is installed: `make test` does it) builds each function with exactly its package.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cfnlint.decode import decode_str
 from click.testing import CliRunner
 
 from decompose import splitting
@@ -59,6 +62,7 @@ class Run:
     rerun: ChangeSet | None = None
     dry_run_untouched: bool = False
     failure: str | None = None  # the first step that raised, with its error
+    shims: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (routes, template) after each shim
 
 
 def _cli(*args: str) -> tuple[int, str]:
@@ -94,14 +98,19 @@ def _choose(report: AnalysisReport, name: str) -> tuple[tuple[str, ...], tuple[s
 
 
 def _extract(run: Run, routes: tuple[str, ...], step: str) -> ChangeSet:
+    """plan `routes`, `apply --phase shim` (the second time, also the functions extracted before: going back),
+    then `apply --phase extract`, committing each."""
     args = [a for r in routes for a in ("--extract", r)]
     run.results.append((f"plan {step}", *_cli("plan", str(run.root), *args)))
     _commit(run.root, f"plan {step}")
-    outcome = splitting.apply(run.root)
+    run.results.append((f"apply (shim) {step}", *_cli("apply", str(run.root), "--phase", "shim")))
+    run.shims.append((routes, (run.root / "template.yaml").read_text(encoding="utf-8")))
+    _commit(run.root, f"shim {step}")
+    outcome = splitting.apply(run.root, phase="extract")
     before = _snapshot(run.root)
-    run.results.append((f"apply --dry-run {step}", *_cli("apply", str(run.root), "--dry-run")))
+    run.results.append((f"apply --dry-run {step}", *_cli("apply", str(run.root), "--phase", "extract", "--dry-run")))
     run.dry_run_untouched = _snapshot(run.root) == before
-    run.results.append((f"apply {step}", *_cli("apply", str(run.root))))
+    run.results.append((f"apply --phase extract {step}", *_cli("apply", str(run.root), "--phase", "extract")))
     _commit(run.root, f"apply {step}")
     return outcome.change_set
 
@@ -162,6 +171,39 @@ def test_the_template_is_valid_and_has_every_extracted_function(run: Run) -> Non
     assert len(plan.extracted) == len(run.first) + len(run.then)
     for function in plan.extracted:
         assert f"  {function.logical_id}:\n" in text
+
+
+def test_each_shim_phase_is_valid_and_runs_the_monoliths_handler(run: Run) -> None:
+    """After each shim apply the template passes cfn-lint and the SAM transform, and the new functions of that
+    step run the monolith's own Handler (no Makefile build) under their alias, with no generated alarm yet."""
+    _completed(run)
+    assert len(run.shims) == 2  # the two steps
+    plan = splitting.check(run.root).plan
+    for routes, text in run.shims:
+        errors = [f for f in validate_template(text, "template.yaml") if f.severity is Severity.ERROR]
+        assert errors == []
+        resources = decode_str(text)[0]["Resources"]
+        monolith = resources[plan.monolith]["Properties"]["Handler"]
+        for function in plan.extracted:
+            if set(function.routes) <= set(routes):
+                shim = resources[function.logical_id]
+                assert shim["Properties"]["Handler"] == monolith
+                assert shim["Metadata"]["Decompose"]["Phase"] == "shim"
+                assert shim["Properties"]["AutoPublishAlias"] == function.deployment.alias
+                assert f"{function.logical_id}ErrorsAlarm" not in resources
+
+
+def test_each_extracted_function_rolls_back_on_its_errors_alarm(run: Run) -> None:
+    """After `apply --phase extract`, every new function's DeploymentPreference names the generated
+    `AWS::CloudWatch::Alarm` on its alias's Errors."""
+    _completed(run)
+    resources = decode_str((run.root / "template.yaml").read_text(encoding="utf-8"))[0]["Resources"]
+    for function in splitting.check(run.root).plan.extracted:
+        alarm = f"{function.logical_id}ErrorsAlarm"
+        assert resources[alarm]["Type"] == "AWS::CloudWatch::Alarm"
+        assert resources[alarm]["Properties"]["MetricName"] == "Errors"
+        preference = resources[function.logical_id]["Properties"]["DeploymentPreference"]
+        assert preference["Alarms"] == [{"Ref": alarm}]
 
 
 def test_generated_python_imports_and_passes_ruff(run: Run) -> None:

@@ -79,6 +79,24 @@ CASES = [
         id="bad-hook",
     ),
     pytest.param(
+        _entry("AFunction", "GET /orders", extra="    deployment: {pre_traffic: ShopFunction, replay: all}\n"),
+        [(7, "deployment has both pre_traffic 'ShopFunction' and replay: all; CodeDeploy runs one PreTraffic hook")],
+        id="hook-and-replay",
+    ),
+    pytest.param(
+        _entry("AFunction", "GET /orders", extra="    phase: shimm\n"),
+        [(7, "phase must be one of shim, extract, not 'shimm'; did you mean 'shim'?")],
+        id="bad-phase",
+    ),
+    pytest.param(
+        _entry("AFunction", "GET /orders", extra="    deployment: {replay: some, errors_alarm: {period: 90}}\n"),
+        [
+            (7, "errors_alarm period must be seconds, a multiple of 60, not 90"),
+            (7, "deployment replay must be one of none, read, all, not 'some'"),
+        ],
+        id="bad-replay-and-alarm",
+    ),
+    pytest.param(
         _entry("AFunction", "GET /orders", extra="    module: ../../etc\n"),
         [(7, "module: '../../etc' is not a dotted Python module name")],
         id="bad-module",

@@ -83,6 +83,7 @@ def test_taken_ids_and_sam_derived_ids_are_avoided() -> None:
     assert _id("GET /orders/{id}", {"GetOrderFunction"}) == "GetOrder2Function"
     assert _id("GET /orders/{id}", {"GetOrderFunctionRole"}) == "GetOrder2Function"
     assert _id("GET /orders/{id}", {"GetOrderFunction", "GetOrder2Function"}) == "GetOrder3Function"
+    assert _id("GET /orders/{id}", {"GetOrderFunctionErrorsAlarm"}) == "GetOrder2Function"  # decompose's own alarm id
 
 
 def test_the_rule_comes_from_cfn_lint_schema() -> None:

@@ -9,9 +9,16 @@ import pytest
 from decompose import splitting
 from decompose.changes.writer import write
 from decompose.domain.model import FunctionSpec
-from decompose.domain.plan import GENERATED_MARKER, Deployment, FunctionPlan, Plan
+from decompose.domain.plan import GENERATED_MARKER, AlarmSettings, Deployment, FunctionPlan, Plan
 from decompose.errors import PlanError
-from decompose.planning.plan_file import _normalise, read_plan_text, render_plan, revise_plan_text, update_plan_text
+from decompose.planning.plan_file import (
+    _normalise,
+    read_plan_text,
+    record_phases,
+    render_plan,
+    revise_plan_text,
+    update_plan_text,
+)
 from tests.planning.apps import ROUTES, shop
 
 SPEC = FunctionSpec("ShopFunction", "app.lambda_handler", "src", "python3.12", memory_size=512, timeout=30)
@@ -173,6 +180,61 @@ def test_values_of_the_wrong_type_are_all_reported_with_their_lines() -> None:
     ]
     assert "did you mean 'memory_size'?" in plan.problems[0].message
     assert plan.functions[0].routes == ("GET /a",)
+
+
+ROLLOUT = """\
+version: 1
+monolith: ShopFunction
+deployment:
+  replay: read
+  errors_alarm: {threshold: 2, period: 300, evaluation_periods: 3}
+phase: extract
+functions:
+  # the orders listing
+  - logical_id: AFunction
+    extract: true
+    routes: [GET /a]
+  - logical_id: BFunction
+    extract: true
+    phase: shim
+    routes: [GET /b]
+    deployment: {replay: none, errors_alarm: {threshold: 0.5}}
+"""
+
+
+def test_rollout_settings_are_read_with_their_defaults_and_overrides() -> None:
+    """The file's `phase`, `replay` and `errors_alarm` are every function's defaults; a function's own
+    `phase` and `deployment` override them key by key."""
+    plan = read_plan_text(ROLLOUT, "p.yaml")
+    assert plan.problems == ()
+    first, second = plan.functions
+    assert (plan.phase, plan.phase_of(first), plan.phase_of(second)) == ("extract", "extract", "shim")
+    assert plan.phase_of(second, "extract") == "extract"  # `apply --phase` wins
+    assert (first.deployment.replay, second.deployment.replay) == ("read", "none")
+    assert first.deployment.errors_alarm == AlarmSettings(threshold=2, period=300, evaluation_periods=3)
+    assert second.deployment.errors_alarm == AlarmSettings(threshold=0.5, period=300, evaluation_periods=3)
+
+
+def test_record_phases_sets_each_phase_in_place_and_keeps_comments() -> None:
+    """`apply` records a phase after the function's `extract:` (or in place of the old one), and none where the
+    plan's default already says it; the rest of the file, comments included, is untouched, and recording the
+    same phases again changes nothing."""
+    assert record_phases(ROLLOUT, {"AFunction": "extract"}, "p.yaml", "extract") == ROLLOUT
+    recorded = record_phases(ROLLOUT, {"AFunction": "shim", "BFunction": "extract"}, "p.yaml", "extract")
+    added = [line for line in recorded.splitlines() if line not in ROLLOUT.splitlines()]
+    assert added == ["    phase: extract"]  # B changed in place (A's new line reads as B's old one)
+    assert "  # the orders listing\n  - logical_id: AFunction\n    extract: true\n    phase: shim\n" in recorded
+    assert record_phases(recorded, {"AFunction": "shim", "BFunction": "extract"}, "p.yaml", "extract") == recorded
+
+
+def test_a_fresh_plan_says_its_phase_and_no_replay(app: Path) -> None:
+    """`decompose plan` writes `phase: extract` (the shim step is opted into) and `replay: none`, explained in
+    comments, and reads back so."""
+    _plan(app)
+    text = (app / "decompose.yaml").read_text()
+    plan = read_plan_text(text, "decompose.yaml")
+    assert (plan.phase, plan.deployment.replay, plan.deployment.errors_alarm) == ("extract", "none", AlarmSettings())
+    assert "# The phase a function's first `apply` gives it." in text
 
 
 class _Node(str):
