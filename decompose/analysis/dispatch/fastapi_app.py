@@ -55,9 +55,10 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         registry = self.registry
         for item in obj.call.keywords:
             if item.arg in HOOK_KEYWORDS:
-                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value])))
+                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value]), module=scope.module))
             elif item.arg in LIFESPAN_KEYWORDS:
-                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value]), kind=LIFESPAN))
+                hook = Hook(obj.id, self.references(scope, [item.value]), kind=LIFESPAN, module=scope.module)
+                registry.hooks.append(hook)
             elif item.arg == "routes":
                 self._route_list(scope, obj.id, item.value, "", 0)
 
@@ -91,7 +92,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
                 elif app is not None:
                     child = self.resolve_object(scope, app)
                     if child is not None:
-                        registry.mounts.append(Mount(owner, child, prefix + path))
+                        registry.mounts.append(Mount(owner, child, prefix + path, module=scope.module))
                 registry.registrations.append(element)
 
     def _starlette(self, scope: Scope, func: ast.expr) -> str | None:
