@@ -13,7 +13,8 @@ builder of the monolith). Per function, and for the monolith:
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`.
 
-Routes the template edit cannot move yet (WebSocket routes) stay in the monolith and are listed.
+Routes the template edit cannot move yet (WebSocket routes) and routes without a template event stay in the
+monolith and are listed.
 Run: `.venv/bin/python bench/bench_split.py [APP ...]` (a few minutes; prints Markdown tables).
 """
 
@@ -140,8 +141,8 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     shutil.copytree(app, work, ignore=shutil.ignore_patterns(".aws-sam", "__pycache__", "expected.json"))
     report = json.loads(_decompose("analyze", str(work), "--format", "json", "--no-iam"))
     monolith = max(report["functions"], key=lambda f: len(f["routes"]))
-    movable = [r["id"] for r in monolith["routes"] if not r["id"].startswith(UNMOVABLE)]
-    kept = [r["id"] for r in monolith["routes"] if r["id"].startswith(UNMOVABLE)]
+    movable = [r["id"] for r in monolith["routes"] if not r["id"].startswith(UNMOVABLE) and r["trigger"].get("event")]
+    kept = [r["id"] for r in monolith["routes"] if r["id"] not in movable]  # WebSocket, or no template event
     extract = [arg for route in movable for arg in ("--extract", route)]
     _decompose("plan", str(work), "--function", monolith["logical_id"], *extract)
     _decompose("apply", str(work), "--force")

@@ -10,8 +10,10 @@ functions. For each function:
   (`Route.reach.definitions`), and the reach's own modules seed the walk. Imports are resolved by the
   project's symbol table (`decompose.analysis.symbols`), the same one `analyze` uses.
 - **Distributions** are what those modules import at import time plus what the routes' reach imports,
-  mapped to distributions by `decompose.analysis.distributions` and spelled as the project's requirements
-  file spells them (pins, extras and markers kept). A listed distribution that one of them requires
+  mapped to distributions by `decompose.analysis.distributions` and spelled as the requirements file at the
+  CodeUri spells them (pins, extras and markers kept): the file SAM installs for the monolith, so a function
+  installs nothing the monolith's build does not (an import it leaves to the Lambda runtime or a layer is
+  an info finding). A listed distribution that one of them requires
   (`importlib.metadata.requires`, transitively) is kept too, so the project's pins of transitive
   dependencies hold; pip resolves the rest when `sam build` runs.
 - **Environment** is the variable names the packaged code reads (`decompose.generation.environment`): at
@@ -106,10 +108,11 @@ def build_packages(
 ) -> Packaging:
     """The packages of `functions` (re-analysed new functions on the refactored tree at `code_root`).
 
-    `requirements` is the requirements file whose lines are kept (default: `code_root/requirements.txt`,
-    then `root/requirements.txt`, as `analyze` reads them). `root` is the project root (locations in
-    findings are relative to it; default: the code root's parent). `plan` supplies runtime and
-    architecture overrides; `monolith` the variables kept when a read's name is computed.
+    `requirements` is the requirements file whose lines are installed (default: `code_root/requirements.txt`,
+    the file SAM's own builder installs for the monolith; none there means the monolith installs nothing).
+    `root` is the project root (locations in findings are relative to it; default: the code root's parent).
+    `plan` supplies runtime and architecture overrides; `monolith` the variables kept when a read's name is
+    computed.
     """
     code_root = code_root.resolve()
     root = (root or code_root.parent).resolve()
@@ -122,12 +125,9 @@ def build_packages(
             "for the generated build targets (move it, or give the split functions another CodeUri)",
             where,
         )
-    candidates = [requirements] if requirements is not None else [code_root / "requirements.txt"]
-    if requirements is None:
-        candidates.append(root / "requirements.txt")
-    found = next((c for c in candidates if c.is_file()), None)
-    spelled = _read_requirement_lines(found, root)
-    distributions = DistributionMap(read_requirements(*candidates))
+    installed_by_sam = requirements if requirements is not None else code_root / "requirements.txt"
+    spelled = _read_requirement_lines(installed_by_sam if installed_by_sam.is_file() else None, root)
+    distributions = DistributionMap(read_requirements(installed_by_sam, root / "requirements.txt"))
     sources = read_sources(root, code_root)
     symbols = SymbolTable(sources)
     findings: list[Finding] = list(sources.findings)
@@ -458,26 +458,35 @@ def _read_requirement_lines(path: Path | None, root: Path) -> _Requirements:
 
 
 def _requirement_lines(names: set[str], spelled: _Requirements, logical_id: str) -> tuple[list[str], list[Finding]]:
-    """The requirement lines for `names`: as the project spells them, plus its pins of their dependencies."""
+    """The requirement lines for `names`: as the project spells them, plus its pins of their dependencies.
+
+    Only what the monolith's own build installs is installed: a distribution the requirements file neither
+    lists nor brings through a listed requirement comes from elsewhere for the monolith too (the Lambda
+    runtime's boto3, a layer), so it is not installed here either, with an info finding.
+    """
     findings: list[Finding] = []
     chosen: dict[str, str] = {}
     listed = {normalise(n) for n in names} & spelled.by_name.keys()
+    source = spelled.path or "the CodeUri (no requirements.txt there)"
+    where = Location(spelled.path) if spelled.path else None
     for name in sorted(names):
         key = normalise(name)
         if key in spelled.by_name:
             chosen[key] = spelled.by_name[key].line
-        elif not any(key in _dependencies(k, spelled.by_name[k].extras) for k in listed):
+            continue
+        if any(key in _dependencies(k, spelled.by_name[k].extras) for k in listed):
+            continue  # pip installs it as a dependency of a listed requirement this function installs
+        bringer = next((r.line for r in spelled.by_name.values() if key in _dependencies(r.name, r.extras)), None)
+        if bringer is not None:
             chosen[key] = name
-            findings.append(
-                Finding(
-                    "unlisted-distribution",
-                    Severity.INFO,
-                    f"{logical_id} imports {name}, which {spelled.path or 'no requirements file'} does not list: "
-                    "installed unpinned",
-                    Location(spelled.path) if spelled.path else None,
-                )
+            message = f"{logical_id} imports {name}, which the monolith gets through {bringer!r}: installed unpinned"
+            findings.append(Finding("unlisted-distribution", Severity.INFO, message, where))
+        else:
+            message = (
+                f"{logical_id} imports {name}, which {source} does not install, so the monolith's build does not "
+                "either: not installed (the Lambda runtime provides boto3 and botocore; anything else needs a layer)"
             )
-        # else: pip installs it as a dependency of a listed requirement this function installs
+            findings.append(Finding("distribution-not-installed", Severity.INFO, message, where))
     for key in list(chosen):
         requirement = spelled.by_name.get(key)
         for dependency in _dependencies(key, requirement.extras if requirement else frozenset()):

@@ -36,13 +36,17 @@ MONOLITH_ENV = """
 
 
 def package_app(
-    tmp_path: Path, sources: dict[str, str], requirements: str = "boto3>=1.34\n", environment: str = MONOLITH_ENV
+    tmp_path: Path,
+    sources: dict[str, str],
+    requirements: str = "boto3>=1.34\n",
+    environment: str = MONOLITH_ENV,
+    requirements_at: str = "src/requirements.txt",
 ) -> Packaging:
     """Write a one-function app (handler `handlers.get_thing`), analyze it and package it."""
     template = sam_template(EVENT, handler="handlers.get_thing.lambda_handler")
     template = template.replace("      Events:\n", environment.lstrip("\n") + "      Events:\n")
     files: dict[str, str] = {f"src/{k}": v for k, v in sources.items()}
-    write_app(tmp_path, {**files, "template.yaml": template, "src/requirements.txt": requirements})
+    write_app(tmp_path, {**files, "template.yaml": template, requirements_at: requirements})
     function = analyze(tmp_path).functions[0]
     return build_packages(tmp_path / "src", [function], root=tmp_path, monolith=function.spec)
 
@@ -156,6 +160,45 @@ def test_distributions_keep_the_requirements_spelling_and_listed_pins_of_depende
     requirements = dict(pkg.files)[".decompose/requirements/ApiFunction.txt"]
     assert requirements.startswith(f"# {GENERATED_MARKER}")
     assert requirements.splitlines()[2:] == ["Boto3[crt] >= 1.34", "botocore==1.44.8"]
+
+
+BOTO_SERVICE = """
+    import boto3
+    import yaml
+    from botocore.config import Config
+
+    def get_thing(thing_id):
+        return boto3.client("s3", config=Config()), yaml
+"""
+
+
+def test_only_what_the_monoliths_build_installs_is_installed(tmp_path: Path) -> None:
+    """Listed: its line; brought by a listed requirement: pip brings it; neither: not installed, an info."""
+    sources = {"handlers/get_thing.py": HANDLER, "things/__init__.py": "", "things/service.py": BOTO_SERVICE}
+    pkg = package_app(tmp_path, sources, requirements="boto3>=1.34\n")
+    assert pkg.packages[0].distributions == ("boto3>=1.34",)  # botocore comes with boto3
+    finding = next(f for f in pkg.findings if f.rule == "distribution-not-installed")
+    assert "imports PyYAML" in finding.message
+    assert (finding.severity, str(finding.location)) == (Severity.INFO, "src/requirements.txt")
+
+
+def test_a_dependency_of_a_requirement_the_function_does_not_install_is_installed_unpinned(tmp_path: Path) -> None:
+    """botocore alone (boto3 listed, not imported): installed by name, with the requirement that brings it."""
+    service = "from botocore.config import Config\n\ndef get_thing(thing_id):\n    return Config()\n"
+    sources = {"handlers/get_thing.py": HANDLER, "things/__init__.py": "", "things/service.py": service}
+    pkg = package_app(tmp_path, sources, requirements="boto3>=1.34\n")
+    assert pkg.packages[0].distributions == ("botocore",)
+    finding = next(f for f in pkg.findings if f.rule == "unlisted-distribution")
+    assert "the monolith gets through 'boto3>=1.34'" in finding.message
+
+
+def test_no_requirements_at_the_code_uri_installs_nothing(tmp_path: Path) -> None:
+    """SAM installs only the CodeUri's requirements.txt for the monolith; a root one is not installed."""
+    sources = {"handlers/get_thing.py": HANDLER, "things/__init__.py": "", "things/service.py": BOTO_SERVICE}
+    pkg = package_app(tmp_path, sources, requirements="boto3>=1.34\n", requirements_at="requirements.txt")
+    assert pkg.packages[0].distributions == ()
+    assert {f.rule for f in pkg.findings} >= {"distribution-not-installed"}
+    assert "requirement" not in dict(pkg.files)[MAKEFILE].split("build-ApiFunction:")[1]
 
 
 def test_unknown_import_is_a_finding_and_not_installed(tmp_path: Path) -> None:

@@ -73,6 +73,17 @@ def wheelhouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return folder
 
 
+@pytest.fixture(scope="session")
+def lambda_runtime(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """boto3 as the Lambda python3.12 runtime provides it (on sys.path after the function's code)."""
+    folder = tmp_path_factory.mktemp("lambda-runtime")
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(wheelhouse)]
+    command += ["--only-binary=:all:", "--implementation=cp", "--python-version=3.12"]
+    command += [f"--platform={p}" for p in PLATFORMS["x86_64"]]
+    subprocess.run([*command, "--target", str(folder), "boto3"], check=True, capture_output=True)
+    return folder
+
+
 def sam_build(root: Path, wheelhouse: Path, *resource: str) -> Path:
     """Run `sam build` on `root` with only `wheelhouse` to install from; returns the build folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
@@ -139,8 +150,8 @@ def assert_exact(build: Path, done: Split) -> None:
         assert names == expected_distributions(package), package.logical_id
 
 
-def assert_imports(build: Path, done: Split) -> None:
-    """Each artifact alone imports its handler in a fresh python3.12 (the Lambda runtime's version)."""
+def assert_imports(build: Path, done: Split, runtime: Path) -> None:
+    """Each artifact imports its handler in a fresh python3.12 with only what Lambda adds (its boto3)."""
     python = runtime_python("3.12")
     if python is None:
         pytest.skip("no python3.12 here to import the python3.12 artifacts with")
@@ -149,7 +160,12 @@ def assert_imports(build: Path, done: Split) -> None:
         env |= {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
         module = function.spec.handler_module
         result = subprocess.run(
-            [str(python), "-I", "-c", f"import sys; sys.path.insert(0, '.'); import {module}"],
+            [
+                str(python),
+                "-I",
+                "-c",
+                f"import sys; sys.path[:0] = ['.']; sys.path.append({str(runtime)!r}); import {module}",
+            ],
             cwd=build / package.logical_id,
             env=env,
             capture_output=True,
@@ -204,7 +220,7 @@ SAMPLE_HANDLERS = {
 }
 
 
-def test_sam_build_of_the_split_sample(tmp_path: Path, wheelhouse: Path) -> None:
+def test_sam_build_of_the_split_sample(tmp_path: Path, wheelhouse: Path, lambda_runtime: Path) -> None:
     """Three functions split from the sample build with exactly their modules; only the invoice one has fpdf2."""
     root = tmp_path / "shop"
     shutil.copytree(REPO / "sample_monolith", root, ignore=shutil.ignore_patterns(".aws-sam", "__pycache__"))
@@ -228,13 +244,15 @@ def test_sam_build_of_the_split_sample(tmp_path: Path, wheelhouse: Path) -> None
         monolith = build / "MonolithFunction"
         assert (monolith / "app.py").is_file()
         assert (monolith / "fpdf").is_dir()
-    assert_imports(build, done)
+    assert_imports(build, done, lambda_runtime)
 
 
-def test_sam_build_of_a_split_fixture_on_arm64(tmp_path: Path, wheelhouse: Path) -> None:
-    """http_api_v2 (arm64, HTTP API with $default): the split functions build for aarch64 with only boto3."""
+def test_sam_build_of_a_split_fixture_on_arm64(tmp_path: Path, wheelhouse: Path, lambda_runtime: Path) -> None:
+    """http_api_v2 (arm64, HTTP API with $default) with its requirements at the CodeUri: the split functions
+    build for aarch64 with only boto3."""
     root = tmp_path / "carts"
     shutil.copytree(FIXTURES / "http_api_v2", root)
+    shutil.copy(root / "requirements.txt", root / "src" / "requirements.txt")  # what SAM installs for the monolith
     write_app(
         root / "src",
         {
@@ -277,4 +295,4 @@ def test_sam_build_of_a_split_fixture_on_arm64(tmp_path: Path, wheelhouse: Path)
     build = sam_build(root, wheelhouse)
     assert_exact(build, done)
     assert (build / "ShopFunction" / "app.py").is_file()
-    assert_imports(build, done)
+    assert_imports(build, done, lambda_runtime)
