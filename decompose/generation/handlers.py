@@ -57,6 +57,7 @@ HANDLER_PACKAGE = "handlers"
 HANDLER_FUNCTION = "lambda_handler"
 SIDE_EFFECT = "noqa: F401 - imported for its side effects (route registrations)"
 HANDLER_IMPORT = "noqa: F401 - the Lambda handler"
+WSGI_BASE_PATHS = frozenset({"API_GATEWAY_BASE_PATH"})  # serverless-wsgi strips it from the path it routes
 TEMPLATE = "handler.py.j2"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__", "__package__"}
 
@@ -129,9 +130,27 @@ def handler_needs(codebase: Codebase, monolith: FunctionSpec, plan: Plan) -> dic
     return needs
 
 
+def split_problems(
+    code_root: Path, monolith: FunctionSpec, plan: Plan, *, project_root: Path | None = None
+) -> list[tuple[FunctionPlan, str]]:
+    """What generating the extracted functions' handlers would refuse, per function (each message names the
+    file:line it is about), computed on the code as it is: `plan --check` and `apply` report them before
+    anything is refactored."""
+    codebase = load_codebase(code_root, project_root)
+    problems: list[tuple[FunctionPlan, str]] = []
+    for function, assembler, _ in _assemblers(codebase, monolith, plan, problems):
+        try:
+            assembler.collect()
+        except HandlerError as error:
+            problems.append((function, error.message))
+    return problems
+
+
 def _assemblers(
-    codebase: Codebase, monolith: FunctionSpec, plan: Plan
+    codebase: Codebase, monolith: FunctionSpec, plan: Plan, problems: list[tuple[FunctionPlan, str]] | None = None
 ) -> Iterator[tuple[FunctionPlan, _Assembler, Location | None]]:
+    """An assembler per extracted function; a function whose handler cannot be generated raises HandlerError,
+    or, given `problems`, is listed there and skipped."""
     handler = resolve_handler(codebase.symbols, monolith.handler).definition
     if handler is None or handler.kind not in ("function", "assignment"):
         raise HandlerError(f"handler {monolith.handler} not found under {codebase.root}")
@@ -153,7 +172,13 @@ def _assemblers(
         if missing:
             raise HandlerError(f"{function.logical_id}: {monolith.handler} serves no route {missing[0]}", where)
         cut = slice_for(decisions, [m.code.constraint for m in mine])
-        app = _app_slice(codebase, context, mine, function, where)
+        try:
+            app = _app_slice(codebase, context, mine, function, monolith=monolith, where=where)
+        except HandlerError as error:
+            if problems is None:
+                raise
+            problems.append((function, error.message))
+            continue
         if app is not None:
             cut = Slice(cut.dropped | app.dropped, cut.cut, cut.walked)
         yield function, _Assembler(codebase, handler, cut, mine, module, monolith.handler_function, app), where
@@ -164,9 +189,12 @@ def _app_slice(
     context: DispatchContext,
     mine: list[MatchedRoute],
     function: FunctionPlan,
+    *,
+    monolith: FunctionSpec,
     where: Location | None,
 ) -> AppSlice | None:
-    """The framework app the function's routes are served by, sliced to them (None: no framework app)."""
+    """The framework app the function's routes are served by, sliced to them (None: no framework app); a
+    HandlerError when the app cannot serve them behind events of their own."""
     names = {m.code.constraint.strategy for m in mine}
     for strategy in codebase.strategies.modules:
         if not isinstance(strategy, FrameworkAnalyzer) or strategy.name not in names:
@@ -176,10 +204,30 @@ def _app_slice(
             continue
         if app.unsliced:
             spec = app.unsliced[0]
+            path = codebase.symbols.modules[spec.module].module.path
             raise HandlerError(
-                f"{function.logical_id}: the route at {spec.module}:{spec.line} is registered in a list "
+                f"{function.logical_id}: the route at {path}:{spec.line} is registered in a list "
                 f"decompose cannot slice (a Starlette routes= list): {strategy.name} apps built that way are "
                 "not split yet",
+                where,
+            )
+        if app.entangled is not None:
+            mine_spec, other = app.entangled
+            path = codebase.symbols.modules[mine_spec.module].module.path
+            raise HandlerError(
+                f"{function.logical_id}: {mine_spec.entry} is registered together with {other.entry}, a view of "
+                f"another function ({path}:{mine_spec.line}): the new function's app would serve both; put "
+                "their routes in one function",
+                where,
+            )
+        if app.refusal is not None:
+            raise HandlerError(f"{function.logical_id}: {app.refusal}", where)
+        stripped = [name for name, _ in monolith.environment if name in WSGI_BASE_PATHS]
+        if strategy.name == "flask" and stripped:
+            raise HandlerError(
+                f"{function.logical_id}: serverless-wsgi strips {stripped[0]} (the environment of "
+                f"{monolith.logical_id}, template line {monolith.line}) before the app routes: the API path of "
+                "each route is not the app's, so decompose cannot give it an event of its own",
                 where,
             )
         return app
@@ -514,7 +562,7 @@ class _NameOf(ast.NodeTransformer):
     def __init__(self, module: str) -> None:
         self.module = module
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast.NodeTransformer's protocol
+    def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id == "__name__" and isinstance(node.ctx, ast.Load):
             return ast.copy_location(ast.Constant(self.module), node)
         return node

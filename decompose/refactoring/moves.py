@@ -101,6 +101,7 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
     leaving: list[tuple[frozenset[str], list[Definition]]] = []
     staying: list[Definition] = []
     remaining: dict[frozenset[str], list[Definition]] = {}
+    kept: dict[frozenset[str], list[Definition]] = {}  # the groups that may yet leave (see below)
     for signature, group in groups.items():
         functions = signature - {REST}
         if len(signature) == 1 and functions:
@@ -118,18 +119,48 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
     owner = owned.get(module)
     if remaining and not staying and owner is None:
         stayer = max(remaining, key=lambda s: (s == frozenset({REST}), len(remaining[s]), sorted(s)))
-        staying.extend(remaining.pop(stayer))
+        kept[stayer] = remaining.pop(stayer)
+        staying.extend(kept[stayer])
     for signature in sorted(remaining, key=lambda s: (-len(s), -len(remaining[s]), sorted(s))):
         group = remaining[signature]
         if module != handler_module and _free_beside(codebase, users, module, [*staying, *group]):
+            kept[signature] = group
             staying.extend(group)
         else:
             leaving.append((signature, group))
+    if owner is None:
+        # an app, router or blueprint whose registered views move out cannot stay: the module would import
+        # the views back (so importing it still registers them) while they import the object from it, a
+        # cycle; it goes to a shared module, as when only some of its views move
+        moving = {d for d, m in destinations.items() if m != module} | {d.id for _, g in leaving for d in g}
+        registering = _registered_on(codebase, module, moving)
+        for signature, group in list(kept.items()):
+            if any(d.id in registering for d in group):
+                leaving.append((signature, group))
     for _signature, group in leaving:
         destination = _shared_name(codebase, module, group, taken)
         taken.add(destination)
         for definition in group:
             destinations[definition.id] = destination
+
+
+def _registered_on(codebase: Codebase, module: str, moving: set[str]) -> set[str]:
+    """Definitions of `module` that a moving view of `module` is registered on (`@router.get(...)`)."""
+    registrations = {id(node) for node in codebase.registrations}
+    found: set[str] = set()
+    for definition in _top_definitions(codebase, module):
+        node = definition.nodes[0]
+        if definition.id not in moving or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            if id(decorator) not in registrations:
+                continue
+            for inner in ast.walk(decorator):
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                    target = codebase.symbols.resolve_global(module, inner.id)
+                    if isinstance(target, str) and target.startswith(module + "."):
+                        found.add(target)
+    return found
 
 
 def _top_definitions(codebase: Codebase, module: str) -> list[Definition]:

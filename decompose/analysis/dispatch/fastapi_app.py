@@ -187,6 +187,20 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         lifespan = literal_string(keyword(call, "lifespan")) if call is not None else None
         return root, frozenset({LIFESPAN}) if lifespan == "off" else frozenset()
 
+    def split_refusal(self, context: DispatchContext) -> str | None:
+        """`Mangum(app, api_gateway_base_path="/api")` strips the base path before the app routes: the API's
+        path of a route is not the app's, so an event of its own would name the wrong path."""
+        found = self.delegated(context, ADAPTERS)
+        call = found[1] if found is not None else None
+        base = keyword(call, "api_gateway_base_path") if call is not None else None
+        if base is None or literal_string(base) in ("/", ""):
+            return None
+        where = f"{self.symbols.modules[context.handler.module].module.path}:{call.lineno}"  # type: ignore[union-attr]
+        return (
+            f"Mangum strips api_gateway_base_path before the app routes ({where}): the API path of each route "
+            "is not the app's, so decompose cannot give it an event of its own"
+        )
+
     def own_prefix(self, obj: FrameworkObject) -> str | None:
         if obj.cls != "fastapi.APIRouter":
             return None

@@ -109,6 +109,8 @@ class AppSlice:
     dropped: frozenset[int]  # ids of the statements (decorated defs, registration calls) that go
     modules: tuple[str, ...]  # modules whose import registers the kept routes (module-level registrations)
     unsliced: tuple[RouteSpec, ...] = ()  # kept routes registered where no slice reaches (a Starlette list)
+    refusal: str | None = None  # why the app cannot serve one route behind an event of its own (file:line)
+    entangled: tuple[RouteSpec, RouteSpec] | None = None  # a kept view registered with another's (a MethodView)
 
 
 @dataclass(frozen=True)
@@ -519,7 +521,14 @@ class FrameworkAnalyzer:
         dropped: set[int] = set()
         modules: dict[str, None] = {}
         factory = registry.objects[root].scope if root in registry.objects else None
+        entangled: tuple[RouteSpec, RouteSpec] | None = None
         for registration in registry.by_node.values():
+            mixed = (
+                [s for s in registration.routes if s.entry in entries],
+                [s for s in registration.routes if s.entry is not None and s.entry not in entries],
+            )
+            if mixed[0] and mixed[1] and entangled is None:
+                entangled = (mixed[0][0], mixed[1][0])
             if registration.routes:
                 if not any(spec.entry in entries for spec in registration.routes):
                     dropped.add(id(registration.statement))
@@ -528,12 +537,14 @@ class FrameworkAnalyzer:
             elif registration.mounts and not any(m.child in kept for m in registration.mounts):
                 dropped.add(id(registration.statement))
         mine = [spec for spec in registry.routes if spec.entry in entries and spec.kind == HTTP]
-        unsliced = [
-            spec
-            for spec in mine
-            if not any(spec in r.routes for r in registry.by_node.values())
-        ]
-        return AppSlice(root, factory, frozenset(dropped), tuple(modules), tuple(unsliced))
+        unsliced = [spec for spec in mine if not any(spec in r.routes for r in registry.by_node.values())]
+        refusal = self.split_refusal(context)
+        return AppSlice(root, factory, frozenset(dropped), tuple(modules), tuple(unsliced), refusal, entangled)
+
+    def split_refusal(self, context: DispatchContext) -> str | None:
+        """Why a route of the app the handler serves cannot get an API event of its own, with file:line (the
+        adapter strips a base path, so the path the app routes is not the API's); None when it can."""
+        return None
 
     # --------------------------------------------------------------------------- subclass protocol
     def on_decorator(self, scope: Scope, owner: str, use: Decorator) -> bool:
