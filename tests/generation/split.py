@@ -43,8 +43,7 @@ def split(root: Path, routes: list[str | tuple[str, ...]]) -> Split:
     grouped = {route for group in groups for route in group}
     rest = [(r,) for r in sorted(x.id for x in monolith.routes) if r not in grouped]
     functions = tuple(
-        FunctionPlan(logical_id(" ".join(group)), group, extract=group in groups)
-        for group in sorted([*groups, *rest])
+        FunctionPlan(logical_id(" ".join(group)), group, extract=group in groups) for group in sorted([*groups, *rest])
     )
     plan = Plan(monolith.spec.logical_id or "", functions)
     code_root = root / monolith.spec.code_uri
