@@ -57,6 +57,12 @@ class Result:
     peak_mb: float
     baseline_mb: float
     grimp_s: float
+    parse_s: float = 0.0  # reading and `ast.parse` of every .py file of the app, nothing else
+
+    @property
+    def full_per_parse(self) -> float:
+        """How many times the parse alone the full analyze takes (issue 6's goal: at most 3)."""
+        return self.full_s / self.parse_s if self.parse_s else 0.0
 
     @property
     def s_per_kloc(self) -> float:
@@ -78,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_table(results))
     print()
     print(_linearity(results[0], results[-1]))
+    print(_linearity(results[0], results[-1], full=True))
     print(f"\npython {sys.version.split()[0]} on {sys.platform}, {_cores()} cores")
     return 0
 
@@ -91,6 +98,8 @@ def _measure(routes: int) -> Result:
         root = Path(tmp)
         size = synth.generate(root, routes, modules, helpers, LINES_PER_ROUTE)
         _log(f"{routes} routes: {size['lines']} lines in {size['files']} files")
+        parse_s = _best(lambda: _parse_all(root), repeats)
+        _log(f"  ast.parse of every file best of {repeats}: {parse_s:.2f} s")
         analyze_s = _best(lambda: _analyze_checked(root, routes, iam=False), repeats)
         _log(f"  analyze --no-iam best of {repeats}: {analyze_s:.2f} s")
         full_s = _best(lambda: _analyze_checked(root, routes, iam=True), 1)
@@ -99,7 +108,17 @@ def _measure(routes: int) -> Result:
         _log(f"  grimp best of {repeats}: {grimp_s:.2f} s")
         memory = _memory_subprocess(root)
         _log(f"  peak RSS {memory['peak_mb']:.0f} MB (baseline {memory['baseline_mb']:.0f} MB)")
-    return Result(routes, modules, size["lines"], analyze_s, full_s, memory["peak_mb"], memory["baseline_mb"], grimp_s)
+    return Result(
+        routes, modules, size["lines"], analyze_s, full_s, memory["peak_mb"], memory["baseline_mb"], grimp_s, parse_s
+    )
+
+
+def _parse_all(root: Path) -> None:
+    """Read and parse every Python file of the app: the floor any static analysis of it pays."""
+    import ast  # noqa: PLC0415  (only this measurement needs it)
+
+    for path in sorted(root.rglob("*.py")):
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
 def _best(run: Callable[[], object], repeats: int) -> float:
@@ -174,28 +193,30 @@ def _peak_rss_mb() -> float:
 def _table(results: list[Result]) -> str:
     """The Markdown table of all sizes."""
     rows = [
-        "| routes | modules | lines | analyze --no-iam s | s per 1k lines | analyze with IAM s | peak MB | grimp s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| routes | modules | lines | ast.parse s | analyze --no-iam s | s per 1k lines | analyze with IAM s "
+        "| with IAM / parse | peak MB | grimp s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {r.routes} | {r.modules} | {r.lines:,} | {r.analyze_s:.2f} | {r.s_per_kloc:.3f} "
-            f"| {r.full_s:.2f} | {r.peak_mb:.0f} | {r.grimp_s:.2f} |"
+            f"| {r.routes} | {r.modules} | {r.lines:,} | {r.parse_s:.2f} | {r.analyze_s:.2f} | {r.s_per_kloc:.3f} "
+            f"| {r.full_s:.2f} | {r.full_per_parse:.1f}x | {r.peak_mb:.0f} | {r.grimp_s:.2f} |"
         )
     baselines = ", ".join(f"{r.baseline_mb:.0f}" for r in results)
     rows.append(f"\npeak MB is max RSS of a fresh process; RSS after importing decompose: {baselines} MB")
     return "\n".join(rows)
 
 
-def _linearity(small: Result, large: Result) -> str:
-    """How analyze time grew against code size between the smallest and the largest app."""
+def _linearity(small: Result, large: Result, *, full: bool = False) -> str:
+    """How analyze time (`full`: with IAM) grew against code size between the smallest and the largest app."""
     size_ratio = large.lines / small.lines
-    time_ratio = large.analyze_s / small.analyze_s
+    time_ratio = large.full_s / small.full_s if full else large.analyze_s / small.analyze_s
     if size_ratio <= 1:
         return "linearity: only one size measured"
     exponent = math.log(time_ratio) / math.log(size_ratio)
+    what = "analyze with IAM" if full else "analyze"
     return (
-        f"linearity: lines x{size_ratio:.1f}, analyze time x{time_ratio:.1f} "
+        f"linearity: lines x{size_ratio:.1f}, {what} time x{time_ratio:.1f} "
         f"(time/size ratio {time_ratio / size_ratio:.2f}; fitted exponent {exponent:.2f}, 1.00 = linear)"
     )
 

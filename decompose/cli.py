@@ -248,6 +248,13 @@ def main(ctx: click.Context, debug: bool, no_color: bool) -> None:
 @click.option("--function", "function", metavar="LOGICAL_ID", help="Only this function of the template.")
 @click.option("--handler", metavar="MODULE.FUNCTION", help="Analyze the code under PATH alone, with this handler.")
 @click.option("--no-iam", is_flag=True, help="Skip the least-privilege IAM stage: routes and reach only (faster).")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    metavar="DIR",
+    help="With --handler: a Lambda layer folder the code imports from (repeatable; a template names its own).",
+)
 @click.option("--allow-outside", is_flag=True, help="Read code whose real path is outside PATH (CodeUri, links).")
 @report_options
 @common_options
@@ -258,6 +265,7 @@ def analyze_command(  # noqa: PLR0917 - click passes every option
     function: str | None,
     handler: str | None,
     no_iam: bool,
+    layers: tuple[str, ...],
     allow_outside: bool,
     fmt: str,
     fail_on: str,
@@ -271,7 +279,13 @@ def analyze_command(  # noqa: PLR0917 - click passes every option
         raise click.BadParameter("expected module.function, e.g. app.lambda_handler", param_hint="--handler")
     with guarded(ctx, fmt), Progress() as progress:
         report = analyze(
-            path, function=function, handler=handler, iam=not no_iam, allow_outside=allow_outside, progress=progress
+            path,
+            function=function,
+            handler=handler,
+            iam=not no_iam,
+            allow_outside=allow_outside,
+            progress=progress,
+            layers=layers,
         )
     emit(ctx, RENDERERS[fmt](report))
     ctx.exit(gate(report, fail_on, strict))

@@ -81,6 +81,7 @@ from decompose.loading.template import find_template, load_template, referenced_
 from decompose.rules import CodeView, RuleContext, apply_rules, library_table
 
 DEFINITION_KINDS = frozenset({"function", "class", "method", "assignment", "lambda"})
+FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 
 
 @dataclass
@@ -147,6 +148,7 @@ def analyze(
     function: str | None = None,
     handler: str | None = None,
     iam: bool = True,
+    layers: Sequence[str] = (),
     allow_outside: bool = False,
     progress: Progress | None = None,
 ) -> AnalysisReport:
@@ -155,9 +157,18 @@ def analyze(
     `iam=False` skips the least-privilege stage (routes and reach only, about 4x faster on large apps).
     `allow_outside` reads CodeUris and linked folders whose real path is outside the project folder.
     `progress` is told what the run is doing, a short phrase at a time (the CLI shows it on a terminal).
+    `layers` are folders of Lambda layers the code imports from (code-only mode; a template names its own).
     """
     with _analysis_runtime():
-        return _analyze(path, function, handler, iam=iam, allow_outside=allow_outside, progress=progress)
+        return _analyze(
+            path,
+            function,
+            handler,
+            iam=iam,
+            allow_outside=allow_outside,
+            progress=progress,
+            layers=tuple(layers),
+        )
 
 
 def _analyze(
@@ -168,6 +179,7 @@ def _analyze(
     iam: bool,
     allow_outside: bool,
     progress: Progress | None,
+    layers: tuple[str, ...] = (),
 ) -> AnalysisReport:
     tell = progress or _quiet
     root, template_path = _locate(path, handler)
@@ -177,7 +189,7 @@ def _analyze(
     if template_path is None and handler is None:
         specs, run = _chalice_project(root, trees, findings, iam=iam, allow_outside=allow_outside)
     elif template_path is None:
-        specs = (FunctionSpec(None, handler or "", ".", None),)
+        specs = (FunctionSpec(None, handler or "", ".", None, layers=_layer_paths(root, layers)),)
         run = _Context(None, {}, iam, allow_outside)
     else:
         loaded = load_template(root, template_path)
@@ -187,7 +199,7 @@ def _analyze(
     template = run.template
     if function is not None:
         kept = tuple(s for s in specs if s.logical_id == function)
-        if not kept:
+        if not kept and not _skipped_function(function, run.resources):
             names = ", ".join(sorted(s.logical_id or "" for s in specs)) or "none"
             raise UsageError(f"no Python function {function!r} in {template}; its Python functions: {names}")
         specs = kept
@@ -226,10 +238,11 @@ def _analyze_specs(
     tell = run.progress
     analyses: list[FunctionAnalysis] = []
     for spec in specs:
-        if spec.code_uri not in trees:
+        key = "\n".join((spec.code_uri, *spec.layers))  # functions sharing code and layers share one tree
+        if key not in trees:
             tell(f"parsing {spec.code_uri}")
-            trees[spec.code_uri] = _load_code(root, spec, run, findings)
-        tree = trees[spec.code_uri]
+            trees[key] = _load_code(root, spec, run, findings)
+        tree = trees[key]
         if tree is None:
             continue
         tell(f"finding the routes of {spec.logical_id or spec.handler}")
@@ -256,6 +269,23 @@ def grouped(findings: Iterable[Finding]) -> tuple[Finding, ...]:
         first = same[0]
         out.append(replace(first, route=routes[0], routes=routes if len(routes) > 1 else ()) if routes else first)
     return tuple(sorted(out, key=lambda f: f.sort_key))
+
+
+def _layer_paths(root: Path, layers: tuple[str, ...]) -> tuple[str, ...]:
+    """`--layer` folders, relative to the code root like a template's ContentUri."""
+    out = []
+    for layer in layers:
+        folder = Path(layer)
+        folder = folder if folder.is_absolute() else Path.cwd() / folder
+        out.append(os.path.relpath(folder.resolve(), root.resolve()))
+    return tuple(out)
+
+
+def _skipped_function(logical_id: str, resources: Mapping[str, Any]) -> bool:
+    """A function of the template that loading skipped with a finding (code in S3 or inline, not Python,
+    an image): `--function` on it reports that finding, as the whole template's analysis does."""
+    resource = resources.get(logical_id)
+    return isinstance(resource, Mapping) and resource.get("Type") in FUNCTION_TYPES
 
 
 def _locate(path: Path, handler: str | None) -> tuple[Path, Path | None]:
@@ -299,12 +329,24 @@ def _load_code(root: Path, spec: FunctionSpec, run: _Context, findings: list[Fin
         findings.append(Finding(rule, Severity.ERROR, f"CodeUri {spec.code_uri!r} {message}", where))
         return None
     sources = read_sources(root, code_root, allow_outside=run.allow_outside)
+    for layer in spec.layers:  # a layer's modules are importable too; the function's own win a name clash
+        layer_root = (root / layer).resolve()
+        folder = layer_root / "python" if (layer_root / "python").is_dir() else layer_root
+        if not folder.is_dir():
+            findings.append(Finding("bad-code-uri", Severity.ERROR, f"layer {layer!r} is not a folder", where))
+            continue
+        # a layer named on the command line is the user's own choice; a template's follows --allow-outside
+        extra = read_sources(root, folder, allow_outside=run.allow_outside or run.template is None)
+        findings.extend(extra.findings)
+        sources = SourceTree(sources.root, {**extra.modules, **sources.modules}, sources.findings)
     findings.extend(sources.findings)
     symbols = SymbolTable(sources)
     strategies = built_in_strategies()
     registrations = strategies.prepare(symbols)
     graph = DefinitionGraph(symbols, registrations)
     requirements = read_requirements(code_root / "requirements.txt", root / "requirements.txt")
+    for layer in spec.layers:  # what a layer's requirements install is importable too
+        requirements = {**read_requirements(root / layer / "requirements.txt"), **requirements}
     services = project_services(symbols, graph) if run.iam else frozenset()
     return _CodeTree(sources, symbols, graph, strategies, DistributionMap(requirements), services=services)
 
@@ -372,7 +414,7 @@ def _analyze_function(
         granted, problems = granted_statements(policies)
         findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
     routes: dict[str, tuple[Route, MatchedRoute, Reached]] = {}
-    for item in matched:
+    for item in _merge_branches(matched, symbols, findings):
         code = item.code
         reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
         route = _route(item, tree, reached, findings)
@@ -387,6 +429,39 @@ def _analyze_function(
             done[index] = replace(done[index], permissions=permissions, policies=policies, gaps=gaps, **extra)
             findings.extend(route_findings)
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
+
+
+def _merge_branches(matched: list[MatchedRoute], symbols: SymbolTable, findings: list[Finding]) -> list[MatchedRoute]:
+    """One route per trigger: code branches that serve the same template event (one EventBridge rule for two
+    detail types, each with its own branch) are one route whose reach and policy hold every branch, with a
+    note naming the entries; the route's entry is the first branch's."""
+    by_id: dict[str, MatchedRoute] = {}
+    entries: dict[str, list[str]] = {}
+    for item in matched:
+        route_id = item.trigger.route_id
+        known = by_id.get(route_id)
+        if known is None:
+            by_id[route_id] = item
+            entries[route_id] = [item.code.entry]
+            continue
+        other = item.code
+        if other.entry in entries[route_id] and other.extra == known.code.extra:
+            continue
+        extra = (*known.code.extra, *(() if other.inline else (other.entry,)), *other.extra)
+        by_id[route_id] = replace(known, code=replace(known.code, extra=tuple(dict.fromkeys(extra))))
+        entries[route_id].append(other.entry)
+    for route_id, names in entries.items():
+        unique = list(dict.fromkeys(names))
+        if len(unique) > 1:
+            code = by_id[route_id].code
+            message = (
+                f"served by {len(unique)} branches of the dispatcher ({', '.join(unique)}): the route's reach and"
+                f" policy hold all of them, its entry is {unique[0]}"
+            )
+            findings.append(
+                Finding("route-several-branches", Severity.INFO, message, _location(symbols, code), route_id)
+            )
+    return list(by_id.values())
 
 
 def _direct_gaps(  # noqa: PLR0917 - one private call site
@@ -559,6 +634,7 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         memo=work.tree.iam_memo,
         services=work.tree.services,
         library=library_table(),
+        passed=code.passed,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
     extra = {"calls": derived.calls, "library_calls": derived.library_calls, "gaps": derived.gaps}

@@ -322,12 +322,27 @@ class _Collector(ast.NodeVisitor):
             attr = call.args[1]
             if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
                 self.facts.attributes.add(attr.value)
+                module = self._imported_module(call.args[0])
+                if module is not None:  # getattr(importlib.import_module("pkg.mod"), "Impl")
+                    self._add(self.symbols.resolve_attribute(module, attr.value))
             else:
                 self.facts.dynamic.append(DynamicUse(call.lineno, "getattr() with a computed attribute name"))
         elif name in DYNAMIC_CALLS and not self._is_local(name) and not (name == "__import__" and literal):
             self.facts.dynamic.append(DynamicUse(call.lineno, DYNAMIC_CALLS[name]))
         elif self._is_import_module(func) and not literal:
             self.facts.dynamic.append(DynamicUse(call.lineno, "importlib.import_module() of a computed module name"))
+        elif self._is_import_module(func) and first is not None:
+            self._add(self._imported_module(call))
+
+    def _imported_module(self, node: ast.expr) -> ModuleRef | None:
+        """The module `importlib.import_module("a.b")` (a literal, absolute name) imports."""
+        if not (isinstance(node, ast.Call) and self._is_import_module(node.func) and node.args):
+            return None
+        first = node.args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)) or first.value.startswith("."):
+            return None
+        found = self.symbols.resolve_import(first.value, None)
+        return found if isinstance(found, ModuleRef) else None
 
     def _is_local(self, name: str) -> bool:
         return name in self.locals or self.symbols.resolve_global(self.module, name) is not None

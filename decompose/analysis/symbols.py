@@ -86,7 +86,14 @@ class SymbolTable:
         mod = symbols.module.name
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._add(symbols, Definition(f"{mod}.{stmt.name}", mod, stmt.name, "function", [stmt], stmt.lineno))
+                def_id = f"{mod}.{stmt.name}"
+                shadowed = self.definitions.get(def_id)
+                if shadowed is not None and shadowed.kind == "function" and _decorated(shadowed):
+                    # `@app.get("/a") def handler` then `@app.get("/b") def handler`: each decorator registered
+                    # its function before the name was rebound, so the first one lives on as `mod.name@LINE`.
+                    shadowed.id = f"{def_id}@{shadowed.line}"
+                    self.definitions[shadowed.id] = shadowed
+                self._add(symbols, Definition(def_id, mod, stmt.name, "function", [stmt], stmt.lineno))
             elif isinstance(stmt, ast.ClassDef):
                 self._add_class(symbols, stmt)
             elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -188,6 +195,19 @@ class SymbolTable:
         """A module of the tree, or a namespace package (a folder without `__init__.py`) above one."""
         return name in self._packages
 
+    def method_of(self, cls: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """The method `name` an instance of class `cls` has: its own, else its project bases' (in order)."""
+        definition = self.definitions.get(cls)
+        if definition is None or definition.kind != "class" or cls in seen:
+            return None
+        if name in definition.methods:
+            return definition.methods[name]
+        for base in getattr(definition.nodes[0], "bases", []):
+            target = self.resolve_expression(definition.module, base)
+            if isinstance(target, str) and (found := self.method_of(target, name, seen | {cls})):
+                return found
+        return None
+
     @functools.cached_property
     def method_names(self) -> frozenset[str]:
         """The name of every method of every project class."""
@@ -278,6 +298,11 @@ def _bound_names(targets: list[ast.expr]) -> Iterator[str]:
             yield from _bound_names(list(target.elts))
         elif isinstance(target, ast.Starred):
             yield from _bound_names([target.value])
+
+
+def _decorated(definition: Definition) -> bool:
+    node = definition.nodes[0]
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and bool(node.decorator_list)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

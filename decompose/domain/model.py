@@ -115,6 +115,7 @@ class FunctionSpec:
     memory_size: Any = None  # after Globals, as the template spells them (an int, or an intrinsic)
     timeout: Any = None
     architectures: tuple[str, ...] = ()  # after Globals; empty when the template leaves Lambda's default (x86_64)
+    layers: tuple[str, ...] = ()  # folders of the function's Lambda layers (relative, like code_uri): /opt/python
 
     @property
     def handler_module(self) -> str:

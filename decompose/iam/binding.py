@@ -17,6 +17,8 @@ from typing import Any
 from decompose.domain.iam import ActionNeed, Permission, SdkCall, ValueSource
 from decompose.domain.model import Finding, FunctionSpec, Severity, Trigger
 from decompose.iam import arns
+from decompose.iam.actions import required_resource
+from decompose.iam.mapping import arn_variable_of, arn_variables
 from decompose.loading.template import mentions, referenced_id
 
 # IAM resource type -> CloudFormation types that can be it.
@@ -122,7 +124,7 @@ def bind(
             need.action, _display(target.logical_id, need.resource_type, suffix), arn, call.location, target.via
         ), None
     if target.literal is not None:
-        arn = _literal_arn(need.resource_type, target.literal, suffix)
+        arn = _literal_arn(need.resource_type, target.literal, suffix, need)
         shown = arn if isinstance(arn, str) else arn["Fn::Sub"]
         return Permission(need.action, shown, arn, call.location, target.via), None
     finding = Finding(
@@ -286,17 +288,35 @@ _LITERAL_ARNS = {
 }
 
 
-def _literal_arn(resource_type: str, name: str, suffix: str | None) -> Any:
+def _literal_arn(resource_type: str, name: str, suffix: str | None, need: ActionNeed | None = None) -> Any:
     """The ARN of a resource the template does not define, from its literal name (or ARN, or queue URL),
-    in the function's own partition, region and account (where boto3 sends the call)."""
+    in the function's own partition, region and account (where boto3 sends the call). A type without an
+    entry here takes the ARN format of the Service Authorization Reference (its other variables: `*`)."""
     if name.startswith("arn:"):
         return name + (f"/{suffix}" if resource_type == "object" and suffix else "")
     if resource_type == "queue" and name.startswith("https://"):
         name = name.rstrip("/").split("/")[-1]
     if resource_type == "parameter":
         name = name.lstrip("/")
-    text = _LITERAL_ARNS.get(resource_type, "{name}").replace("{name}", name.replace("${", "${!"))
+    text = _LITERAL_ARNS.get(resource_type) or (_reference_arn(need) if need is not None else "{name}")
+    text = text.replace("{name}", name.replace("${", "${!"))
     return {"Fn::Sub": text.replace("{suffix}", (suffix or "*").replace("${", "${!"))}
+
+
+def _reference_arn(need: ActionNeed) -> str:
+    """`arn:${Partition}:athena:${Region}:${Account}:workgroup/${WorkGroupName}` as a `Fn::Sub` pattern: the
+    variable the call's member fills is the name (`{name}`), any other variable `*`."""
+    found = required_resource(need.action)
+    if found is None or found[0] != need.resource_type:
+        return "{name}"
+    text = found[1]
+    for variable, pseudo in (("Partition", "AWS::Partition"), ("Region", "AWS::Region"), ("Account", "AWS::AccountId")):
+        text = text.replace("${" + variable + "}", "${" + pseudo + "}")
+    names = arn_variables(found[1])
+    named = arn_variable_of(found[1], need.resource_type, need.resource_param) or (names[-1] if names else None)
+    for variable in names:
+        text = text.replace("${" + variable + "}", "{name}" if variable == named else "*", 1)
+    return text
 
 
 def _short(value: Any) -> str:

@@ -43,6 +43,7 @@ def derive_route_policy(
     memo: InferenceMemo | None = None,
     services: frozenset[str] | None = frozenset(),
     library: LibraryTable | None = None,
+    passed: Any = None,
 ) -> RoutePolicy:
     """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes).
 
@@ -50,7 +51,7 @@ def derive_route_policy(
     any): calls named like their operations on receivers the inference did not resolve are gaps.
     """
     route = trigger.route_id
-    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library)
+    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed)
     calls = finder.calls()
     unresolved = unresolved_calls(finder, services)
     permissions: dict[tuple[str, str, str], Permission] = {}
@@ -112,13 +113,47 @@ def _beyond_monolith(
         elif covers(granted, permission.action, permission.arn, resources):
             continue
         else:
+            elsewhere = _granted_on(granted, permission.action)
             message = (
                 f"{permission.action} on {permission.resource} is not granted to {spec.logical_id} either:"
                 " the monolith would fail here too (not added silently)"
+                + (
+                    f"; its role grants {permission.action} on {', '.join(elsewhere)}, a different resource than"
+                    " the code uses"
+                    if elsewhere
+                    else ""
+                )
             )
         seen.add((permission.action, permission.resource))
         out.append(Finding("beyond-monolith-role", Severity.WARNING, message, permission.location, route))
     return out
+
+
+MAX_SHOWN = 3
+
+
+def _granted_on(granted: Sequence[GrantedStatement], action: str) -> list[str]:
+    """The resources the role grants `action` on (at most a few, as written: `!Ref Other`, an ARN)."""
+    found: dict[str, None] = {}
+    for statement in granted:
+        if any(iam_match(pattern, action, case_sensitive=False) for pattern in statement.actions):
+            for resource in statement.resources:
+                found.setdefault(_shown(resource), None)
+    names = list(found)
+    return [*names[:MAX_SHOWN], f"{len(names) - MAX_SHOWN} more"] if len(names) > MAX_SHOWN else names
+
+
+def _shown(resource: Any) -> str:
+    """A granted resource as a reader knows it: the logical id a `!Ref`/`!GetAtt` names, else its text."""
+    if isinstance(resource, Mapping) and len(resource) == 1:
+        ((key, inner),) = resource.items()
+        if key == "Ref" and isinstance(inner, str):
+            return inner
+        if key == "Fn::GetAtt":
+            return str(inner[0] if isinstance(inner, list) and inner else inner).split(".")[0]
+        if key == "Fn::Sub":
+            return str(inner[0] if isinstance(inner, list) else inner)
+    return str(resource)
 
 
 def _grants_action(granted: Sequence[GrantedStatement], action: str) -> bool:

@@ -144,6 +144,16 @@ def _operation_keys(search_paths: list[str], name: str) -> list[str]:
 
 
 @functools.cache
+def is_unsigned(service: str, operation: str) -> bool:
+    """Whether botocore sends the operation unsigned (`authtype: none`): no IAM policy is evaluated for it."""
+    model = _service_model(service)
+    if model is None or operation not in model.operation_names:
+        return False
+    found = model.operation_model(operation)
+    return found.auth_type == "none" or "smithy.api#noAuth" in (found.auth or [])
+
+
+@functools.cache
 def input_members(service: str, operation: str) -> frozenset[str]:
     """The top-level input parameter names of an operation; empty when it has none or is unknown."""
     model = _service_model(service)

@@ -101,17 +101,48 @@ def role_policies(spec: FunctionSpec, resources: Mapping[str, Any]) -> list[Any]
     """What the function's role grants, as a `Policies`-style list; None when the role is outside the template.
 
     SAM builds the role from `Policies` unless the function names a `Role`; a role of the template
-    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns`.
+    (`!GetAtt Role.Arn`) contributes its inline `Policies[].PolicyDocument`s and `ManagedPolicyArns` (an
+    `AWS::IAM::ManagedPolicy` of the template by its document). Either role also has what the template's
+    `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` resources attach to it through `Roles: [!Ref Role]`.
     """
-    if spec.role is None:
-        return list(spec.policies)
+    if spec.role is None:  # SAM names the role it builds `<FunctionLogicalId>Role`
+        role_id = f"{spec.logical_id}Role" if spec.logical_id else None
+        return [*spec.policies, *(_attached(role_id, resources) if role_id else [])]
     target = referenced_id(spec.role)
     resource = resources.get(target) if target is not None else None
-    if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
+    if target is None or not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
         return None
     props = resource.get("Properties") or {}
     documents = [p.get("PolicyDocument") for p in props.get("Policies") or [] if isinstance(p, Mapping)]
-    return [*(d for d in documents if d), *(props.get("ManagedPolicyArns") or [])]
+    managed = []
+    for arn in props.get("ManagedPolicyArns") or []:
+        local = referenced_id(arn) if isinstance(arn, Mapping) else None
+        policy = resources.get(local) if local else None
+        if isinstance(policy, Mapping) and policy.get("Type") == "AWS::IAM::ManagedPolicy":
+            managed.append((policy.get("Properties") or {}).get("PolicyDocument"))  # `!Ref` to the template's own
+        else:
+            managed.append(arn)
+    return [*(d for d in documents if d), *(m for m in managed if m), *_attached(target, resources)]
+
+
+_ATTACHABLE = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+
+
+def _attached(role_id: str, resources: Mapping[str, Any]) -> list[Any]:
+    """The documents of `AWS::IAM::Policy` / `AWS::IAM::ManagedPolicy` resources that attach themselves to the
+    role from outside (`Roles: [!Ref Role]`)."""
+    found = []
+    for resource in resources.values():
+        if not isinstance(resource, Mapping) or resource.get("Type") not in _ATTACHABLE:
+            continue
+        props = resource.get("Properties") or {}
+        roles = props.get("Roles") or []
+        attached = isinstance(roles, list) and any(
+            isinstance(r, Mapping) and referenced_id(r) == role_id for r in roles
+        )
+        if attached and props.get("PolicyDocument"):
+            found.append(props["PolicyDocument"])
+    return found
 
 
 def expand_policy_template(name: str, parameters: Any) -> dict[str, Any]:

@@ -29,6 +29,9 @@ from decompose.iam import models
 MAX_ROUNDS = 12
 _UNKNOWN = ValueSource("unknown", "not a string known statically")
 MAX_VARIANTS = 16
+MAX_PARAM_DEPTH = 4  # nesting of request dicts read for parameter paths
+# Request members keyed by the resource they act on: the keys name the resources (DynamoDB batch operations).
+KEYED_BY_RESOURCE = frozenset({"RequestItems"})
 PRESIGN = frozenset({"generate_presigned_url", "generate_presigned_post"})
 # S3 transfer helpers: method -> (operation, positional parameter names after self)
 TRANSFER = {
@@ -210,6 +213,7 @@ class SdkCallFinder:
         memo: InferenceMemo | None = None,
         *,
         library: LibraryTable | None = None,
+        passed: tuple[str, ast.Call] | None = None,
     ) -> None:
         self.symbols = symbols
         self.library = library
@@ -236,6 +240,8 @@ class SdkCallFinder:
         self._loadable: frozenset[str] = frozenset()
         self._memo: InferenceMemo = memo if memo is not None else {}
         self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
+        self._outside: str | None = None  # the definition whose default values are being evaluated
+        self._passed = passed  # how the dispatcher calls the entry: (its definition id, the call)
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -275,11 +281,12 @@ class SdkCallFinder:
                 for arg in [*node.args.posonlyargs, *node.args.args]:
                     self.locals[(branch.id, arg.arg)].add(EventPart())
         entry = self.symbols.definitions.get(self.entry)
-        if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef):
+        if entry is None or not isinstance(entry.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             return
         args = entry.nodes[0].args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        if entry.kind == "method" and entry.owner and params:  # a handler's `__call__`: self is the instance
+        if entry.kind == "method" and entry.owner and params and _method_kind(entry) == "method":
+            # a handler's `__call__`, a method dispatched as a route (a table's `obj.get_all`): self is an object
             self.locals[(entry.id, params[0].arg)].add(Instance(entry.owner))
             params = params[1:]
         node = entry.nodes[0]
@@ -287,6 +294,16 @@ class SdkCallFinder:
         for arg in params:
             if arg.arg not in defaulted:
                 self.locals[(entry.id, arg.arg)].add(EventPart())
+        dispatcher = self.symbols.definitions.get(self._passed[0]) if self._passed else None
+        if dispatcher is not None and self._passed is not None:  # `operations[op](dynamo, payload)`
+            call = self._passed[1]
+            for arg, value in zip(params, call.args, strict=False):
+                if not isinstance(value, ast.Starred):
+                    self.locals[(entry.id, arg.arg)].update(self.eval(value, dispatcher))
+            by_name = {p.arg for p in params}
+            for keyword in call.keywords:
+                if keyword.arg in by_name:
+                    self.locals[(entry.id, keyword.arg)].update(self.eval(keyword.value, dispatcher))
 
     def _ensure_global(self, definition: Definition) -> None:
         """Evaluate a module-level assignment the first time it is read, so constants are known before use
@@ -360,6 +377,8 @@ class SdkCallFinder:
                 value = getattr(node, "value", None)
                 if value is not None:
                     self._add("global", definition.id, self.eval(value, definition))
+                    for call in _calls_in(value):  # `repo = Repo(boto3.resource("dynamodb"))`: into __init__
+                        self._flow_arguments(call, definition)
                 continue
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._defaults(node.args, definition)
@@ -371,8 +390,13 @@ class SdkCallFinder:
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
         pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True) if default]
-        for arg, default in pairs:
-            self._add("local", (definition.id, arg.arg), self.eval(self._dependency(default, definition), definition))
+        for arg, default in pairs:  # defaults are evaluated where the function is defined, not in its body
+            self._outside = definition.id
+            try:
+                value = self.eval(self._dependency(default, definition), definition)
+            finally:
+                self._outside = None
+            self._add("local", (definition.id, arg.arg), value)
         for arg in [*positional, *args.kwonlyargs]:
             annotation = arg.annotation
             if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
@@ -411,7 +435,15 @@ class SdkCallFinder:
 
     def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
         if isinstance(target, ast.Name):
-            self._add("local", (definition.id, target.id), values)
+            module_level = self._module_assignment(target.id, definition, declared_only=True)
+            if module_level is not None:  # `global CLIENT` then `CLIENT = boto3.client(...)` in an init function
+                self._add("global", module_level, values)
+            else:
+                self._add("local", (definition.id, target.id), values)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            container = self._module_assignment(target.value.id, definition)
+            if container is not None:  # `_clients[name] = boto3.client(name)`: a module-level cache
+                self._add("global", f"{container}[]", values)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             for owner in self._name(target.value.id, definition):
                 if isinstance(owner, Instance):
@@ -452,8 +484,13 @@ class SdkCallFinder:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            kind = _method_kind(target)
+            if kind == "static" or (kind == "method" and isinstance(callee, FunctionRef)):
+                skip_self = False  # `Cls.method(a, b)`: a plain function, `a` is its first parameter
             if skip_self and params:
-                if isinstance(callee, Bound) and isinstance(callee.owner, Instance):
+                if kind == "class" and target.owner:
+                    self._add("local", (target.id, params[0]), {ClassRef(target.owner)})
+                elif isinstance(callee, Bound) and isinstance(callee.owner, Instance):
                     self._add("local", (target.id, params[0]), {callee.owner})
                 elif isinstance(callee, SuperBound):
                     self._add("local", (target.id, params[0]), {callee.instance})
@@ -469,7 +506,7 @@ class SdkCallFinder:
     def _callee(self, value: Value) -> tuple[Definition | None, bool]:
         if isinstance(value, FunctionRef):
             definition = self.symbols.definitions.get(value.id)
-            return definition, bool(definition and definition.kind == "method")
+            return definition, bool(definition and _method_kind(definition) == "class")
         if isinstance(value, ClassRef):
             init = self._method(value.id, "__init__")
             return (self.symbols.definitions.get(init) if init else None), True
@@ -555,16 +592,22 @@ class SdkCallFinder:
         return Text(ValueSource("unknown", "computed string", prefix, suffix))
 
     def _name(self, name: str, definition: Definition) -> set[Value]:
-        local = self._read("local", (definition.id, name))
+        declared = self._module_assignment(name, definition, declared_only=True)
+        if declared is not None:
+            self._ensure_global(self.symbols.definitions[declared])
+            return set(self._read("global", declared))
+        local = self._read("local", (definition.id, name)) if self._outside != definition.id else set()
         if local:
             return set(local)
         imported = self.symbols.modules[definition.module].imports.get(name)
         if imported is not None and not self.symbols.is_project_module(imported[0].split(".")[0]):
             target, attr, _ = imported
-            return {Module((*target.split("."), *([attr] if attr else [])))}
+            path = (*target.split("."), *([attr] if attr else []))
+            return {Environ()} if path == ("os", "environ") else {Module(path)}  # `from os import environ as env`
         scope = self._scopes.get(definition.id)
-        binding = scope.resolve_name(name) if scope else self.symbols.resolve_global(definition.module, name)
-        return self._binding(binding)
+        if scope is None or self._outside == definition.id:
+            return self._binding(self.symbols.resolve_global(definition.module, name))
+        return self._binding(scope.resolve_name(name))
 
     def _binding(self, binding: object) -> set[Value]:
         if binding is None:
@@ -634,6 +677,20 @@ class SdkCallFinder:
             return {SuperBound(method, base.instance)} if method else set()
         return set()
 
+    def _module_assignment(self, name: str, definition: Definition, *, declared_only: bool = False) -> str | None:
+        """The module-level assignment `name` denotes in `definition`: declared `global` there, or (unless
+        `declared_only`) read there without being a local."""
+        node = definition.nodes[0]
+        declared = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and name in _declared_globals(node)
+        if declared_only and not declared:
+            return None
+        scope = self._scopes.get(definition.id)
+        if not declared and scope is not None and scope.is_local(name):
+            return None
+        binding = self.symbols.resolve_global(definition.module, name)
+        found = self.symbols.definitions.get(binding) if isinstance(binding, str) else None
+        return found.id if found is not None and found.kind == "assignment" else None
+
     def _base_method(self, cls: str, name: str) -> str | None:
         """`name` as the first project base class of `cls` defines it (what `super().name` finds)."""
         definition = self.symbols.definitions.get(cls)
@@ -648,7 +705,11 @@ class SdkCallFinder:
     def _subscript(self, node: ast.Subscript, definition: Definition) -> set[Value]:
         key = node.slice.value if isinstance(node.slice, ast.Constant) else None
         out: set[Value] = set()
+        if isinstance(node.value, ast.Name) and (container := self._module_assignment(node.value.id, definition)):
+            out |= self._read("global", f"{container}[]")
         for base in self.eval(node.value, definition):
+            if isinstance(base, DictLiteral) and isinstance(key, str):  # `params["operation"]` of a dict display
+                out |= {v for member, values in base.members if member == key for v in values}
             if isinstance(base, Environ) and isinstance(key, str):
                 out.add(Text(ValueSource("env", key)))
             elif isinstance(base, EventPart):
@@ -658,6 +719,9 @@ class SdkCallFinder:
         return out
 
     def _call(self, node: ast.Call, definition: Definition) -> set[Value]:
+        if _is_builtin_getattr(node, self._scopes.get(definition.id)):  # getattr(obj, "literal")
+            attr = _literal(node, 1, "name")
+            return {v for base in self.eval(node.args[0], definition) for v in self._member(base, attr or "")}
         if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args:
             return self._super(definition)
         out: set[Value] = set()
@@ -737,6 +801,10 @@ class SdkCallFinder:
             return {Session()}
         if path in (("os", "getenv"), ("os", "environ", "get")):
             return self._env(node)
+        if path == ("importlib", "import_module"):
+            name = _literal(node, 0, "name")
+            if name and not name.startswith(".") and self.symbols.is_project_module(name):
+                return {ModuleRef(name)}
         if self.library is not None and ".".join(path) in self.library.constructors:
             return {Module((*path[:-1], path[-1] + "()"))}
         if path and path[0] not in AWS_PACKAGES:
@@ -744,11 +812,20 @@ class SdkCallFinder:
         return set()
 
     def _client(self, node: ast.Call, definition: Definition) -> set[Value]:
-        service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
-        if not service or not models.is_service(service):
-            return set()
+        """A client per service the name can be (`get_client(name)` called with several literal names)."""
+        services = [s for s in self._service_names(node, definition) if models.is_service(s)]
         endpoint = next((k.value for k in node.keywords if k.arg == "endpoint_url"), None)
-        return {Client(service, _source_of(self.eval(endpoint, definition)) if endpoint is not None else None)}
+        url = _source_of(self.eval(endpoint, definition)) if endpoint is not None else None
+        return {Client(service, url) for service in services}
+
+    def _service_names(self, node: ast.Call, definition: Definition) -> list[str]:
+        literal = _literal(node, 0, "service_name")
+        if literal:
+            return [literal]
+        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "service_name"), None)
+        texts = _texts(self.eval(arg, definition)) if arg is not None else []
+        names = [t.value for t in texts if t.kind == "literal"]
+        return names if len(names) == len(texts) and len(names) <= MAX_VARIANTS else []
 
     def _resource(self, node: ast.Call, definition: Definition) -> set[Value]:
         service = _literal(node, 0, "service_name") or self._text(node, 0, "service_name", definition)
@@ -856,7 +933,10 @@ class SdkCallFinder:
     def _sdk_calls(self, definition: Definition) -> Iterator[SdkCall]:
         path = self.symbols.modules[definition.module].module.path
         for node in definition.nodes:
+            unused = self._unused_operations(node, definition)
             for call in _calls_and_loops(node):
+                if id(call) in unused:
+                    continue
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
                     for receiver in self.eval(call.func.value, definition):
                         yield from self._operation(receiver, call, definition, Location(path, call.lineno))
@@ -869,6 +949,27 @@ class SdkCallFinder:
                             yield from self._collection(
                                 value, None, definition, Location(path, getattr(call, "lineno", call.iter.lineno))
                             )
+
+    def _unused_operations(self, node: ast.AST, definition: Definition) -> set[int]:
+        """The nodes of a string-keyed table of operations (`ops = {"read": lambda x: table.get_item(**x)}`)
+        whose key this route never looks up: every `ops[key]` in the definition has a key of literal values
+        only (`operation = params["operation"]`, with each caller's `{"operation": "read", ...}`)."""
+        unused: set[int] = set()
+        for table, name in _operation_tables(node):
+            keys: set[str] = set()
+            for lookup in _lookups(node, name) or ():
+                values = self.eval(lookup.slice, definition)
+                texts = _texts(values)
+                if not values or len(texts) != len(values) or any(t.kind != "literal" for t in texts):
+                    keys = set()
+                    break
+                keys |= {t.value for t in texts}
+            if not keys:
+                continue
+            for key, value in zip(table.keys, table.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value not in keys:
+                    unused |= {id(inner) for inner in ast.walk(value)}
+        return unused
 
     def _operation(self, receiver: Value, call: ast.Call, definition: Definition, where: Location) -> Iterator[SdkCall]:
         method = call.func.attr  # type: ignore[attr-defined]
@@ -990,7 +1091,7 @@ class SdkCallFinder:
         self, service: str, operation: str, where: Location, params: list[tuple[str, object]], via: str
     ) -> Iterator[SdkCall]:
         """One SdkCall per combination of the distinct sources an identifying argument can have."""
-        params = _flatten(params)
+        params = _merged(_flatten(params))
         names = [name for name, _ in params]
         choices: list[list[ValueSource]] = []
         for _, value in params:
@@ -1012,11 +1113,46 @@ class SdkCallFinder:
         for keyword in call.keywords:
             if keyword.arg:
                 out.append((keyword.arg, self.eval(keyword.value, definition)))
+                out += self._structure(keyword.arg, keyword.value, definition)
                 continue
             for value in self.eval(keyword.value, definition):
                 if isinstance(value, DictLiteral):
                     owner = self.symbols.definitions.get(value.definition, definition)
                     out += self._params_from_dict(value.node, owner)
+        return out
+
+    def _structure(self, name: str, node: ast.expr, definition: Definition, depth: int = 0) -> list[tuple[str, object]]:
+        """The members of a request structure, by path: the elements of a list display (`Entries=[{
+        "EventBusName": bus}]` gives `Entries[].EventBusName`; `TransactItems[]` says every element is a dict
+        display, so its kinds are known), dicts nested in them, and the keys of a request keyed by resource
+        (`RequestItems={os.environ["T"]: [...]}` names the table T)."""
+        if depth > MAX_PARAM_DEPTH:
+            return []
+        if isinstance(node, ast.Name):
+            for value in self.eval(node, definition):
+                if isinstance(value, DictLiteral):
+                    owner = self.symbols.definitions.get(value.definition, definition)
+                    return self._structure(name, value.node, owner, depth + 1)
+            return []
+        out: list[tuple[str, object]] = []
+        if isinstance(node, ast.Dict):
+            if name in KEYED_BY_RESOURCE:
+                keys = [self.eval(k, definition) for k in node.keys if k is not None]
+                out.append((name, set().union(*keys) if keys else set()))
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    out += self._structure(f"{name}.{key.value}", value, definition, depth + 1)
+            return out
+        if isinstance(node, ast.List | ast.Tuple):
+            if node.elts and all(isinstance(e, ast.Dict) for e in node.elts):
+                out.append((f"{name}[]", ValueSource("literal", "a list of request dicts")))
+            for element in node.elts:
+                if not isinstance(element, ast.Dict):
+                    continue
+                for key, value in zip(element.keys, element.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        out.append((f"{name}[].{key.value}", self.eval(value, definition)))
+                        out += self._structure(f"{name}[].{key.value}", value, definition, depth + 1)
         return out
 
     def _positional(self, call: ast.Call, names: tuple[str, ...], definition: Definition) -> list[tuple[str, object]]:
@@ -1057,10 +1193,97 @@ def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
 
 
 @functools.lru_cache(maxsize=1 << 17)
+def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
+    return tuple(inner for inner in ast.walk(node) if isinstance(inner, ast.Call))
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
     return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
+    """`name = {"literal": lambda ...: ..., ...}` in a definition: a table of operations looked up by key."""
+    found = []
+    for inner in ast.walk(node):
+        if (
+            isinstance(inner, ast.Assign)
+            and len(inner.targets) == 1
+            and isinstance(inner.targets[0], ast.Name)
+            and isinstance(inner.value, ast.Dict)
+            and inner.value.keys
+            and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in inner.value.keys)
+            and all(isinstance(v, ast.Lambda) for v in inner.value.values)
+        ):
+            found.append((inner.value, inner.targets[0].id))
+    return tuple(found)
+
+
+def _lookups(node: ast.AST, name: str) -> list[ast.Subscript] | None:
+    """Every `name[...]` read in a definition; None when `name` is used otherwise (`.get(k)`, passed along):
+    the table escapes, no lookup is known and every entry counts."""
+    uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    subscripts = [
+        n
+        for n in ast.walk(node)
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name
+    ]
+    contained = {id(s.value) for s in subscripts}
+    if any(id(use) not in contained for use in uses if not _is_membership_test(node, use)):
+        return None
+    return subscripts
+
+
+def _is_membership_test(node: ast.AST, use: ast.Name) -> bool:
+    """`if operation in ops:` reads the table's keys, not an entry."""
+    return any(
+        isinstance(n, ast.Compare)
+        and n.comparators
+        and n.comparators[0] is use
+        and isinstance(n.ops[0], ast.In | ast.NotIn)
+        for n in ast.walk(node)
+    )
+
+
+def _is_builtin_getattr(node: ast.Call, scope: object) -> bool:
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2):
+        return False
+    if not (isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        return False
+    return scope is None or not scope.is_local(func.id)  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _declared_globals(node: ast.AST) -> frozenset[str]:
+    """The names a function declares `global` (not those of the functions nested in it)."""
+    found: set[str] = set()
+    stack: list[ast.stmt] = list(getattr(node, "body", []))
+    while stack:  # statements only: `global` is one, and expressions hold none
+        current = stack.pop()
+        if isinstance(current, ast.Global):
+            found.update(current.names)
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(current, block, None) or ())
+        for handler in getattr(current, "handlers", None) or ():
+            stack.extend(handler.body)
+        for case in getattr(current, "cases", None) or ():
+            stack.extend(case.body)
+    return frozenset(found)
+
+
+def _method_kind(definition: Definition) -> str:
+    """ "function", or a method's kind: "method", "class" (`@classmethod`) or "static" (`@staticmethod`)."""
+    node = definition.nodes[0]
+    if definition.kind != "method" or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return "function"
+    names = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in node.decorator_list}
+    return "class" if "classmethod" in names else "static" if "staticmethod" in names else "method"
 
 
 def _defaulted(args: ast.arguments) -> list[ast.arg]:
@@ -1097,14 +1320,30 @@ def _texts(values: Iterable[Value]) -> list[ValueSource]:
     return sorted({v.source for v in values if isinstance(v, Text)}, key=lambda s: (s.kind, s.value, s.prefix))
 
 
-def _flatten(params: list[tuple[str, object]]) -> list[tuple[str, object]]:
-    """`CopySource={"Bucket": b, "Key": k}` also gives `CopySource.Bucket` and `CopySource.Key`."""
+def _merged(params: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """One entry per name: the values a name has in several places (the tables of two transaction items)
+    are one set; a known source (a resource's own identifier) wins over values."""
+    out: dict[str, object] = {}
+    for name, value in params:
+        known = out.get(name)
+        if known is None:
+            out[name] = set(value) if isinstance(value, set) else value
+        elif isinstance(known, set) and isinstance(value, set):
+            known |= value
+    return list(out.items())
+
+
+def _flatten(params: list[tuple[str, object]], depth: int = 0) -> list[tuple[str, object]]:
+    """`CopySource={"Bucket": b, "Key": k}` also gives `CopySource.Bucket` and `CopySource.Key`, nested
+    displays their paths (`Image={"S3Object": {"Bucket": b}}` gives `Image.S3Object.Bucket`)."""
     out = list(params)
+    if depth > MAX_PARAM_DEPTH:
+        return out
     for name, value in params:
         if isinstance(value, set):
             for item in value:
                 if isinstance(item, DictLiteral):
-                    out += [(f"{name}.{key}", set(inner)) for key, inner in item.members]
+                    out += _flatten([(f"{name}.{key}", set(inner)) for key, inner in item.members], depth + 1)
     return out
 
 

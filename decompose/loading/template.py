@@ -142,20 +142,26 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
             "unsupported-runtime", Severity.WARNING, f"{logical_id} runs {runtime!r}, not Python; skipped", where
         )
     handler = props.get("Handler")
+    if isinstance(handler, str):
+        handler = handler.replace("/", ".")  # `src/api/locations.handler`: Lambda's runtime imports src.api.locations
     code = props.get("CodeUri") if kind == SERVERLESS_FUNCTION else props.get("Code")
+    if kind == SERVERLESS_FUNCTION and code is None and props.get("InlineCode") is None:
+        code = "."  # SAM: without CodeUri the code is the template's own folder
+    inline = props.get("InlineCode") is not None or (isinstance(code, Mapping) and code.get("ZipFile") is not None)
     if kind == LAMBDA_FUNCTION and isinstance(code, Mapping):
-        code = code.get("ZipFile") and None  # inline code has no path on disk
+        code = code.get("S3Bucket") and f"s3://{plain_text(code.get('S3Bucket'))}/{plain_text(code.get('S3Key'))}"
     if not isinstance(handler, str) or "." not in handler:
         return None, Finding(
             "handler-not-found", Severity.ERROR, f"{logical_id} has no Handler of the form module.function", where
         )
     if not isinstance(code, str) or code.startswith("s3://"):
-        return None, Finding(
-            "unsupported-runtime",
-            Severity.WARNING,
-            f"{logical_id} has no local code path (CodeUri/Code); skipped",
-            where,
-        )
+        if inline:
+            why = "its code is inline in the template (ZipFile/InlineCode), not a folder decompose can read"
+        elif isinstance(code, str) or isinstance(props.get("CodeUri"), Mapping):
+            why = "its code is an artifact in S3, not a folder on disk"
+        else:
+            why = "it has no local code path (CodeUri/Code)"
+        return None, Finding("unsupported-runtime", Severity.WARNING, f"{logical_id}: {why}; skipped", where)
     env = (props.get("Environment") or {}).get("Variables") or {}
     policies = props.get("Policies") or []
     if not isinstance(policies, list):
@@ -176,8 +182,25 @@ def _function_spec(  # noqa: PLR0917 - one private call site, every argument dis
         memory_size=plain(props.get("MemorySize")),
         timeout=plain(props.get("Timeout")),
         architectures=tuple(str(a) for a in architectures) if isinstance(architectures, list) else (),
+        layers=_layers(props.get("Layers"), resources),
     )
     return spec, None
+
+
+def _layers(layers: Any, resources: Mapping[str, Any]) -> tuple[str, ...]:
+    """The local folders of the function's layers: `Layers: [!Ref UtilsLayer]` naming an
+    `AWS::Serverless::LayerVersion` whose `ContentUri` is a folder (a layer ARN of another stack has no code
+    here). Lambda puts a layer's `python/` folder on the path; a layer built by `sam build` (`Metadata:
+    BuildMethod`) gets its ContentUri copied there, so that folder is the one to read then."""
+    out: list[str] = []
+    for layer in layers if isinstance(layers, list) else []:
+        resource = resources.get(referenced_id(layer) or "")
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Serverless::LayerVersion":
+            continue
+        content = (resource.get("Properties") or {}).get("ContentUri")
+        if isinstance(content, str) and not content.startswith("s3://"):
+            out.append(content.rstrip("/") or ".")
+    return tuple(out)
 
 
 def _code_uri(code: str, folder: Path) -> str:
@@ -281,6 +304,11 @@ def mentions(value: Any) -> set[str]:
         for item in value:
             found |= mentions(item)
     return found
+
+
+def plain_text(value: Any) -> str:
+    """A template value as text: a string as is, an intrinsic by the logical id it names (or `?`)."""
+    return value if isinstance(value, str) else referenced_id(value) or "?"
 
 
 def referenced_id(value: Any) -> str | None:

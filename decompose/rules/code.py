@@ -117,33 +117,61 @@ class RouteCode:
                         yield reached, None
 
     def _callees(self, definition: Definition, node: ast.AST) -> Iterator[str]:
-        scope = self.graph.scope(definition)
-        for inner in ast.walk(node):
-            if not isinstance(inner, ast.Call):
-                continue
-            func = inner.func
-            binding = scope.resolve(func) if isinstance(func, ast.Name | ast.Attribute) else None
-            if isinstance(binding, str) and binding in self.symbols.definitions:
-                target = self.symbols.definitions[binding]
-                if target.kind == "class":
-                    yield from target.methods.values()
-                yield binding
-            elif isinstance(func, ast.Attribute):
-                yield from (d.id for d in self.definitions if d.kind == "method" and d.name == func.attr)
+        for kind, name in _static_callees(self.graph, definition.id, node):
+            if kind == "definition":
+                yield name
+            else:  # `obj.attr(...)` on an unknown object: every reached method of that name
+                yield from (d.id for d in self.definitions if d.kind == "method" and d.name == name)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one RouteCode per route per run; the cache dies with it
     def _reach(self, entry: str) -> frozenset[str]:
-        return self.graph.reach(entry).nodes & self._reached | ({entry} & self._reached)
+        return _graph_reach(self.graph, entry) & self._reached | ({entry} & self._reached)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _graph_reach(graph: DefinitionGraph, entry: str) -> frozenset[str]:
+    """What a definition reaches in the whole graph (the same for every route; each route intersects it)."""
+    return frozenset(graph.reach(entry).nodes)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _static_callees(graph: DefinitionGraph, definition_id: str, node: ast.AST) -> tuple[tuple[str, str], ...]:
+    """What the calls under `node` name, resolved once for every route: ("definition", id) for project
+    functions and classes (a class: its methods, then itself), ("attribute", name) for a method call on an
+    object the scope does not know."""
+    symbols = graph.symbols
+    scope = graph.scope(symbols.definitions[definition_id])
+    out: list[tuple[str, str]] = []
+    for inner in ast.walk(node):
+        if not isinstance(inner, ast.Call):
+            continue
+        func = inner.func
+        binding = scope.resolve(func) if isinstance(func, ast.Name | ast.Attribute) else None
+        if isinstance(binding, str) and binding in symbols.definitions:
+            target = symbols.definitions[binding]
+            if target.kind == "class":
+                out.extend(("definition", method) for method in target.methods.values())
+            out.append(("definition", binding))
+        elif isinstance(func, ast.Attribute):
+            out.append(("attribute", func.attr))
+    return tuple(out)
 
 
 def walk_shallow(node: ast.AST) -> Iterator[ast.AST]:
     """`ast.walk` that does not enter nested function or class definitions (they run later, if at all)."""
+    return iter(_shallow(node))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _shallow(node: ast.AST) -> tuple[ast.AST, ...]:
+    out: list[ast.AST] = []
     todo = list(ast.iter_child_nodes(node))
     while todo:
         inner = todo.pop()
-        yield inner
+        out.append(inner)
         if not isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             todo.extend(ast.iter_child_nodes(inner))
+    return tuple(out)
 
 
 def literal_number(node: ast.AST | None) -> float | None:

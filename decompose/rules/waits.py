@@ -19,6 +19,7 @@ paginator's input token, `ExclusiveStartKey`, `ContinuationToken`...) are not po
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -269,6 +270,15 @@ def _event_source_type(view: RouteView, call: SdkCall) -> bool:
 
 def _blocks(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[list[ast.stmt]]:
     """Every statement list of a function body (not entering nested functions or classes)."""
+    return iter(_block_lists(function))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _block_lists(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[ast.stmt], ...]:
+    return tuple(_walk_blocks(function))
+
+
+def _walk_blocks(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[list[ast.stmt]]:
     yield function.body
     for node in walk_shallow(function):
         for name in ("body", "orelse", "finalbody"):
@@ -315,9 +325,17 @@ def _independent_runs(
         yield run
 
 
-def _loaded_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+def _loaded_names(node: ast.AST) -> frozenset[str]:
+    return _names(node)[0]
 
 
-def _bound_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+def _bound_names(node: ast.AST) -> frozenset[str]:
+    return _names(node)[1]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a statement reads and binds, read once for every route that reaches it."""
+    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    loaded = frozenset(n.id for n in names if isinstance(n.ctx, ast.Load))
+    return loaded, frozenset(n.id for n in names if isinstance(n.ctx, ast.Store))

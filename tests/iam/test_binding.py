@@ -7,6 +7,7 @@ import pytest
 from decompose.domain.iam import ActionNeed, SdkCall, ValueSource
 from decompose.domain.model import FunctionSpec, Location, Trigger
 from decompose.iam.binding import bind
+from decompose.iam.mapping import actions_for
 
 RESOURCES = {
     "Docs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Fn::Sub": "${AWS::StackName}-docs"}}},
@@ -144,3 +145,40 @@ def test_event_value_of_an_http_route_is_unbound() -> None:
     assert permission.arn == "*"
     assert finding is not None
     assert finding.rule == "unbound-resource"
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "params", "arn"),
+    [
+        pytest.param(
+            "athena",
+            "StartQueryExecution",
+            {"QueryString": "select 1", "WorkGroup": "analytics"},
+            "arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/analytics",
+            id="athena-workgroup",
+        ),
+        pytest.param(
+            "cognito-idp",
+            "AdminDisableUser",
+            {"UserPoolId": "eu-west-1_abc", "Username": "u"},
+            "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/eu-west-1_abc",
+            id="cognito-user-pool",
+        ),
+        pytest.param(
+            "cloudformation",
+            "UpdateStack",
+            {"StackName": "pipeline"},
+            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/pipeline/*",
+            id="cloudformation-stack-with-its-id-unknown",
+        ),
+    ],
+)
+def test_resource_types_come_from_the_service_authorization_reference(
+    service: str, operation: str, params: dict[str, str], arn: str
+) -> None:
+    """An action the mapping data has no rule for is scoped to the resource type AWS documents for it, in its
+    ARN format, named by the input member its ARN's variable names."""
+    call = _call(service, operation, **{k: ValueSource("literal", v) for k, v in params.items()})
+    (need,) = actions_for(call)
+    permission, finding = bind(need, call=call, spec=SPEC, resources=RESOURCES, trigger=Trigger("Invoke"), route="r")
+    assert (permission.arn, finding) == ({"Fn::Sub": arn}, None)

@@ -82,27 +82,6 @@ UNFOLLOWED = {
         RULE,
         "self.table.put_item() is named like an AWS operation (dynamodb)",
     ),
-    "a client from a wrapper that caches it in a dict, as a default argument": (
-        """
-        _CLIENTS = {}
-
-        def get_client(name):
-            if name not in _CLIENTS:
-                _CLIENTS[name] = boto3.client(name)
-            return _CLIENTS[name]
-
-        SQS_CLIENT = get_client("sqs")
-
-        def notify(event, client=SQS_CLIENT):
-            client.send_message(QueueUrl=os.environ["QUEUE"], MessageBody="x")
-
-        def lambda_handler(event, context):
-            if event["httpMethod"] == "POST" and event["path"] == "/notify":
-                return notify(event)
-        """,
-        RULE,
-        "client.send_message() is named like an AWS operation (",  # every service: the wrapper computes its name
-    ),
     "a router decompose does not read": (
         """
         class Router:
@@ -203,6 +182,26 @@ FOLLOWED = {
                 return respond(items)
         """,
         "dynamodb:Scan",
+    ),
+    "a client from a wrapper that caches it in a dict, as a default argument": (
+        """
+        _CLIENTS = {}
+
+        def get_client(name):
+            if name not in _CLIENTS:
+                _CLIENTS[name] = boto3.client(name)
+            return _CLIENTS[name]
+
+        SQS_CLIENT = get_client("sqs")
+
+        def notify(event, client=SQS_CLIENT):
+            client.send_message(QueueUrl=os.environ["QUEUE"], MessageBody="x")
+
+        def lambda_handler(event, context):
+            if event["httpMethod"] == "POST" and event["path"] == "/notify":
+                return notify(event)
+        """,
+        "sqs:SendMessage",
     ),
 }
 

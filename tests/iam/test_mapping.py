@@ -111,7 +111,9 @@ TABLE = ("table", "TableName", None)
             id="ssm-path",
         ),
         pytest.param(
-            call("ssm", "GetDocument", Name="doc"), [("ssm:GetDocument", "*", None, None)], id="ssm-document-not-param"
+            call("ssm", "GetDocument", Name="doc"),
+            [("ssm:GetDocument", "document", "Name", None)],
+            id="ssm-document-not-param",
         ),
         pytest.param(call("kms", "Decrypt", CiphertextBlob=UNKNOWN), [("kms:Decrypt", "key", "KeyId", None)], id="kms"),
         pytest.param(
@@ -127,7 +129,9 @@ TABLE = ("table", "TableName", None)
             [("firehose:PutRecordBatch", "deliverystream", "DeliveryStreamName", None)],
             id="firehose",
         ),
-        pytest.param(call("sesv2", "SendEmail"), [("ses:SendEmail", "*", None, None)], id="sesv2-prefix-no-resource"),
+        pytest.param(
+            call("sesv2", "SendEmail"), [("ses:SendEmail", "identity", None, None)], id="sesv2-prefix-no-resource"
+        ),
         pytest.param(
             call("bedrock-runtime", "InvokeModel", modelId="m"),
             [("bedrock:InvokeModel", "*", None, None)],
@@ -424,7 +428,7 @@ TABLE = ("table", "TableName", None)
         ),
         pytest.param(
             call("stepfunctions", "CreateStateMachine", name="m", roleArn="r"),
-            [("states:CreateStateMachine", "*", None, None), ("iam:PassRole", "role", "roleArn", None)],
+            [("states:CreateStateMachine", "statemachine", "name", None), ("iam:PassRole", "role", "roleArn", None)],
             id="sfn-create-pass-role",
         ),
         pytest.param(
@@ -496,6 +500,73 @@ def test_via_key(via, key):
     assert mapping.via_key(via) == key
 
 
+# Permissions on the caller's behalf, and calls that need none -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sdk_call", "expected"),
+    [
+        pytest.param(
+            call("rekognition", "DetectLabels", **{"Image.S3Object.Bucket": "b", "Image.S3Object.Name": "k"}),
+            [
+                ("rekognition:DetectLabels", "*", None, None),
+                ("s3:GetObject", "object", "Image.S3Object.Bucket", "Image.S3Object.Name"),
+            ],
+            id="rekognition-reads-the-s3-image",
+        ),
+        pytest.param(
+            call("rekognition", "DetectLabels", **{"Image.Bytes": UNKNOWN}),
+            [("rekognition:DetectLabels", "*", None, None)],
+            id="rekognition-bytes-read-nothing",
+        ),
+        pytest.param(
+            call(
+                "rekognition",
+                "StartLabelDetection",
+                **{"Video.S3Object.Bucket": "b", "Video.S3Object.Name": "k", "NotificationChannel.RoleArn": "r"},
+            ),
+            [
+                ("rekognition:StartLabelDetection", "*", None, None),
+                ("s3:GetObject", "object", "Video.S3Object.Bucket", "Video.S3Object.Name"),
+                ("iam:PassRole", "role", "NotificationChannel.RoleArn", None),
+            ],
+            id="rekognition-video-passes-its-role",
+        ),
+        pytest.param(
+            call("rds-data", "ExecuteStatement", resourceArn="c", secretArn="s", sql="select 1"),
+            [
+                ("rds-data:ExecuteStatement", "cluster", "resourceArn", None),
+                ("secretsmanager:GetSecretValue", "secret", "secretArn", None),
+            ],
+            id="rds-data-reads-the-secret",
+        ),
+        pytest.param(
+            call("cloudformation", "CreateStack", StackName="s", RoleARN="r"),
+            [("cloudformation:CreateStack", "stack", "StackName", None), ("iam:PassRole", "role", "RoleARN", None)],
+            id="cloudformation-service-role",
+        ),
+        pytest.param(call("cognito-idp", "GetUser", AccessToken=UNKNOWN), [], id="cognito-access-token-call"),
+        pytest.param(call("cognito-idp", "SignUp", ClientId="c"), [], id="cognito-unauthenticated-call"),
+        pytest.param(
+            call("cognito-idp", "AdminGetUser", UserPoolId="p"),
+            [("cognito-idp:AdminGetUser", "userpool", "UserPoolId", None)],
+            id="cognito-admin-call-is-iam",
+        ),
+    ],
+)
+def test_caller_behalf_and_unsigned_calls(sdk_call, expected):
+    """Services acting with the caller's credentials add their actions; unsigned operations need none."""
+    assert needs(sdk_call) == expected
+
+
+def test_unsigned_operations_come_from_the_botocore_model():
+    """`authtype: none` in botocore marks exactly the calls no IAM policy is evaluated for."""
+    assert models.is_unsigned("cognito-idp", "InitiateAuth")
+    assert not models.is_unsigned("cognito-idp", "AdminInitiateAuth")
+    assert models.is_unsigned("sts", "AssumeRoleWithWebIdentity")
+    assert not models.is_unsigned("s3", "GetObject")
+
+
 # The data file, validated against the models ---------------------------------------------------------------
 
 
@@ -506,6 +577,8 @@ def _entries():
             yield service, operation, entry
     for entry in data["vias"].values():
         yield entry["service"], None, entry
+    for service, entry in data["implicit"].items():
+        yield service, None, entry
 
 
 def _specs(entry):

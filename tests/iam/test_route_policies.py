@@ -182,6 +182,24 @@ def test_an_action_the_monolith_lacks_is_a_finding_not_a_grant(analyze_app) -> N
     assert "dynamodb:PutItem" in {p.action for p in routes_of(report)["POST /orders"].permissions}
 
 
+def test_a_template_policy_on_a_different_resource_than_the_code_uses_is_a_finding(analyze_app) -> None:
+    """The role grants the action, but on another resource: the finding names both, so the mismatch is visible."""
+    other = (
+        "      Policies:\n        - DynamoDBCrudPolicy: {TableName: !Ref Orders}\n"
+        "        - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}\n"
+        "        - Statement: [{Effect: Allow, Action: sns:Publish, Resource: !Ref Legacy}]\n"
+    )
+    template = _template(other) + "  Legacy:\n    Type: AWS::SNS::Topic\n"
+    report = analyze_app({"app.py": APP}, template=template)
+    (finding,) = [
+        f
+        for f in report.findings
+        if f.rule == "beyond-monolith-role" and f.message.startswith("sns:Publish") and f.route == "POST /orders"
+    ]
+    assert "on Events is not granted" in finding.message
+    assert "its role grants sns:Publish on Legacy, a different resource than the code uses" in finding.message
+
+
 def test_missing_environment_variable_is_reported(analyze_app) -> None:
     """A variable the code reads but the function does not set is an unbound resource with the reason."""
     template = _template(BROAD).replace("          EVENTS_TOPIC: !Ref Events\n", "")
@@ -267,3 +285,203 @@ def test_an_explicit_role_of_the_template_is_the_monolith_role(analyze_app) -> N
     beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
     assert ("POST /orders", "dynamodb:PutItem") in beyond
     assert not any(route == "GET /orders" for route, _ in beyond)
+
+
+ATTACHED = """  WritePolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: write
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: !GetAtt Orders.Arn}
+      Roles: [!Ref ShopRole]
+  PublishPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Action: sns:Publish, Resource: !Ref Events}
+      Roles: [!Ref ApiFunctionRole]
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "route", "granted"),
+    [
+        pytest.param("      Role: !GetAtt ShopRole.Arn\n", "POST /orders", "dynamodb:PutItem", id="explicit-role"),
+        pytest.param("", "POST /orders", "sns:Publish", id="the-role-sam-builds"),
+    ],
+)
+def test_policies_attached_to_the_role_from_outside_count(analyze_app, role: str, route: str, granted: str) -> None:
+    """`AWS::IAM::Policy`/`ManagedPolicy` resources naming the role in `Roles:` grant what they say to it."""
+    template = _template(role) + ROLE + ATTACHED
+    report = analyze_app({"app.py": APP}, template=template)
+    beyond = {(f.route, f.message.split(" ")[0]) for f in report.findings if f.rule == "beyond-monolith-role"}
+    assert (route, granted) not in beyond
+    assert (route, "sns:Publish" if granted != "sns:Publish" else "dynamodb:PutItem") in beyond
+
+
+CALLER_BEHALF = """
+import os
+import boto3
+
+rekognition = boto3.client("rekognition")
+rds = boto3.client("rds-data")
+
+def lambda_handler(event, context):
+    if event["path"] == "/labels":
+        return labels(event["queryStringParameters"]["key"])
+    if event["path"] == "/schools":
+        return schools()
+
+def labels(key):
+    image = {"S3Object": {"Bucket": os.environ["PHOTOS"], "Name": f"photos/{key}"}}
+    return rekognition.detect_labels(Image=image, MinConfidence=50.0)
+
+def schools():
+    return rds.execute_statement(
+        resourceArn=os.environ["CLUSTER_ARN"], secretArn=os.environ["SECRET_ARN"], sql="select * from school"
+    )
+"""
+
+CALLER_BEHALF_RESOURCES = """
+Photos:
+  Type: AWS::S3::Bucket
+DbSecret:
+  Type: AWS::SecretsManager::Secret
+"""
+
+
+def test_permissions_a_service_needs_on_the_callers_behalf(analyze_app) -> None:
+    """Rekognition reads the S3 object the request names, the RDS Data API the secret: both bound, with their call."""
+    template = sam_template(
+        "Labels:\n  Type: Api\n  Properties: {Path: /labels, Method: any}\n"
+        "Schools:\n  Type: Api\n  Properties: {Path: /schools, Method: any}\n",
+        extra_resources=CALLER_BEHALF_RESOURCES,
+    ).replace(
+        "      Events:\n",
+        "      Environment:\n        Variables:\n          PHOTOS: !Ref Photos\n          SECRET_ARN: !Ref DbSecret\n"
+        "          CLUSTER_ARN: arn:aws:rds:us-east-1:111122223333:cluster:schools\n      Events:\n",
+        1,
+    )
+    routes = routes_of(analyze_app({"app.py": CALLER_BEHALF}, template=template))
+    labels = {(p.action, p.resource, str(p.location)) for p in routes["ANY /labels"].permissions}
+    assert ("s3:GetObject", "Photos/photos/*", "src/app.py:15") in labels
+    assert ("rekognition:DetectLabels", "*", "src/app.py:15") in labels
+    schools = {(p.action, p.resource) for p in routes["ANY /schools"].permissions}
+    assert ("secretsmanager:GetSecretValue", "DbSecret") in schools
+
+
+STRUCTURES = """
+import os
+import boto3
+
+ddb = boto3.client("dynamodb")
+events = boto3.client("events")
+
+def lambda_handler(event, context):
+    if event["path"] == "/batch":
+        return batch()
+    if event["path"] == "/publish":
+        return publish()
+    if event["path"] == "/transfer":
+        return transfer()
+
+def batch():
+    requests = {os.environ["ORDERS"]: [{"PutRequest": {"Item": {}}}]}
+    return ddb.batch_write_item(RequestItems=requests)
+
+def publish():
+    return events.put_events(Entries=[{"EventBusName": os.environ["BUS"], "Source": "shop", "Detail": "{}"}])
+
+def transfer():
+    return ddb.transact_write_items(
+        TransactItems=[
+            {"Update": {"TableName": os.environ["ORDERS"], "Key": {}, "UpdateExpression": "SET a = :a"}},
+            {"Put": {"TableName": os.environ["LEDGER"], "Item": {}}},
+        ]
+    )
+"""
+
+STRUCTURE_RESOURCES = """
+Orders:
+  Type: AWS::DynamoDB::Table
+Ledger:
+  Type: AWS::DynamoDB::Table
+Bus:
+  Type: AWS::Events::EventBus
+  Properties: {Name: shop}
+"""
+
+
+def test_resources_named_inside_request_structures_are_bound_each_with_its_item_action(analyze_app) -> None:
+    """RequestItems keys, Entries[].EventBusName and each TransactItems entry name their own resource and action."""
+    events = "".join(
+        f"{name}:\n  Type: Api\n  Properties: {{Path: /{name.lower()}, Method: any}}\n"
+        for name in ("Batch", "Publish", "Transfer")
+    )
+    template = sam_template(events, extra_resources=STRUCTURE_RESOURCES).replace(
+        "      Events:\n",
+        "      Environment:\n        Variables:\n          ORDERS: !Ref Orders\n          LEDGER: !Ref Ledger\n"
+        "          BUS: !Ref Bus\n      Events:\n",
+        1,
+    )
+    routes = routes_of(analyze_app({"app.py": STRUCTURES}, template=template))
+    granted = {rid: {(p.action, p.resource) for p in r.permissions} for rid, r in routes.items()}
+    assert granted["ANY /batch"] == {("dynamodb:BatchWriteItem", "Orders")}
+    assert granted["ANY /publish"] == {("events:PutEvents", "Bus")}
+    assert granted["ANY /transfer"] == {("dynamodb:UpdateItem", "Orders"), ("dynamodb:PutItem", "Ledger")}
+
+
+HANDED_OVER = {
+    "table": """
+    import boto3
+
+    dynamo = boto3.resource("dynamodb").Table("items")
+
+    operations = {
+        "POST": lambda dynamo, x: dynamo.put_item(**x),
+        "GET": lambda dynamo, x: dynamo.get_item(**x),
+    }
+
+    def lambda_handler(event, context):
+        payload = event["body"]
+        return operations[event["httpMethod"]](dynamo, payload)
+    """,
+    "if-chain": """
+    import os
+    import boto3
+
+    table = boto3.resource("dynamodb").Table("items")
+    management = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WS"])
+
+    def lambda_handler(event, context):
+        if event["httpMethod"] == "POST" and event["path"] == "/items":
+            return create(table, management, event)
+        if event["httpMethod"] == "GET" and event["path"] == "/items":
+            return read(table, event)
+
+    def create(tbl, mgmt, event):
+        tbl.put_item(Item={"id": event["body"]})
+        mgmt.post_to_connection(ConnectionId="c", Data=b"created")
+
+    def read(tbl, event):
+        return tbl.get_item(Key={"id": event["id"]})
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("table", {"POST /{proxy+}": {"PutItem"}, "GET /{proxy+}": {"GetItem"}}),
+        ("if-chain", {"POST /items": {"PutItem", "PostToConnection"}, "GET /items": {"GetItem"}}),
+    ],
+)
+def test_values_the_dispatcher_hands_to_the_entry(analyze_app, style: str, expected: dict[str, set[str]]) -> None:
+    """A client or table the dispatcher passes as an argument is what the entry's parameter holds (a lambda's
+    parameter shadowing the module client included): the entry's calls on it are in its policy."""
+    routes = routes_of(analyze_app({"app.py": HANDED_OVER[style]}, handler="app.lambda_handler"))
+    assert {rid: {c.operation for c in r.calls} for rid, r in routes.items()} == expected

@@ -192,6 +192,158 @@ CASES = [
         {("lambda", "Invoke", (("FunctionName", "literal", "worker"),))},
         id="botocore-session",
     ),
+    pytest.param(
+        {
+            "app.py": """
+            from repo import Repo
+            repo = Repo("orders")
+            def handler(event, context):
+                return repo.find(event["id"])
+            """,
+            "repo.py": """
+            import boto3
+            class Db:
+                def __init__(self):
+                    self.resource = boto3.resource("dynamodb")
+                def connect(self):
+                    return self.resource
+            class Repo:
+                def __init__(self, name):
+                    self.db = Db()
+                    self.table = self.db.connect().Table(name)
+                def find(self, key):
+                    return self.table.get_item(Key={"id": key})
+            """,
+        },
+        {("dynamodb", "GetItem", (("TableName", "literal", "orders"),))},
+        id="project-object-built-at-module-level",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            class Service:
+                def lookup(name, idp):
+                    return idp.check(name)
+            class Idp:
+                def __init__(self):
+                    self.client = boto3.client("cognito-idp")
+                def check(self, name):
+                    return self.client.admin_get_user(UserPoolId="p", Username=name)
+            def handler(event, context):
+                return Service.lookup(event["name"], Idp())
+            """
+        },
+        {("cognito-idp", "AdminGetUser", ())},
+        id="method-called-through-its-class-takes-no-self",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import os
+            import boto3
+            class Storage:
+                def __init__(self, client, bucket):
+                    self._client = client
+                    self._bucket = bucket
+                @classmethod
+                def from_env(cls):
+                    return cls(boto3.client("s3"), os.environ["BUCKET"])
+                @staticmethod
+                def key(name):
+                    return f"files/{name}"
+                def save(self, name):
+                    self._client.put_object(Bucket=self._bucket, Key=self.key(name), Body=b"")
+            storage = Storage.from_env()
+            def handler(event, context):
+                storage.save(event["name"])
+            """
+        },
+        {("s3", "PutObject", (("Bucket", "env", "BUCKET"), ("Key", "unknown", "files/")))},
+        id="classmethod-factory-keeps-the-client-on-self",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            _TABLE = None
+            def _initialize():
+                global _TABLE
+                if _TABLE is None:
+                    _TABLE = boto3.resource("dynamodb").Table("jobs")
+            def handler(event, context):
+                _initialize()
+                return _TABLE.scan()
+            """
+        },
+        {("dynamodb", "Scan", (("TableName", "literal", "jobs"),))},
+        id="global-assigned-in-an-init-function",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            from helper import get_client
+            cfn = get_client("cloudformation")
+            pipelines = get_client("codepipeline")
+            def handler(event, context):
+                cfn.describe_stacks(StackName="s")
+                pipelines.get_pipeline_state(name="p")
+            """,
+            "helper.py": """
+            import boto3
+            _clients = {}
+            def get_client(service_name, config=None):
+                global _clients
+                if service_name not in _clients:
+                    _clients[service_name] = boto3.client(service_name, config=config)
+                return _clients[service_name]
+            """,
+        },
+        {("cloudformation", "DescribeStacks", ()), ("codepipeline", "GetPipelineState", ())},
+        id="project-wrapper-caching-clients-in-a-global-dict",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import factory
+            service = factory.get_service("cognito")
+            def handler(event, context):
+                return service.disable(event["user"])
+            """,
+            "factory.py": """
+            import importlib
+            def get_service(name):
+                impl = None
+                if name == "cognito":
+                    impl = getattr(importlib.import_module("idp.cognito_service"), "CognitoService")
+                return impl()
+            """,
+            "idp/__init__.py": "",
+            "idp/cognito_service.py": """
+            import boto3
+            client = boto3.client("cognito-idp")
+            class CognitoService:
+                def disable(self, user):
+                    return client.admin_disable_user(UserPoolId="p", Username=user)
+            """,
+        },
+        {("cognito-idp", "AdminDisableUser", ())},
+        id="importlib-factory-with-constant-names",
+    ),
+    pytest.param(
+        {
+            "app.py": """
+            import boto3
+            s3_client = boto3.client("s3")
+            def handler(event, context, s3_client=s3_client):
+                upload(event["key"], s3_client)
+            def upload(key, s3_client):
+                s3_client.upload_file("/tmp/f", "bucket", key)
+            """
+        },
+        {("s3", "PutObject", (("Bucket", "literal", "bucket"), ("Key", "event", "key")))},
+        id="default-value-named-like-its-parameter-is-the-module-client",
+    ),
 ]
 
 
@@ -264,3 +416,43 @@ def test_reading_a_resource_attribute_loads_it(tmp_path) -> None:
         """
     }
     assert sdk_calls(tmp_path, files) == {("dynamodb", "DescribeTable", (("TableName", "literal", "orders"),))}
+
+
+OPERATION_TABLE = {
+    "app.py": """
+    import boto3
+    table = boto3.resource("dynamodb").Table("shop")
+
+    def perform(params):
+        operation = params["operation"]
+        operations = {
+            "create": lambda x: table.put_item(**x),
+            "read": lambda x: table.get_item(**x),
+            "scan": lambda x: table.scan(**x),
+        }
+        if operation in operations:
+            return operations[operation](params.get("payload"))
+
+    def read_one(event, context):
+        return perform({"operation": "read", "payload": {"Key": {"id": event["id"]}}})
+
+    def list_all(event, context):
+        return perform({"operation": "scan", "payload": {}})
+
+    def any_operation(event, context):
+        return perform({"operation": event["op"], "payload": {}})
+    """
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "operations"),
+    [
+        ("app.read_one", {"GetItem"}),
+        ("app.list_all", {"Scan"}),
+        ("app.any_operation", {"PutItem", "GetItem", "Scan"}),  # a key from the event: any entry can run
+    ],
+)
+def test_a_string_keyed_table_of_operations_grants_only_the_keys_looked_up(tmp_path, entry, operations) -> None:
+    """`ops[params["operation"]](...)` with each caller's literal operation runs only that entry's call."""
+    assert {operation for _, operation, _ in sdk_calls(tmp_path, OPERATION_TABLE, entry)} == operations

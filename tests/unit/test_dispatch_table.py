@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from decompose.domain.iam import ValueSource
 from tests.conftest import routes_of
 
 HELPERS = """
@@ -120,3 +121,88 @@ def test_a_value_that_is_not_a_function_is_a_finding(analyze_app) -> None:
     )
     assert routes_of(report) == {} or "GET /a" not in routes_of(report)
     assert [(f.rule, str(f.location)) for f in report.findings] == [("unresolved-dispatch", "app.py:2")]
+
+
+BOUND_METHODS = {
+    "app.py": """
+    from wiring import items, item, missing
+
+    def lambda_handler(event, context):
+        resources = {"/items": items, "/items/{id}": item}
+        return resources.get(event["resource"], missing)(event)
+    """,
+    "wiring.py": """
+    import os
+    import boto3
+    from endpoints import Items, Item
+
+    dynamodb = boto3.client("dynamodb")
+    items = Items(dynamodb, os.environ["TABLE"]).run
+    item = Item(dynamodb, os.environ["TABLE"]).run
+    missing = Items(dynamodb, os.environ["TABLE"]).not_found
+    """,
+    "endpoints.py": """
+    class Endpoint:
+        def __init__(self, client, table):
+            self.client = client
+            self.table = table
+            self.methods = {}
+
+        def run(self, event):
+            return self.methods.get(event["httpMethod"], self.not_found)(event)
+
+        def not_found(self, event):
+            return {"statusCode": 404}
+
+    class Items(Endpoint):
+        def __init__(self, client, table):
+            Endpoint.__init__(self, client, table)
+            self.methods = {"GET": self.list_items, "POST": self.add}
+
+        def list_items(self, event):
+            return self.client.scan(TableName=self.table)
+
+        def add(self, event):
+            return self.client.put_item(TableName=self.table, Item={})
+
+    class Item(Endpoint):
+        def __init__(self, client, table):
+            Endpoint.__init__(self, client, table)
+            self.methods = {"DELETE": self.remove}
+
+        def remove(self, event):
+            return self.client.delete_item(TableName=self.table, Key={})
+    """,
+}
+
+
+def test_bound_methods_of_module_level_objects_dispatch_again(analyze_app) -> None:
+    """Table values that are bound methods of module-level objects, whose `run` looks up `self.methods` set in
+    the subclass's `__init__`: one route per inner entry, with the client and table the constructor got."""
+    routes = routes_of(analyze_app(BOUND_METHODS, handler="app.lambda_handler"))
+    assert {rid: r.entry for rid, r in routes.items()} == {
+        "GET /items": "endpoints.Items.list_items",
+        "POST /items": "endpoints.Items.add",
+        "DELETE /items/{id}": "endpoints.Item.remove",
+    }
+    assert {rid: {(c.operation, c.params) for c in r.calls} for rid, r in routes.items()} == {
+        "GET /items": {("Scan", (("TableName", ValueSource("env", "TABLE")),))},
+        "POST /items": {
+            (
+                "PutItem",
+                (
+                    ("Item", ValueSource("unknown", "not a string known statically")),
+                    ("TableName", ValueSource("env", "TABLE")),
+                ),
+            )
+        },
+        "DELETE /items/{id}": {
+            (
+                "DeleteItem",
+                (
+                    ("Key", ValueSource("unknown", "not a string known statically")),
+                    ("TableName", ValueSource("env", "TABLE")),
+                ),
+            )
+        },
+    }

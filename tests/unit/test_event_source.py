@@ -128,3 +128,86 @@ def test_guard_in_a_records_helper(analyze_app) -> None:
         handler="app.lambda_handler",
     )
     assert {rid: r.entry for rid, r in routes_of(report).items()} == {"S3 aws:s3": "app.on_upload"}
+
+
+def test_one_rule_served_by_two_branches_is_one_route_holding_both(analyze_app) -> None:
+    """A rule for two detail types, each with its branch: one route, both entries in its reach, and a note."""
+    handler = """
+    def lambda_handler(event, context):
+        if event["detail-type"] == "OrderCreated":
+            return on_created(event["detail"])
+        if event["detail-type"] == "OrderDeleted":
+            return on_deleted(event["detail"])
+
+    def on_created(detail): ...
+    def on_deleted(detail): ...
+    """
+    events = """
+    CreatedOrDeleted:
+      Type: EventBridgeRule
+      Properties:
+        Pattern: {source: [shop], detail-type: [OrderCreated, OrderDeleted]}
+    """
+    report = analyze_app({"app.py": handler}, template=sam_template(events))
+    routes = routes_of(report)
+    assert list(routes) == ["EventBridgeRule CreatedOrDeleted"]
+    route = routes["EventBridgeRule CreatedOrDeleted"]
+    assert route.entry == "app.on_created"
+    assert {"app.on_created", "app.on_deleted"} <= set(route.reach.definitions)
+    notes = [f for f in report.findings if f.rule == "route-several-branches"]
+    assert [(f.route, "app.on_created, app.on_deleted" in f.message) for f in notes] == [
+        ("EventBridgeRule CreatedOrDeleted", True)
+    ]
+
+
+SHAPE_SWITCH = """
+import os
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+app = APIGatewayHttpResolver()
+
+@app.get("/orders")
+def list_orders():
+    return []
+
+def http(event, context):
+    return app.resolve(event, context)
+
+def on_records(event):
+    for record in event["Records"]:
+        if record["s3"]["bucket"]["name"] == os.environ["UPLOADS"]:
+            key = record["s3"]["object"]["key"]
+            if key.startswith("images/"):
+                resize(record)
+            elif key.startswith("docs/"):
+                index(record)
+
+def resize(record): ...
+def index(record): ...
+def on_custom(event): ...
+def on_queue(event): ...
+
+def lambda_handler(event, context):
+    if "routeKey" in event:
+        return http(event, context)
+    if "Records" in event and event["Records"][0]["eventSource"] == "aws:s3":
+        return on_records(event)
+    if "Records" in event:
+        return on_queue(event)
+    if "resourceType" in event:
+        return on_custom(event)
+"""
+
+
+def test_a_shape_switch_hands_the_event_to_helpers_that_dispatch_again(analyze_app) -> None:
+    """Into a Powertools `app.resolve`, a Records loop on bucket then key prefix, a Records helper that does not
+    dispatch again, and a payload key of the project's own: each is its own route."""
+    routes = routes_of(analyze_app({"app.py": SHAPE_SWITCH}, handler="app.lambda_handler"))
+    assert {rid: r.entry for rid, r in routes.items()} == {
+        "GET /orders": "app.list_orders",
+        "S3 os.environ['UPLOADS']/images/": "app.resize",
+        "S3 os.environ['UPLOADS']/docs/": "app.index",
+        "Records *": "app.on_queue",
+        "Invoke resourceType in event": "app.on_custom",
+    }
+    assert routes["GET /orders"].trigger.type == "HttpApi"

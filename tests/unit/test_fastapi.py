@@ -171,7 +171,57 @@ CASES = {
         "main.app",
         {"GET /users": "users.list_users", "GET /users/{user_id}": "users.get_user"},
     ),
+    "routers included by a function the module calls with the app": (
+        {
+            "users.py": USERS,
+            "main.py": """
+            from fastapi import FastAPI
+            from mangum import Mangum
+            from users import router as users_router
+
+            app = FastAPI()
+
+            V2 = "/v2"
+
+            def register_routes(target: FastAPI) -> None:
+                target.include_router(users_router, prefix=V2)
+
+            def register_all(application):
+                register_routes(application)
+
+            register_all(app)
+            handler = Mangum(app)
+            """,
+        },
+        "main.handler",
+        {"GET /v2/users": "users.list_users", "GET /v2/users/{user_id}": "users.get_user"},
+    ),
 }
+
+
+def test_a_prefix_decompose_cannot_read_is_a_finding(analyze_app) -> None:
+    """`include_router(r, prefix=computed)` still mounts the routes, and a finding says their paths lack it."""
+    report = analyze_app(
+        {
+            "users.py": USERS,
+            "main.py": """
+            import os
+            from fastapi import FastAPI
+            from mangum import Mangum
+            from users import router
+
+            app = FastAPI()
+            app.include_router(router, prefix=os.environ["PREFIX"])
+            handler = Mangum(app)
+            """,
+        },
+        handler="main.handler",
+    )
+    assert set(routes_of(report)) == {"GET /users", "GET /users/{user_id}"}
+    issues = [f for f in report.findings if f.rule == "unresolved-dispatch"]
+    assert [(str(f.location), "os.environ['PREFIX'] is not a literal string" in f.message) for f in issues] == [
+        ("main.py:7", True)
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -255,6 +255,38 @@ CASES = {
         "app.app",
         {"GET /": "app.index"},
     ),
+    "blueprints registered by an init function the factory calls with its app": (
+        {
+            "views.py": """
+            from flask import Blueprint
+            bp = Blueprint("views", __name__)
+
+            @bp.get("/ping")
+            def ping():
+                return "pong"
+            """,
+            "app.py": """
+            from flask import Flask
+            import serverless_wsgi
+            from views import bp
+
+            def init_blueprints(flask_app):
+                flask_app.register_blueprint(bp, url_prefix="/api")
+
+            def create_app():
+                application = Flask(__name__)
+                init_blueprints(application)
+                return application
+
+            app = create_app()
+
+            def handler(event, context):
+                return serverless_wsgi.handle_request(app, event, context)
+            """,
+        },
+        "app.handler",
+        {"GET /api/ping": "views.ping"},
+    ),
 }
 
 

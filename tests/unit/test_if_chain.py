@@ -168,3 +168,59 @@ def test_a_long_elif_chain_is_read_to_the_end(analyze_app) -> None:
         {"app.py": "def lambda_handler(event, context):\n" + branches + functions}, handler="app.lambda_handler"
     )
     assert len(routes_of(report)) == count
+
+
+CONSTANTS = """
+GET = "GET"
+POST = "POST"
+ITEMS = "/items"
+"""
+
+
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [
+        pytest.param(
+            """
+            from routes import GET, POST, ITEMS
+            import routes
+            ADMIN = "/admin/"
+            def lambda_handler(event, context):
+                method, path = event["httpMethod"], event["path"]
+                if method == GET and path == ITEMS:
+                    return list_orders()
+                elif method == routes.POST and path in (ITEMS, "/orders"):
+                    return create_order()
+                elif path.startswith(ADMIN):
+                    return admin()
+            """,
+            {
+                "GET /items": "list_orders",
+                "POST /items": "create_order",
+                "POST /orders": "create_order",
+                "ANY /admin/{proxy+}": "admin",
+            },
+            id="module-constants-and-imported-ones",
+        ),
+        pytest.param(
+            """
+            ITEMS = "/items"
+            def lambda_handler(event, context):
+                ITEMS = event["queryStringParameters"]["p"]
+                if event["path"] == ITEMS:
+                    return list_orders()
+                if event["path"] == "/orders":
+                    return create_order()
+            """,
+            {"ANY /orders": "create_order"},
+            id="a-local-of-the-same-name-is-no-constant",
+        ),
+    ],
+)
+def test_route_literals_held_in_constants(analyze_app, app: str, expected: dict[str, str]) -> None:
+    """Methods and paths compared through module-level constants (`GET = "GET"`, imported or dotted) are routes."""
+    report = analyze_app(
+        {"app.py": textwrap.dedent(app) + HELPERS, "routes.py": CONSTANTS}, handler="app.lambda_handler"
+    )
+    routes = routes_of(report)
+    assert {rid: r.entry.rpartition(".")[2] for rid, r in routes.items()} == expected

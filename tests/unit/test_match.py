@@ -70,6 +70,21 @@ CASES = [
         {"S3 aws:s3": "app.a", "SQS aws:sqs": "app.b"},
         id="event-source",
     ),
+    pytest.param(
+        """
+        class Routes:
+            LIST = "GET /notes"
+            CREATE = "POST /notes"
+        def lambda_handler(event, context):
+            match event["routeKey"]:
+                case Routes.LIST:
+                    return a()
+                case Routes.CREATE:
+                    return b()
+        """,
+        {"GET /notes": "app.a", "POST /notes": "app.b"},
+        id="dotted-constants",
+    ),
 ]
 
 
@@ -80,3 +95,44 @@ def test_match_routes(analyze_app, handler: str, expected: dict[str, str]) -> No
     routes = routes_of(report)
     assert {rid: r.entry for rid, r in routes.items()} == expected
     assert {r.dispatch for r in routes.values()} == {"match"}
+
+
+DECORATED = """
+import functools
+import os
+import boto3
+
+s3 = boto3.client("s3")
+
+def route_key(fn):
+    @functools.wraps(fn)
+    def wrapper(event, context):
+        key = f"{event['httpMethod']} {event['resource']}"
+        s3.put_object(Bucket=os.environ["AUDIT"], Key="audit.log", Body=b"")
+        return fn(key, event, context)
+    return wrapper
+
+@route_key
+def lambda_handler(key, event, context):
+    match key:
+        case "GET /orders":
+            return list_orders()
+        case "POST /orders":
+            return create_order(event)
+
+def list_orders(): return []
+def create_order(event): return {}
+"""
+
+
+def test_a_decorator_builds_the_route_key_the_handler_matches(analyze_app) -> None:
+    """The wrapper computes `f"{method} {resource}"` and passes it in: routes from the handler's `match`, and the
+    wrapper's own AWS call is in every route's reach and policy."""
+    routes = routes_of(analyze_app({"app.py": DECORATED}, handler="app.lambda_handler"))
+    assert {rid: r.entry for rid, r in routes.items()} == {
+        "GET /orders": "app.list_orders",
+        "POST /orders": "app.create_order",
+    }
+    for route in routes.values():
+        assert "app.route_key" in route.reach.definitions
+        assert {(c.service, c.operation) for c in route.calls} == {("s3", "PutObject")}

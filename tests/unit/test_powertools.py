@@ -60,3 +60,34 @@ def test_registration_is_not_part_of_the_reach(analyze_app) -> None:
     assert routes["GET /orders/{order_id}"].reach.modules == ("app",)
     assert routes["POST /orders"].reach.definitions == ("app.app", "app.save_order")
     assert routes["GET /payments"].reach.definitions == ("payments.list_payments",)
+
+
+REBOUND = """
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+app = APIGatewayHttpResolver()
+s3 = boto3.client("s3")
+
+@app.get("/a")
+def handler():
+    return s3.list_buckets()
+
+@app.get("/b")
+def handler():
+    return s3.get_object(Bucket="b", Key="k")
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+"""
+
+
+def test_two_routes_sharing_one_python_name_both_exist(analyze_app) -> None:
+    """Each decorator registers its function before the name is rebound: both routes, each with its own code."""
+    routes = routes_of(analyze_app({"app.py": REBOUND}, handler="app.lambda_handler"))
+    assert {rid: (r.entry, str(r.location)) for rid, r in routes.items()} == {
+        "GET /a": ("app.handler@8", "app.py:8"),
+        "GET /b": ("app.handler", "app.py:12"),
+    }
+    assert {c.operation for c in routes["GET /a"].calls} == {"ListBuckets"}
+    assert {c.operation for c in routes["GET /b"].calls} == {"GetObject"}

@@ -210,7 +210,8 @@ def test_the_response_helper_of_the_dispatch_branch_joins_the_reach(analyze_app)
 
 
 def test_dynamic_constructs_are_findings_with_the_route(analyze_app) -> None:
-    """getattr with a computed name, eval and importlib with a computed module are reported, not dropped."""
+    """getattr with a computed name, eval and importlib with a computed module are reported, not dropped; with
+    literal names they are followed like imports."""
     report = analyze_app(
         {
             "app.py": ROUTER,
@@ -223,9 +224,12 @@ def test_dynamic_constructs_are_findings_with_the_route(analyze_app) -> None:
                 eval(name)
                 importlib.import_module(name)
                 getattr(actions, "known")()
+                getattr(importlib.import_module("plugins.impl"), "Impl")().run()
                 return []
             """,
             "actions.py": "def known(): return 1\n",
+            "plugins/__init__.py": "",
+            "plugins/impl.py": "class Impl:\n    def run(self): return 1\n",
             "reports.py": "def build(): return 1\n",
         },
         handler="app.lambda_handler",
@@ -237,3 +241,4 @@ def test_dynamic_constructs_are_findings_with_the_route(analyze_app) -> None:
         ("unresolved-dynamic", "orders.py:7", "GET /orders"),
     ]
     assert "actions" in routes_of(report)["GET /orders"].reach.modules
+    assert "plugins.impl.Impl.run" in routes_of(report)["GET /orders"].reach.definitions  # literal names: followed

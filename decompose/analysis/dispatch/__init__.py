@@ -83,6 +83,6 @@ def find_routes(
                 )
             )
         return routes, issues
-    walker = DispatchWalker(context, strategies.conditions, strategies.statements, decisions)
+    walker = DispatchWalker(context, strategies.conditions, strategies.statements, strategies.modules, decisions)
     walked, walk_issues = walker.run()
     return routes + walked, issues + walk_issues

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -95,6 +95,10 @@ def _merge_source(a: str | None, b: str | None) -> str | bool | None:
         return b
     if a == "*":
         return b
+    if a in EVENT_SOURCE_TYPES and b not in EVENT_SOURCE_TYPES:
+        return b  # `eventSource == "aws:s3"` then the bucket's name: the bucket says more
+    if b in EVENT_SOURCE_TYPES and a not in EVENT_SOURCE_TYPES:
+        return a
     if b.startswith("*/") and "/" not in a:
         return a + b[1:]
     if a.startswith("*/") and "/" not in b:
@@ -122,6 +126,9 @@ class CodeRoute:
     module: str  # the entry's module
     extra: tuple[str, ...] = ()  # graph targets the dispatch branch itself uses (response helpers...)
     inline: bool = False  # the branch itself is the route's code: reach comes from `extra` only
+    # how the dispatcher calls the entry (`operations[op](dynamo, payload)`): (the dispatcher's definition id,
+    # the call), so that the values it hands over (a client, a table) are the entry's parameters' values
+    passed: tuple[str, ast.Call] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,14 @@ class Walker(Protocol):
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int: ...
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None: ...
+
+    def bound_class(self, value: ast.expr, evaluator: Evaluator) -> Any: ...
+
+    def references(self, nodes: list[ast.expr], evaluator: Evaluator) -> tuple[str, ...]: ...
+
+    def descend(
+        self, entry: str, call: ast.Call | None, constraint: Constraint, evaluator: Evaluator, instance: Any
+    ) -> int: ...
 
     def emit(self, route: CodeRoute) -> None: ...
 

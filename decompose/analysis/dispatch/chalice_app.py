@@ -93,7 +93,7 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
         if call is None:
             return False
         if attr == "route":
-            path = literal_string(keyword(call, "path", 0))
+            path = self.text(scope, keyword(call, "path", 0))
             methods_node = keyword(call, "methods")
             methods = None
             if methods_node is not None:
@@ -170,7 +170,9 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
             child = self.resolve_object(scope, call.args[0])
             if child is None:
                 return False
-            registry.mounts.append(Mount(owner, child, literal_string(keyword(call, "url_prefix", 2)) or ""))
+            registry.mounts.append(
+                Mount(owner, child, self.prefix(scope, keyword(call, "url_prefix", 2), "url_prefix") or "")
+            )
             prefix = literal_string(keyword(call, "name_prefix", 1))
             if prefix:
                 self._name_prefixes[child] = prefix

@@ -14,6 +14,48 @@ from decompose.analysis.dispatch.base import EVENT_SOURCE_TYPES, RECORDS, Constr
 from decompose.analysis.dispatch.events import Evaluator, EventPath, Role, RoleValue
 from decompose.analysis.dispatch.literals import split_route_key, strings
 
+# Top-level keys of the events AWS services send (API Gateway v1/v2, ALB, function URLs, EventBridge, records,
+# WebSocket, Cognito and CloudFormation custom resources...): testing one of them is no project payload shape.
+AWS_EVENT_KEYS = frozenset(
+    {
+        "httpMethod",
+        "path",
+        "resource",
+        "routeKey",
+        "rawPath",
+        "rawQueryString",
+        "requestContext",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "body",
+        "isBase64Encoded",
+        "cookies",
+        "version",
+        "Records",
+        "source",
+        "detail-type",
+        "detail",
+        "account",
+        "region",
+        "time",
+        "id",
+        "resources",
+        "triggerSource",
+        "userPoolId",
+        "RequestType",
+        "ResourceType",
+        "ResourceProperties",
+        "StackId",
+        "awslogs",
+        "invocationId",
+        "deliveryStreamArn",
+        "records",
+    }
+)
 SCHEDULE_SOURCE = "aws.events"
 SCHEDULE_DETAIL_TYPE = "Scheduled Event"
 
@@ -26,6 +68,12 @@ class EventSourceAnalyzer:
     def constraints(self, test: ast.expr, evaluator: Evaluator) -> list[Constraint] | None:
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             return self._compare(test, evaluator)
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith":
+            subject = evaluator.eval(test.func.value)  # `key.startswith("images/")` on an S3 record's key
+            prefixes = evaluator.constant_strings(test.args[0]) if test.args else None
+            if isinstance(subject, RoleValue) and subject.role is Role.S3_KEY and prefixes:
+                return [Constraint(kind="S3", source=f"*/{p}", strategy=self.name) for p in prefixes]
+            return None
         value = evaluator.eval(test)
         if isinstance(value, EventPath) and value.keys == ("Records",):
             return [Constraint(kind=RECORDS, strategy=self.name)]
@@ -44,6 +92,10 @@ class EventSourceAnalyzer:
         subject, literal = evaluator.eval(left), right
         if not isinstance(subject, RoleValue):
             subject, literal = evaluator.eval(right), left
+        if isinstance(subject, RoleValue) and subject.role is Role.S3_BUCKET and isinstance(op, ast.Eq):
+            # the bucket the record comes from: a literal name, or what the code compares it with
+            bucket = evaluator.constant_string(literal) or ast.unparse(literal)
+            return [Constraint(kind="S3", source=bucket, strategy=self.name)]
         values = strings(literal)
         if not isinstance(subject, RoleValue) or not values:
             return None
@@ -55,6 +107,8 @@ class EventSourceAnalyzer:
             return [Constraint(kind=RECORDS, strategy=self.name)]
         if key in ("source", "detail-type", "detail"):
             return [Constraint(kind="EventBridgeRule", source="*", strategy=self.name)]
+        if key not in AWS_EVENT_KEYS:  # `"resourceType" in event`: a payload shape of the project's own
+            return [Constraint(kind="Invoke", source=f"{key} in event", strategy=self.name)]
         return None
 
     def _match(self, role: Role, value: str) -> Constraint | None:

@@ -9,6 +9,7 @@ the path, a route key, an event source... The strategies then only have to read 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,8 @@ class Role(StrEnum):
     EVENT_SOURCE = "event-source"  # Records[].eventSource / EventSource
     EB_SOURCE = "eventbridge-source"
     EB_DETAIL_TYPE = "eventbridge-detail-type"
+    S3_BUCKET = "s3-bucket"  # Records[].s3.bucket.name
+    S3_KEY = "s3-key"  # Records[].s3.object.key
 
 
 # Event key paths and the role they play. `*` stands for any index into a list.
@@ -44,6 +47,8 @@ _ROLES: dict[tuple[str, ...], tuple[Role, str]] = {
     ("Records", "*", "EventSource"): (Role.EVENT_SOURCE, ""),
     ("source",): (Role.EB_SOURCE, ""),
     ("detail-type",): (Role.EB_DETAIL_TYPE, ""),
+    ("Records", "*", "s3", "bucket", "name"): (Role.S3_BUCKET, ""),
+    ("Records", "*", "s3", "object", "key"): (Role.S3_KEY, ""),
 }
 
 
@@ -94,7 +99,15 @@ class RegexMatch:
     payload: str = ""
 
 
-Symbolic = EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch
+@dataclass(frozen=True)
+class InstanceValue:
+    """`self` in a method walked for an object of a known class (a dispatch-table value `obj.run`)."""
+
+    cls: str
+    origin: str | None = None  # the module-level assignment that builds the object (`init.root = Root(db).run`)
+
+
+Symbolic = EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch | InstanceValue
 
 
 def role_of(path: EventPath) -> RoleValue | None:
@@ -192,16 +205,53 @@ class Evaluator:
             return value.args[0] if value.args else None
         return None
 
-    def constant_string(self, node: ast.AST | None) -> str | None:
-        """A literal string, or a module-level constant bound to one."""
+    def constant_string(self, node: ast.AST | None, _depth: int = 0) -> str | None:
+        """A literal string, or a module-level constant bound to one (`GET = "GET"`, `routes.ITEMS` from
+        a constants module, a constant naming another); a name the current function assigns is not one."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
+        if _depth > MAX_CONSTANT_DEPTH or (isinstance(node, ast.Name) and node.id in self._assigned_here()):
+            return None
         if isinstance(node, ast.Name | ast.Attribute):
             target = self.symbols.resolve_expression(self.module, node)
             definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
-            if definition is not None and definition.kind == "assignment":
-                return self.constant_string(getattr(definition.nodes[-1], "value", None))
+            if definition is not None and definition.kind == "assignment" and len(definition.nodes) == 1:
+                value = getattr(definition.nodes[-1], "value", None)
+                return Evaluator(self.symbols, definition.module, {}).constant_string(value, _depth + 1)
+        if isinstance(node, ast.Attribute):  # `Routes.LIST`: a class attribute assigned once in the class body
+            target = self.symbols.resolve_expression(self.module, node.value)
+            owner = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if owner is not None and owner.kind == "class" and isinstance(owner.nodes[0], ast.ClassDef):
+                values = [
+                    stmt.value
+                    for stmt in owner.nodes[0].body
+                    if isinstance(stmt, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == node.attr for t in stmt.targets)
+                ]
+                if len(values) == 1:
+                    return Evaluator(self.symbols, owner.module, {}).constant_string(values[0], _depth + 1)
         return None
+
+    def constant_value(self, node: ast.AST | None) -> str | tuple[str, ...] | None:
+        """A string, or a tuple of strings, written literally or through module-level constants."""
+        if isinstance(node, ast.Tuple):
+            values = [self.constant_string(e) for e in node.elts]
+            return None if any(v is None for v in values) else tuple(values)  # type: ignore[arg-type]
+        return self.constant_string(node)
+
+    def constant_strings(self, node: ast.AST | None) -> list[str] | None:
+        """`strings()` with module-level constants read: one string, or a tuple/list/set of them."""
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            values = [self.constant_string(e) for e in node.elts]
+            return None if any(v is None for v in values) else values  # type: ignore[return-value]
+        value = self.constant_string(node)
+        return None if value is None else [value]
+
+    def _assigned_here(self) -> frozenset[str]:
+        definition = self.symbols.definitions.get(self.definition or "")
+        if definition is None or definition.kind not in ("function", "method"):
+            return frozenset()
+        return _stored_names(definition.nodes[0])
 
     def _joined(self, node: ast.JoinedStr) -> RouteKeyValue | None:
         parts = [self.eval(v.value) if isinstance(v, ast.FormattedValue) else v for v in node.values]
@@ -219,6 +269,17 @@ class Evaluator:
 
         flatten(node)
         return _route_key(parts)
+
+
+MAX_CONSTANT_DEPTH = 8
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_names(node: ast.AST) -> frozenset[str]:
+    """The names a function assigns or takes as parameters (its locals)."""
+    found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    found |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    return frozenset(found)
 
 
 def _route_key(parts: list[object]) -> RouteKeyValue | None:

@@ -128,7 +128,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ROUTE_ARGS])
         if attr in VERB_DECORATORS or attr in ("api_route", "route"):
             methods = (attr.upper(),) if attr in VERB_DECORATORS else self._methods(call)
-            path = literal_string(keyword(call, "path", 0))
+            path = self.text(scope, keyword(call, "path", 0))
             registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
         if attr in ("websocket", "websocket_route"):
@@ -150,12 +150,12 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
             if child is None:
                 return False
             prefix_node = keyword(call, "prefix") if attr == "include_router" else keyword(call, "path", 0)
-            prefix = literal_string(prefix_node) or ""
+            prefix = self.prefix(scope, prefix_node, "prefix") or ""
             extras = self.references(scope, [k.value for k in call.keywords if k.arg == "dependencies"])
             registry.mounts.append(Mount(owner, child, prefix, extras))
             return True
         if attr in ("add_api_route", "add_route"):
-            path = literal_string(keyword(call, "path", 0))
+            path = self.text(scope, keyword(call, "path", 0))
             endpoint = keyword(call, "endpoint", 1) if attr == "add_api_route" else keyword(call, "route", 1)
             if endpoint is None:
                 endpoint = keyword(call, "endpoint")

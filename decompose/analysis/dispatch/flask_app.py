@@ -88,7 +88,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
         registry = self.registry
         if call is not None and attr in ("route", *VERB_DECORATORS):
             methods = (attr.upper(),) if attr != "route" else self._methods(call)
-            path = literal_string(keyword(call, "rule", 0))
+            path = self.text(scope, keyword(call, "rule", 0))
             extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ("rule", "methods")])
             registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
@@ -106,7 +106,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
             if child is None:
                 return False
             prefix_node = keyword(call, "url_prefix")
-            prefix = literal_string(prefix_node)
+            prefix = self.prefix(scope, prefix_node, "url_prefix")
             registry.mounts.append(Mount(owner, child, prefix if prefix_node is not None else None))
             return True
         if attr == "add_url_rule":

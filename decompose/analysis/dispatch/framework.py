@@ -29,12 +29,14 @@ an entry like any module-level function.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, DispatchContext, DispatchIssue
+from decompose.analysis.dispatch.events import Evaluator
 from decompose.analysis.dispatch.literals import strings
 from decompose.analysis.dispatch.powertools import import_closure
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets
@@ -257,6 +259,7 @@ class FrameworkAnalyzer:
             return []
         for scope in scopes:
             self._collect_factory(scope)
+        self._collect_parameters(scopes)
         for scope in scopes:
             self._collect_registrations(scope)
         return registry.registrations
@@ -265,14 +268,7 @@ class FrameworkAnalyzer:
         imports = symbols.modules[module].imports.values()
         if any(target.split(".")[0] in self.packages for target, _, _ in imports):
             return True
-        tree = symbols.modules[module].module.tree
-        return any(
-            isinstance(node, ast.Import | ast.ImportFrom)
-            and any(
-                target.split(".")[0] in self.packages for _, target, _ in import_targets(node, _module(symbols, module))
-            )
-            for node in ast.walk(tree)
-        )
+        return not self.packages.isdisjoint(_imported_packages(_module(symbols, module)))
 
     def _scopes(self, symbols: SymbolTable) -> Iterator[Scope]:
         for name in symbols.modules:
@@ -330,6 +326,46 @@ class FrameworkAnalyzer:
         for inner in ast.walk(node):
             if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name) and inner.value.id in scope.objects:
                 registry.factories[scope.function.id] = scope.objects[inner.value.id]
+
+    def _collect_parameters(self, scopes: list[Scope]) -> None:
+        """`def register_routes(target): target.include_router(...)` called as `register_routes(app)`: inside
+        the function, the parameter is the object every call passes (when all calls pass the same one)."""
+        by_function = {scope.function.id: scope for scope in scopes if scope.function is not None}
+        passed: dict[tuple[str, str], set[str]] = {}
+        for _ in range(MAX_MOUNT_DEPTH):
+            before = {key: set(values) for key, values in passed.items()}
+            for scope in scopes:
+                for stmt in self._statements(scope):
+                    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                        continue
+                    for call in _calls_in_statement(stmt):
+                        self._pass_objects(scope, call, by_function, passed)
+            for (function, param), objects in passed.items():
+                if len(objects) == 1:
+                    by_function[function].objects.setdefault(param, next(iter(objects)))
+            if passed == before:
+                return
+
+    def _pass_objects(
+        self, scope: Scope, call: ast.Call, by_function: dict[str, Scope], passed: dict[tuple[str, str], set[str]]
+    ) -> None:
+        target = self.resolve(scope, call.func)
+        callee = by_function.get(target) if isinstance(target, str) else None
+        if callee is None or callee.function is None or callee is scope:
+            return
+        node = callee.function.nodes[0]
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        if callee.function.kind == "method":
+            return  # `self` and the binding of a method call are not followed here
+        pairs = [(name, arg) for name, arg in zip(params, call.args, strict=False) if not isinstance(arg, ast.Starred)]
+        pairs += [(k.arg, k.value) for k in call.keywords if k.arg in params or k.arg in _kwonly(node)]
+        for name, arg in pairs:
+            if name is None:
+                continue
+            found = self.resolve_object(scope, arg)
+            if found is not None:
+                passed.setdefault((callee.function.id, name), set()).add(found)
 
     def _collect_registrations(self, scope: Scope) -> None:
         registry = self.registry
@@ -391,7 +427,11 @@ class FrameworkAnalyzer:
         """The definition id of a decorated function; a function nested in a factory becomes one."""
         symbols = self.symbols
         if scope.function is None:
-            return f"{scope.module}.{node.name}"
+            entry = f"{scope.module}.{node.name}"
+            known = symbols.definitions.get(entry)
+            if known is not None and known.nodes[0] is not node and f"{entry}@{node.lineno}" in symbols.definitions:
+                return f"{entry}@{node.lineno}"  # a view whose name a later function rebinds
+            return entry
         nested_id = f"{scope.function.id}.{node.name}"
         if nested_id not in symbols.definitions:
             symbols.definitions[nested_id] = Definition(
@@ -400,6 +440,26 @@ class FrameworkAnalyzer:
         return nested_id
 
     # ------------------------------------------------------------------------------ name resolution
+    def text(self, scope: Scope, node: ast.AST | None) -> str | None:
+        """A string written literally or held in a module-level constant (`PREFIX = "/api"`)."""
+        if node is None:
+            return None
+        return Evaluator(self.symbols, scope.module, {}, scope.owner_id).constant_string(node)
+
+    def prefix(self, scope: Scope, node: ast.AST | None, what: str) -> str | None:
+        """A mount's prefix; one decompose cannot read is a finding (the routes under it would be wrong)."""
+        found = self.text(scope, node)
+        if found is None and node is not None:
+            self.registry.issues.append(
+                DispatchIssue(
+                    scope.module,
+                    getattr(node, "lineno", 0),
+                    f"{self.name}: the {what} {ast.unparse(node)} is not a literal string: the routes under it are"
+                    " reported without it",
+                )
+            )
+        return found
+
     def resolve_object(self, scope: Scope, expr: ast.expr, _depth: int = 0) -> str | None:
         """The framework object an expression denotes in a scope (aliases and factory calls followed)."""
         registry = self.registry
@@ -759,6 +819,22 @@ def to_api_path(path: str) -> tuple[str, str | None]:
     return text, problem
 
 
+def _calls_in_statement(stmt: ast.stmt) -> Iterator[ast.Call]:
+    """The calls of one statement, not of the functions, lambdas or classes it defines."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda | ast.stmt):
+                stack.append(child)
+
+
+def _kwonly(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    return [a.arg for a in node.args.kwonlyargs]
+
+
 def _names_and_chains(node: ast.AST) -> Iterator[ast.expr]:
     """Every Name and maximal dotted chain read inside `node`."""
     stack = [node]
@@ -805,6 +881,16 @@ def _local_value(function: Definition, name: str) -> ast.expr | None:
         if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in inner.targets)
     ]
     return values[0] if len(values) == 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _imported_packages(source) -> frozenset[str]:  # noqa: ANN001 - a SourceModule
+    """The top-level packages a module imports anywhere (function-local imports included), read once."""
+    found: set[str] = set()
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.update(target.split(".")[0] for _, target, _ in import_targets(node, source))
+    return frozenset(found)
 
 
 def _module(symbols: SymbolTable, module: str):  # noqa: ANN202 - a SourceModule

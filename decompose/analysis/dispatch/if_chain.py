@@ -35,7 +35,7 @@ class IfChainAnalyzer:
             return self._compare(test, evaluator)
         if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith":
             subject = evaluator.eval(test.func.value)
-            prefixes = strings(test.args[0]) if test.args else None
+            prefixes = evaluator.constant_strings(test.args[0]) if test.args else None
             paths = [prefix_path(p) for p in prefixes or ()]
             if _is_path(subject) and paths and all(paths):
                 return [self._http(path=p, payload=subject.payload) for p in paths]  # type: ignore[union-attr]
@@ -58,7 +58,7 @@ class IfChainAnalyzer:
         subject, literal = evaluator.eval(left), right
         if subject is None:
             subject, literal = evaluator.eval(right), left
-        values = _alternatives(literal) if isinstance(op, ast.In) else _one_value(literal)
+        values = _alternatives(literal, evaluator) if isinstance(op, ast.In) else _one_value(literal, evaluator)
         if subject is None or values is None:
             return None
         out: list[Constraint] = []
@@ -113,8 +113,11 @@ def _is_path(value: object) -> bool:
     return isinstance(value, RoleValue) and value.role in (Role.PATH, Role.RESOURCE)
 
 
-def literal_value(node: ast.expr) -> object | None:
-    """A string, or a tuple of strings, written literally."""
+def literal_value(node: ast.expr, evaluator: Evaluator | None = None) -> object | None:
+    """A string, or a tuple of strings, written literally (or through module-level constants, given the
+    evaluator of the function that reads them)."""
+    if evaluator is not None:
+        return evaluator.constant_value(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
@@ -122,13 +125,13 @@ def literal_value(node: ast.expr) -> object | None:
     return None
 
 
-def _one_value(node: ast.expr) -> list[object] | None:
-    value = literal_value(node)
+def _one_value(node: ast.expr, evaluator: Evaluator) -> list[object] | None:
+    value = literal_value(node, evaluator)
     return None if value is None else [value]
 
 
-def _alternatives(node: ast.expr) -> list[object] | None:
+def _alternatives(node: ast.expr, evaluator: Evaluator) -> list[object] | None:
     if not isinstance(node, ast.Tuple | ast.List | ast.Set):
         return None
-    values = [literal_value(e) for e in node.elts]
+    values = [literal_value(e, evaluator) for e in node.elts]
     return None if any(v is None for v in values) else values

@@ -33,7 +33,7 @@ class MatchAnalyzer:
         if subject is None:
             return None
         for case in stmt.cases:
-            alternatives = self._pattern(case.pattern, subject)
+            alternatives = self._pattern(case.pattern, subject, evaluator)
             if case.guard is not None:
                 alternatives = self._guarded(case, subject, alternatives, evaluator, walker)
             walker.decide("case", case, alternatives)
@@ -67,15 +67,15 @@ class MatchAnalyzer:
         combined = alternatives if alternatives is not None else [Constraint()]
         return [m for a in combined for b in tested if (m := a.merge(replace(b, strategy=self.name))) is not None]
 
-    def _pattern(self, pattern: ast.pattern, subject: object) -> list[Constraint] | None:
+    def _pattern(self, pattern: ast.pattern, subject: object, evaluator: Evaluator) -> list[Constraint] | None:
         if isinstance(pattern, ast.MatchOr):
-            found = [self._pattern(p, subject) for p in pattern.patterns]
+            found = [self._pattern(p, subject, evaluator) for p in pattern.patterns]
             return None if any(f is None for f in found) else [c for f in found for c in f]  # type: ignore[union-attr]
         if isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
-            return self._pattern(pattern.pattern, subject)
-        if isinstance(pattern, ast.MatchValue) and isinstance(pattern.value, ast.Constant):
-            value = pattern.value.value
-            return self._scalar(subject, value) if isinstance(value, str) else None
+            return self._pattern(pattern.pattern, subject, evaluator)
+        if isinstance(pattern, ast.MatchValue):  # `case "GET /x":`, or a dotted constant `case Routes.LIST:`
+            value = evaluator.constant_string(pattern.value)
+            return self._scalar(subject, value) if value is not None else None
         if isinstance(pattern, ast.MatchSequence):
             if isinstance(subject, SegmentsValue):
                 path = _segments_path(pattern.patterns)
@@ -85,7 +85,7 @@ class MatchAnalyzer:
                 for item, inner in zip(subject.items, pattern.patterns, strict=True):
                     if isinstance(inner, ast.MatchAs) and inner.pattern is None:
                         continue  # a capture or `_`: this element is not tested
-                    part = self._pattern(inner, item)
+                    part = self._pattern(inner, item, evaluator)
                     if part is None:
                         return None
                     combined = [m for a in combined for b in part if (m := a.merge(b)) is not None]

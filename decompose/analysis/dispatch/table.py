@@ -16,11 +16,21 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, Walker
-from decompose.analysis.dispatch.events import Evaluator, Role, RoleValue, RouteKeyValue, Symbolic, TupleValue
+from decompose.analysis.dispatch.events import (
+    Evaluator,
+    InstanceValue,
+    Role,
+    RoleValue,
+    RouteKeyValue,
+    Symbolic,
+    TupleValue,
+)
 from decompose.analysis.dispatch.if_chain import literal_value, tuple_constraint
 from decompose.analysis.dispatch.literals import literal_path, split_route_key
+from decompose.analysis.symbols import SymbolTable
 
 SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
+MAX_CLASS_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -53,10 +63,11 @@ class TableAnalyzer:
                 continue
             recognised = True
             slices: list[tuple[Constraint, ast.Dict]] = []
+            call = next((n for n in ast.walk(stmt) if isinstance(n, ast.Call) and n.func is lookup), None)
             for part, table in tables:
                 merged = constraint.merge(part)
                 if merged is not None:
-                    found.extend(self._entries(table, roles, merged, evaluator, walker, slices))  # type: ignore[arg-type]
+                    found.extend(self._entries(table, roles, merged, evaluator, walker, slices, call))  # type: ignore[arg-type]
             target = _assigned_name(stmt, lookup)
             if slices and target is not None:
                 evaluator.env[target] = TableSlice(tuple(slices))  # type: ignore[assignment]
@@ -70,13 +81,14 @@ class TableAnalyzer:
         evaluator: Evaluator,
         walker: Walker,
         slices: list[tuple[Constraint, ast.Dict]],
+        call: ast.Call | None = None,
     ) -> Iterator[CodeRoute]:
         role, rest = roles[0], roles[1:]
         for key_node, value in zip(table.keys, table.values, strict=True):
             if key_node is None:  # `**OTHER`: the entries of another table are this one's too
-                yield from self._unpacked(value, roles, constraint, evaluator, walker, slices)
+                yield from self._unpacked(value, roles, constraint, evaluator, walker, slices, call)
                 continue
-            key = literal_value(key_node)
+            key = literal_value(key_node, evaluator)
             part = self._key(role, key)
             if key_node is not None:
                 walker.decide("key", key_node, None if part is None else [part])
@@ -90,7 +102,7 @@ class TableAnalyzer:
             inner = _dict(value, evaluator)
             if inner is not None:
                 if rest:
-                    yield from self._entries(inner, rest, merged, evaluator, walker, slices)
+                    yield from self._entries(inner, rest, merged, evaluator, walker, slices, call)
                 else:
                     slices.append((merged, inner))
                 continue
@@ -100,8 +112,17 @@ class TableAnalyzer:
                 walker.issue(value.lineno, message)
                 continue
             definition, line = entry
+            instance = walker.bound_class(value, evaluator)
+            if walker.descend(definition, call, merged, evaluator, instance):
+                continue  # the value dispatches again (`obj.run` looking up `self.http_methods`): its routes
             module = evaluator.symbols.definitions[definition].module
-            yield CodeRoute(merged, definition, line, module)
+            # a bound method's object: its class (so `__init__` is reached) and where it is built
+            extra = () if instance is None else tuple(x for x in (instance.origin, instance.cls) if x)
+            passed = None
+            if call is not None and evaluator.definition is not None:  # what the dispatcher hands the entry
+                extra += walker.references(call.args, evaluator)
+                passed = (evaluator.definition, call)
+            yield CodeRoute(merged, definition, line, module, extra=extra, passed=passed)
 
     def _unpacked(  # noqa: PLR0917 - the state of `_entries`, passed on
         self,
@@ -111,6 +132,7 @@ class TableAnalyzer:
         evaluator: Evaluator,
         walker: Walker,
         slices: list[tuple[Constraint, ast.Dict]],
+        call: ast.Call | None = None,
     ) -> Iterator[CodeRoute]:
         inner = _dict(value, evaluator)
         if inner is None or id(inner) in self._unpacking:
@@ -118,7 +140,7 @@ class TableAnalyzer:
             return
         self._unpacking.add(id(inner))
         try:
-            yield from self._entries(inner, roles, constraint, evaluator, walker, slices)
+            yield from self._entries(inner, roles, constraint, evaluator, walker, slices, call)
         finally:
             self._unpacking.discard(id(inner))
 
@@ -196,9 +218,16 @@ def _unwind(node: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
 
 
 def _dict(node: ast.expr, evaluator: Evaluator) -> ast.Dict | None:
-    """A dict literal, or the dict literal a local or module-level name was assigned."""
+    """A dict literal, or the dict literal a local or module-level name was assigned, or `self.attr` set to
+    one in a method of the object's class (its own first, then its bases': a subclass `__init__` wins)."""
     if isinstance(node, ast.Dict):
         return node
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and isinstance(owner := evaluator.env.get(node.value.id), InstanceValue)
+    ):
+        return _attribute_dict(evaluator.symbols, owner.cls, node.attr)
     if isinstance(node, ast.Name):
         local = _local_assignment(node.id, evaluator)
         if local is not None:
@@ -208,6 +237,23 @@ def _dict(node: ast.expr, evaluator: Evaluator) -> ast.Dict | None:
     if definition is not None and definition.kind == "assignment":
         value = getattr(definition.nodes[-1], "value", None)
         return value if isinstance(value, ast.Dict) else None
+    return None
+
+
+def _attribute_dict(symbols: SymbolTable, cls: str, attr: str, depth: int = 0) -> ast.Dict | None:
+    definition = symbols.definitions.get(cls)
+    if definition is None or definition.kind != "class" or depth > MAX_CLASS_DEPTH:
+        return None
+    for method in definition.methods.values():
+        for node in ast.walk(symbols.definitions[method].nodes[0]):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and node.value.keys:
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name):
+                        return node.value
+    for base in getattr(definition.nodes[0], "bases", []):
+        target = symbols.resolve_expression(definition.module, base)
+        if isinstance(target, str) and (found := _attribute_dict(symbols, target, attr, depth + 1)) is not None:
+            return found
     return None
 
 

@@ -12,21 +12,37 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from decompose.analysis.dispatch.base import CodeRoute, Constraint, Decisions, DispatchContext, DispatchIssue
-from decompose.analysis.dispatch.events import Evaluator, EventPath, Symbolic
+from decompose.analysis.dispatch.base import (
+    RECORDS,
+    CodeRoute,
+    Constraint,
+    Decisions,
+    DispatchContext,
+    DispatchIssue,
+)
+from decompose.analysis.dispatch.events import Evaluator, EventPath, InstanceValue, RoleValue, Symbolic
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from decompose.analysis.dispatch.base import ConditionStrategy, StatementStrategy
+    from decompose.analysis.dispatch.base import ConditionStrategy, ModuleStrategy, StatementStrategy
     from decompose.analysis.graph import NodeFacts, Scope
     from decompose.analysis.symbols import Definition
 
 MAX_DEPTH = 8
 CALLABLE_KINDS = frozenset({"function", "method", "class"})
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A method bound to an object: the method, the object's class, where the object is built."""
+
+    method: str
+    cls: str
+    origin: str | None = None
 
 
 @dataclass
@@ -37,6 +53,7 @@ class _Leaf:
     facts: NodeFacts
     line: int
     body: list[ast.stmt]
+    nodes: dict[str, ast.Call] | None = None  # the first call of each callee in the branch
 
 
 class DispatchWalker:
@@ -47,6 +64,7 @@ class DispatchWalker:
         context: DispatchContext,
         conditions: Sequence[ConditionStrategy],
         statements: Sequence[StatementStrategy],
+        modules: Sequence[ModuleStrategy] = (),
         decisions: Decisions | None = None,
     ) -> None:
         self.context = context
@@ -54,25 +72,58 @@ class DispatchWalker:
         self.symbols = context.symbols
         self.conditions = conditions
         self.statements = statements
+        self.modules = modules  # a helper the handler hands the event to may delegate to a framework object
         self.routes: list[CodeRoute] = []
         self.issues: list[DispatchIssue] = []
         self._leaves: list[_Leaf] = []
         self._current: Definition = context.handler
+        self._passes: dict[tuple[str, str], Definition] = {}  # (wrapper, its decorator's parameter) -> handler
+        self._descended = 0  # routes found inside dispatch-table values while a statement strategy ran
 
     def run(self) -> tuple[list[CodeRoute], list[DispatchIssue]]:
         handler = self.context.handler
-        node = handler.nodes[0]
+        wrapped = self._wrapper(handler)
+        start = wrapped[1] if wrapped is not None else handler
+        node = start.nodes[0]
         params = (
             [*node.args.posonlyargs, *node.args.args]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             else []
         )
-        if handler.kind == "method":  # `__call__` of the object the handler names: the event follows `self`
+        if start.kind == "method":  # `__call__` of the object the handler names: the event follows `self`
             params = params[1:]
         env: dict[str, Symbolic] = {params[0].arg: EventPath()} if params else {}
-        self._walk_function(handler, env, Constraint(), ())
+        self._walk_function(start, env, Constraint(), ())
         self._resolve_leaves()
+        if wrapped is not None:  # the decorator's wrapper runs before every route: it is in every route's reach
+            decorator = wrapped[0].id
+            self.routes = [replace(r, extra=(*r.extra, decorator)) for r in self.routes]
         return self.routes, self.issues
+
+    def _wrapper(self, handler: Definition) -> tuple[Definition, Definition] | None:
+        """`@route_key def handler(key, event, context)` whose decorator's wrapper computes the route key and
+        calls the handler with it: (the decorator, its wrapper as a definition); the walk starts there."""
+        node = handler.nodes[0]
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or len(node.decorator_list) != 1:
+            return None
+        target = self.context.graph.scope(handler).resolve(node.decorator_list[0])
+        decorator = self.symbols.definitions.get(target) if isinstance(target, str) else None
+        outer = decorator.nodes[0] if decorator is not None else None
+        if decorator is None or not isinstance(outer, ast.FunctionDef) or len(outer.args.args) != 1:
+            return None
+        returned = {s.value.id for s in outer.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)}
+        inner = next(
+            (s for s in outer.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name in returned),
+            None,
+        )
+        if inner is None or not inner.args.args:
+            return None
+        wrapper_id = f"{decorator.id}.{inner.name}"
+        wrapper = self.symbols.definitions.setdefault(
+            wrapper_id, type(decorator)(wrapper_id, decorator.module, inner.name, "function", [inner], inner.lineno)
+        )
+        self._passes[(wrapper.id, outer.args.args[0].arg)] = handler
+        return decorator, wrapper
 
     # ----------------------------------------------------------------------------- walker protocol
     def emit(self, route: CodeRoute) -> None:
@@ -86,9 +137,14 @@ class DispatchWalker:
         self.decisions.record(kind, node, alternatives)
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
-        """The definition a dispatch-table value names: a function, a method, or a lambda."""
+        """The definition a dispatch-table value names: a function, a method, a lambda, or a method bound to
+        an object (`self.get_all` in a method walked for its object, a module-level `Endpoint(...).run`)."""
         if isinstance(value, ast.Lambda):
             return self.context.graph.add_lambda(evaluator.module, value), value.lineno
+        bound = self._bound(value, evaluator)
+        if bound is not None:
+            definition = self.symbols.definitions[bound.method]
+            return definition.id, definition.line
         target = self._scope(evaluator).resolve(value)
         definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
         if definition is None or definition.kind not in CALLABLE_KINDS:
@@ -100,6 +156,82 @@ class DispatchWalker:
         _bind_walrus(test, evaluator)
         return self._constraints(test, evaluator)
 
+    def references(self, nodes: list[ast.expr], evaluator: Evaluator) -> tuple[str, ...]:
+        """The graph targets (module-level clients, tables...) expressions of the current function name."""
+        return tuple(sorted(self._scope(evaluator).references(nodes).targets))
+
+    def bound_class(self, value: ast.expr, evaluator: Evaluator) -> InstanceValue | None:
+        """The object a dispatch-table value is a bound method of (its class, where it is built), if one."""
+        bound = self._bound(value, evaluator)
+        return InstanceValue(bound.cls, bound.origin) if bound is not None else None
+
+    def _bound(self, value: ast.expr, evaluator: Evaluator, depth: int = 0, origin: str | None = None) -> _Bound | None:
+        """`obj.method` where obj is `self` of a known class, a module-level instance (`x = Cls(...)`), or a
+        constructor call; or a module-level name bound to such a method (`root = Root(db).run`)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(value, ast.Attribute):
+            found = self._instance(value.value, evaluator, depth, origin)
+            method = self.symbols.method_of(found.cls, value.attr) if found is not None else None
+            return _Bound(method, found.cls, found.origin) if method is not None and found is not None else None
+        if isinstance(value, ast.Name) and value.id not in evaluator.env:
+            target = self._scope(evaluator).resolve(value)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if definition is not None and definition.kind == "assignment" and len(definition.nodes) == 1:
+                inner = getattr(definition.nodes[0], "value", None)
+                if isinstance(inner, ast.Attribute):
+                    module = Evaluator(self.symbols, definition.module, {})
+                    return self._bound(inner, module, depth + 1, origin or definition.id)
+        return None
+
+    def _instance(self, node: ast.expr, evaluator: Evaluator, depth: int, origin: str | None) -> InstanceValue | None:
+        if isinstance(node, ast.Name) and isinstance(found := evaluator.env.get(node.id), InstanceValue):
+            return found
+        if isinstance(node, ast.Call):
+            target = self.symbols.resolve_expression(evaluator.module, node.func)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            return (
+                InstanceValue(definition.id, origin) if definition is not None and definition.kind == "class" else None
+            )
+        if isinstance(node, ast.Name) and node.id not in evaluator.env and depth <= MAX_DEPTH:
+            target = self.symbols.resolve_expression(evaluator.module, node)
+            definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if definition is not None and definition.kind == "assignment" and len(definition.nodes) == 1:
+                inner = getattr(definition.nodes[0], "value", None)
+                if isinstance(inner, ast.Call):
+                    module = Evaluator(self.symbols, definition.module, {})
+                    return self._instance(inner, module, depth + 1, origin or definition.id)
+        return None
+
+    def descend(
+        self,
+        entry: str,
+        call: ast.Call | None,
+        constraint: Constraint,
+        evaluator: Evaluator,
+        instance: InstanceValue | None,
+    ) -> int:
+        """Walk a dispatch-table value called with the event (`table[key](event)`): it may dispatch again
+        (an object's `run` looking up `self.http_methods`). Returns the routes found inside it."""
+        definition = self.symbols.definitions.get(entry)
+        if definition is None or definition.id in evaluator.stack or len(evaluator.stack) >= MAX_DEPTH:
+            return 0
+        env = _bind_arguments(definition, call, evaluator) if call is not None else {}
+        node = definition.nodes[0]
+        if (
+            instance is not None
+            and definition.kind == "method"
+            and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            params = [*node.args.posonlyargs, *node.args.args]
+            if params:
+                env[params[0].arg] = instance
+        if not any(isinstance(v, EventPath | RoleValue) for v in env.values()):
+            return 0
+        found = self._walk_function(definition, env, constraint, evaluator.stack)
+        self._descended += found
+        return found
+
     def branch(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> int:
         """Walk a branch taken under `constraint`; a branch that dispatches no further is a leaf."""
         found = self.walk_block(body, constraint, evaluator)
@@ -108,7 +240,7 @@ class DispatchWalker:
         found = self._descend(body, constraint, evaluator)
         if found:
             return found
-        if constraint.complete:
+        if constraint.complete or constraint.kind == RECORDS:  # `if "Records" in event: return on_records(...)`
             self._leaf(body, constraint, evaluator)
             return 1
         return 0
@@ -126,9 +258,10 @@ class DispatchWalker:
                 )
             handled = False
             for strategy in self.statements:
+                self._descended = 0
                 routes = strategy.routes(stmt, evaluator, self, constraint)
                 if routes is not None:
-                    found += sum(1 for _ in map(self.emit, routes))
+                    found += sum(1 for _ in map(self.emit, routes)) + self._descended
                     handled = True
                     break
             if handled:
@@ -230,27 +363,50 @@ class DispatchWalker:
         for call in _calls(body):
             target = scope.resolve(call.func)
             definition = self.symbols.definitions.get(target) if isinstance(target, str) else None
+            if isinstance(call.func, ast.Name) and (evaluator.definition or "", call.func.id) in self._passes:
+                definition = self._passes[(evaluator.definition or "", call.func.id)]  # `fn(key, event, context)`
             if definition is None or definition.kind not in ("function", "method") or definition.id in evaluator.stack:
                 continue
             if len(evaluator.stack) >= MAX_DEPTH:
                 continue
             env = _bind_arguments(definition, call, evaluator)
             if env:
+                found += self._delegated(definition, constraint)
                 found += self._walk_function(definition, env, constraint, evaluator.stack)
+        return found
+
+    def _delegated(self, helper: Definition, constraint: Constraint) -> int:
+        """`if "routeKey" in event: return http(event, context)` where `http` returns `app.resolve(event,
+        context)`: the routes of the framework object the helper serves, under the branch's constraint."""
+        found = 0
+        context = DispatchContext(self.symbols, self.context.graph, helper)
+        for strategy in self.modules:
+            for item in strategy.routes(context):
+                if not isinstance(item, CodeRoute):
+                    self.issues.append(item)
+                    continue
+                merged = constraint.merge(item.constraint)
+                if merged is not None:
+                    self.emit(replace(item, constraint=replace(merged, strategy=item.constraint.strategy)))
+                    found += 1
         return found
 
     def _leaf(self, body: list[ast.stmt], constraint: Constraint, evaluator: Evaluator) -> None:
         definition = self.symbols.definitions[evaluator.definition or self.context.handler.id]
         scope = self.context.graph.scope(definition)
         calls: list[str] = []
+        nodes: dict[str, ast.Call] = {}
         for call in _calls(body):
             target = scope.resolve(call.func)
+            bound = self._bound(call.func, evaluator) if isinstance(call.func, ast.Attribute) else None
+            target = bound.method if bound is not None else target  # `self.http_response()` of a known object
             found = self.symbols.definitions.get(target) if isinstance(target, str) else None
             if found is not None and found.kind in CALLABLE_KINDS and found.id not in calls:
                 calls.append(found.id)
+                nodes[found.id] = call
         facts = scope.references(body)
         line = body[0].lineno if body else definition.line
-        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, body))
+        self._leaves.append(_Leaf(constraint, definition, calls, facts, line, body, nodes))
 
     def _resolve_leaves(self) -> None:
         counts = Counter(call for leaf in self._leaves for call in leaf.calls)
@@ -263,7 +419,11 @@ class DispatchWalker:
             if leaf.calls:
                 entry = min(leaf.calls, key=lambda c: (counts[c], leaf.calls.index(c)))
                 definition = self.symbols.definitions[entry]
-                self.emit(CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,)))
+                node = (leaf.nodes or {}).get(entry)
+                passed = (leaf.definition.id, node) if node is not None else None  # `create(table, mgmt, event)`
+                self.emit(
+                    CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), passed=passed)
+                )
             else:
                 self.issues.append(
                     DispatchIssue(
