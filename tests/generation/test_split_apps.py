@@ -149,3 +149,36 @@ def test_sample_monolith_tests_pass_on_the_refactored_copy(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "60 passed" in result.stdout
+
+
+ADAPTERS = {
+    "aws-wsgi": "import awsgi\n\nfrom factory import create_app\n\napp = create_app()\n\n\n"
+    "def lambda_handler(event, context):\n    return awsgi.response(app, event, context)\n",
+    "apig-wsgi": "from apig_wsgi import make_lambda_handler\n\nfrom factory import create_app\n\napp = create_app()\n"
+    "lambda_handler = make_lambda_handler(app)\n",
+}
+
+IMPORTED = {"aws-wsgi": "awsgi", "apig-wsgi": "apig_wsgi"}
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_a_flask_app_behind_each_wsgi_adapter_is_split(adapter: str, tmp_path: Path) -> None:
+    """The Flask fixture behind aws-wsgi or apig-wsgi instead of serverless-wsgi: each new function serves its
+    route through the same adapter and answers as the original app does."""
+    pristine = _copy("flask_app", tmp_path / "pristine")
+    (pristine / "src" / "app.py").write_text(ADAPTERS[adapter], encoding="utf-8")
+    root = tmp_path / "split"
+    shutil.copytree(pristine, root)
+    routes = ["GET /notes/{note_id}", "POST /notes", "GET /"]
+    outcome = split(root, routes)
+    lint = ruff(outcome.code_root)
+    assert lint.returncode == 0, lint.stdout
+    assert len(outcome.handlers) == len(routes)
+    for handler in outcome.handlers:
+        assert f"import {IMPORTED[adapter]}" in handler.text or f"from {IMPORTED[adapter]} import" in handler.text
+        assert sorted(r.id for r in reanalyze(outcome, handler).routes) == list(handler.routes)
+        (route_id,) = handler.routes
+        case = fh.Case("flask_app", route_id)
+        original = run_fixture("flask_app", pristine / "src", "app.lambda_handler", case)
+        got = run_fixture("flask_app", outcome.code_root, handler.handler, case)
+        assert normalised(got) == normalised(original), route_id
