@@ -20,11 +20,11 @@ from decompose.domain.model import AnalysisReport, FunctionAnalysis, Location, R
 from decompose.domain.plan import DEPLOYMENT_TYPES, Deployment, FunctionPlan, Plan, PlanProblem
 from decompose.generation.template import MARKER_KEY
 from decompose.loading.template import LoadedTemplate
+from decompose.planning.build import FRAMEWORKS
 from decompose.planning.ids import SAM_DERIVED, default_modules, invalid_logical_id, invalid_module
 
 EXTRACTED_RULE = "route-extracted"  # analysis finding: a route the monolith still has, served by another function
 _ALIAS = re.compile(r"^[A-Za-z0-9]+$")  # SAM puts the alias into the logical id `<Id>Alias<alias>`
-FRAMEWORKS = {"flask": "Flask", "fastapi": "FastAPI", "chalice": "Chalice"}  # a split keeps the app, sliced
 
 
 def check_plan(plan: Plan, report: AnalysisReport, template: LoadedTemplate | None) -> list[PlanProblem]:

@@ -34,14 +34,6 @@ handler = Mangum(app, lifespan="off")
 CASES = [
     pytest.param(
         "chalice_sam",
-        {},
-        "GET /books/{isbn}",
-        "route 'GET /books/{isbn}' is served by the same Chalice view as 'DELETE /books/{isbn}' "
-        "(app.book at src/app.py:36): the new function's app would register both; put them in one function",
-        id="one-view-two-functions",
-    ),
-    pytest.param(
-        "chalice_sam",
         {
             "template.yaml": (
                 "            Path: /books\n            Method: get\n",
@@ -119,3 +111,29 @@ def test_a_chalice_project_without_a_template_is_told_why(tmp_path: Path) -> Non
     root = _app(tmp_path, "chalice_app", {})
     with pytest.raises(splitting.UsageError, match=r"a Chalice project deployed by `chalice deploy`"):
         splitting.plan(root)
+
+
+HAND_SPLIT = """version: 1
+monolith: APIHandler
+functions:
+  - logical_id: GetBookFunction
+    extract: true
+    routes:
+      - GET /books/{isbn}
+"""
+
+
+def test_routes_of_one_view_are_planned_as_one_function(tmp_path: Path) -> None:
+    """`plan` puts the routes one framework view serves (`methods=["GET", "DELETE"]`) in one function, which
+    `apply` splits; a plan edited to separate them is a problem naming the view."""
+    root = _app(tmp_path, "chalice_sam", {})
+    outcome = splitting.plan(root, extract=("GET /books/{isbn}",))
+    assert outcome.problems == ()
+    (function,) = outcome.plan.extracted
+    assert function.routes == ("DELETE /books/{isbn}", "GET /books/{isbn}")
+    (root / "decompose.yaml").write_text(HAND_SPLIT, encoding="utf-8")
+    (problem,) = splitting.check(root).problems
+    assert str(problem) == (
+        "decompose.yaml:7: route 'GET /books/{isbn}' is served by the same Chalice view as 'DELETE /books/{isbn}' "
+        "(app.book at src/app.py:36): the new function's app would register both; put them in one function"
+    )
