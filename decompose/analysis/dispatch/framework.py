@@ -24,6 +24,14 @@ and the groups mounted on it (`Blueprint`, `APIRouter`), each with the routes re
 
 A view defined inside a factory is made a definition of its own (`factory.create_app.hello`), so it can be
 an entry like any module-level function.
+
+4. **The split.** Each registration node is recorded with what it registered (`Registration`), so
+   `app_slice(context, entries)` can say what an app serving only some views keeps (`AppSlice`): every hook
+   and the app's configuration, the registrations of those views, the mounts on their way; everything else
+   is dropped. It also says what cannot be sliced: a route in a Starlette `routes=` list, a view registered
+   together with another function's (a `MethodView`), an adapter stripping a base path (`split_refusal`).
+   Only modules the handler's import loads count (`loaded_modules`): once the refactor moved other routes'
+   views away, the routes registered in their modules are not this function's.
 """
 
 from __future__ import annotations
