@@ -16,6 +16,14 @@ The module then holds what the slice uses and nothing else:
   except route registrations of other routes (Powertools `include_router` of a router without its routes);
 - a route whose entry the slice does not name (a decorator-registered view) gets an import of its module.
 
+A framework app (Flask behind a WSGI adapter, FastAPI/Starlette behind Mangum, a Chalice app as the handler)
+is sliced the same way through its registrations (`FrameworkAnalyzer.app_slice`): the generated module keeps
+the adapter and every hook and setting of the app, drops other functions' views and the mounts of groups
+left without routes, and copies the app factory that builds the app (sliced, `__name__` kept as the
+factory module's) rather than importing it. It exports the name the monolith's `Handler` named
+(`lambda_handler`, `handler = Mangum(app)`, the Chalice `app`). What the app cannot serve behind events of
+its own is a HandlerError naming the code; `split_problems` lists those per function for `plan --check`.
+
 It is rendered from `templates/handler.py.j2`, carries `GENERATED_MARKER` and a docstring naming its routes
 and its origin, and must parse (checked here) and pass ruff (tests). Route strings only ever appear inside
 the docstring, escaped; module names come from logical ids (identifiers by construction) or from the plan,
