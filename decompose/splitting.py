@@ -142,9 +142,26 @@ def plan(
     report = analyze(project.template, iam=group == "resources")  # only resource grouping needs policies
     template = load_template(project.root, project.template)
     monolith = choose_monolith(report, function or (existing.monolith if existing and existing.monolith else None))
+    return plan_for(project, report, template, monolith, plan_path, existing_text, group=group, extract=extract)
+
+
+def plan_for(  # noqa: PLR0917 - the pieces `plan` and the wizard have both computed already
+    project: Project,
+    report: AnalysisReport,
+    template: LoadedTemplate,
+    monolith: FunctionAnalysis,
+    plan_path: Path,
+    existing_text: str | None,
+    *,
+    group: str = "route",
+    extract: tuple[str, ...] = (),
+) -> PlanOutcome:
+    """The plan of `monolith` from an analysis already made: fresh, or the existing plan text extended."""
+    shown = project.display(plan_path)
     used = {*template.resources, *template.parameters}
     modules = _modules(project.root / monolith.spec.code_uri)
     routes = {r.id: r for r in monolith.routes}
+    existing = read_plan_text(existing_text, shown) if existing_text is not None else None
     if existing is None or existing_text is None:
         fresh = build_plan(monolith, group=group, extract=extract, used=used, modules=modules, template=template.path)
         text = render_plan(fresh, monolith.spec, routes)
@@ -170,17 +187,20 @@ def plan(
     )
 
 
-def check(path: Path, *, plan_file: Path | None = None) -> CheckOutcome:
-    """Read the plan file and check it against a fresh analysis of its monolith (nothing is written)."""
+def check(
+    path: Path, *, plan_file: Path | None = None, plan_text: str | None = None, iam: bool = False
+) -> CheckOutcome:
+    """Read the plan file (or take `plan_text`, the text it would have: the wizard's plan before it is saved)
+    and check it against a fresh analysis of its monolith (with `iam`, its policies too); nothing is written."""
     project = Project.at(path)
     plan_path = project.plan_path(plan_file)
     shown = project.display(plan_path)
-    if not plan_path.is_file():
+    if plan_text is None and not plan_path.is_file():
         raise UsageError(f"{shown}: no plan file; run `decompose plan` first")
-    read = read_plan_text(_read_text(plan_path), shown)
+    read = read_plan_text(_read_text(plan_path) if plan_text is None else plan_text, shown)
     template = load_template(project.root, project.template)
     try:
-        report = analyze(project.template, function=read.monolith or None, iam=False)
+        report = analyze(project.template, function=read.monolith or None, iam=iam)
     except UsageError as error:
         problem = PlanProblem(f"monolith: {error.message}", Location(shown, read.line_of("monolith") or 1))
         raise PlanError([*read.problems, problem]) from error
@@ -245,15 +265,16 @@ class ApplyOutcome:
     root: Path
 
 
-def apply(path: Path, *, plan_file: Path | None = None) -> ApplyOutcome:
+def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = None) -> ApplyOutcome:
     """Everything `decompose apply` would change, as one change set computed on a workspace; writes nothing.
 
-    Any plan problem raises `PlanError` (all of them); an analysis error in the monolith's code, a route the
-    refactored code no longer serves as planned, a template the edit cannot handle or an edited template
-    cfn-lint or the SAM transform rejects raises a `DecomposeError` with file:line.
+    `plan_text` stands for the plan file's text when given. Any plan problem raises `PlanError` (all of
+    them); an analysis error in the monolith's code, a route the refactored code no longer serves as
+    planned, a template the edit cannot handle or an edited template cfn-lint or the SAM transform rejects
+    raises a `DecomposeError` with file:line.
     """
     project = Project.at(path)
-    checked = check(path, plan_file=plan_file)
+    checked = check(path, plan_file=plan_file, plan_text=plan_text, iam=True)  # IAM: the refactor's guard
     if checked.problems:
         raise PlanError(checked.problems)
     errors = [f for f in checked.report.findings if f.severity is Severity.ERROR]
@@ -340,8 +361,27 @@ def _reanalyze(  # noqa: PLR0917 - one private call site
                 f"{function_plan.logical_id}: the generated handler {what} after the refactor; nothing was written",
                 Location(plan.path or PLAN_FILE, function_plan.line),
             )
+        _require_same_actions(function_plan, monolith, analysis, plan)
         out.append(analysis)
     return report, out
+
+
+def _require_same_actions(
+    function_plan: FunctionPlan, monolith: FunctionAnalysis, analysis: FunctionAnalysis, plan: Plan
+) -> None:
+    """The new function's code must still make every AWS call its routes made in the monolith: an action the
+    monolith's analysis found that the re-analysis does not is code the refactor broke (a helper shadowed by
+    a namesake once made a route's policy silently empty), never a smaller policy."""
+    before = {r.id: {p.action for p in r.permissions} for r in monolith.routes}
+    after = {r.id: {p.action for p in r.permissions} for r in analysis.routes}
+    for route in function_plan.routes:
+        lost = sorted(before.get(route, set()) - after.get(route, set()))
+        if lost:
+            raise DecomposeError(
+                f"{function_plan.logical_id}: after the refactor {route!r} no longer makes {', '.join(lost)}, which "
+                "it makes in the monolith; nothing was written",
+                Location(plan.path or PLAN_FILE, function_plan.line),
+            )
 
 
 def _with_moved_events(spec: FunctionSpec, template: LoadedTemplate, plan: Plan) -> FunctionSpec:

@@ -74,6 +74,7 @@ def plan_moves(codebase: Codebase, users: Users, plan: Plan, handler_module: str
     destinations: dict[str, str] = {}  # definition id -> destination module
     for name in sorted(codebase.symbols.modules):
         _split_module(codebase, users, name, handler_module, modules, owned, taken, destinations)
+    _part_namesakes(codebase, destinations, taken)
     moves = _ordered(codebase, users, destinations)
     _check(codebase, moves, destinations)
     entry_modules = dict(modules)
@@ -160,6 +161,47 @@ def _registered_on(codebase: Codebase, module: str, moving: set[str]) -> set[str
                     target = codebase.symbols.resolve_global(module, inner.id)
                     if isinstance(target, str) and target.startswith(module + "."):
                         found.add(target)
+    return found
+
+
+def _part_namesakes(codebase: Codebase, destinations: dict[str, str], taken: set[str]) -> None:
+    """Two definitions of one name bound for one module would shadow each other there: `common.db.get_payment`
+    and `payments.get_payment`, which the original tells apart as `db.get_payment`, would become one
+    `get_payment` calling itself. The one the others use goes instead to a module of its own beside its source
+    (`common.db_get_payment`), with what it uses of the same move; the others move on. Its new module, used
+    by fewer functions than anything it imports, keeps the widest-first order, so no cycle can appear."""
+    by_place: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for definition_id, destination in destinations.items():
+        definition = codebase.symbols.definitions[definition_id]
+        by_place[(destination, definition.name)].append(definition)
+    for (destination, _name), group in sorted(by_place.items(), key=lambda item: item[0]):
+        if len(group) < 2:
+            continue
+        used = {t for d in group for t in _targets(codebase, d)}
+        movers = [d for d in group if d.id not in used] or group
+        mover = min(movers, key=lambda d: (d.module, d.line))
+        for definition in group:
+            if definition is mover:
+                continue
+            followers = _dependencies_bound_for(codebase, definition, destination, destinations)
+            aside = _shared_name(codebase, definition.module, [definition], taken)
+            taken.add(aside)
+            for follower in followers:
+                destinations[follower] = aside
+
+
+def _dependencies_bound_for(
+    codebase: Codebase, definition: Definition, destination: str, destinations: dict[str, str]
+) -> list[str]:
+    """`definition` and what it uses, transitively, that moves to `destination` too."""
+    found: list[str] = []
+    work = [definition.id]
+    while work:
+        current = work.pop()
+        if current in found or destinations.get(current) != destination:
+            continue
+        found.append(current)
+        work += [t for t in _targets(codebase, codebase.symbols.definitions[current]) if t in destinations]
     return found
 
 

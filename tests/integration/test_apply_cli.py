@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from cfnlint.decode import decode
 from click.testing import CliRunner
 
@@ -147,3 +148,29 @@ def test_a_function_in_a_loop_aws_can_stop_carries_recursive_loop_terminate(tmp_
     assert resources["UploadsBucketS3Function"]["Properties"]["RecursiveLoop"] == "Terminate"
     assert "RecursiveLoop" not in resources["ListOrdersFunction"]["Properties"]
     assert _run("apply", str(root)).output.startswith("nothing to do")  # and it stays so on a re-run
+
+
+def test_a_refactor_that_loses_an_aws_call_stops_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the refactored code of a new function no longer makes a call its route made in the monolith (here
+    the real refactor, then its moved code broken), apply stops with the function's plan line and the lost
+    action: a route's policy is never silently smaller."""
+    from decompose import splitting  # noqa: PLC0415 - the use case whose refactor stage is wrapped
+
+    real = splitting.refactor
+
+    def breaking(code_root, monolith, plan):
+        result = real(code_root, monolith, plan)
+        for moved in (code_root / "routes").glob("*.py"):
+            moved.write_text(moved.read_text().replace(".get_item(Key=", ".get(Key="))
+        return result
+
+    monkeypatch.setattr(splitting, "refactor", breaking)
+    root = shop(tmp_path)
+    _planned(root, "GET /orders/{id}")
+    before = _snapshot(root)
+    result = _run("apply", str(root))
+    assert result.exit_code == 1
+    (error,) = _errors(result.output)
+    assert error.startswith("decompose: error: decompose.yaml:")
+    assert "'GET /orders/{id}' no longer makes dynamodb:GetItem, which it makes in the monolith" in error
+    assert _snapshot(root) == before

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -45,7 +46,10 @@ def _qualified(function: Any) -> str:
 
 @contextlib.contextmanager
 def _imported(code_root: Path, module: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """`module` imported from `code_root` with `env` set; the app's modules are removed afterwards."""
+    """`module` imported from `code_root` with `env` set; the app's modules, and the loggers its import
+    configured (Chalice and Flask attach handlers that a later Powertools `Logger` of the same name would
+    reuse), are removed afterwards."""
+    loggers = set(logging.Logger.manager.loggerDict)
     tops = {p.stem for p in code_root.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
     saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in tops}
     for name in saved:
@@ -60,6 +64,8 @@ def _imported(code_root: Path, module: str, env: dict[str, str], monkeypatch: py
         for name in [n for n in sys.modules if n.split(".")[0] in tops]:
             del sys.modules[name]
         sys.modules.update(saved)
+        for name in set(logging.Logger.manager.loggerDict) - loggers:
+            del logging.Logger.manager.loggerDict[name]
 
 
 def _static(fixture: str) -> dict[str, dict[str, str]]:

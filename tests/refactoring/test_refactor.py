@@ -377,3 +377,41 @@ def test_a_router_whose_views_all_move_goes_to_a_shared_module(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == '{"sku":"a"} {"stored":"b"}'
+
+
+NAMESAKE_DB = """
+def get_a(key):
+    return {"a": key}
+"""
+
+NAMESAKE_VIEWS = """
+import db
+
+
+def get_a(event):
+    return {"statusCode": 200, "body": str(db.get_a("k"))}
+
+
+def get_b(event):
+    return {"statusCode": 200, "body": "b"}
+
+
+def get_c(event):
+    return {"statusCode": 200, "body": "c"}
+"""
+
+
+def test_two_definitions_of_one_name_never_share_a_module(tmp_path: Path) -> None:
+    """`db.get_a` and `views.get_a`, both only GET /a's, do not both move to its module, where one would shadow
+    the other (found on the sample: GET /payments/{payment_id}'s entry called itself); the helper goes to a
+    module of its own beside its source, and the moved entry calls it there."""
+    run(tmp_path, {"app.py": APP, "views.py": NAMESAKE_VIEWS, "db.py": NAMESAKE_DB}, {"GetAFunction": "GET /a"})
+    moved = read(tmp_path, "routes/get_a.py")
+    assert moved.count("def get_a(") == 1
+    assert "db_get_a.get_a(" in moved
+    assert "def get_a(key)" in read(tmp_path, "db_get_a.py")
+    code = "import app; print(app.lambda_handler({'path': '/a'}, None)['body'])"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'a': 'k'}"
