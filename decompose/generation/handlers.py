@@ -215,8 +215,7 @@ def _app_slice(
             path = codebase.symbols.modules[spec.module].module.path
             raise HandlerError(
                 f"{function.logical_id}: the route at {path}:{spec.line} is registered in a list "
-                f"decompose cannot slice (a Starlette routes= list): {strategy.name} apps built that way are "
-                "not split yet",
+                "decompose cannot slice (a Starlette routes= list): apps built that way are not split yet",
                 where,
             )
         if app.entangled is not None:
