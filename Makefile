@@ -9,7 +9,11 @@ SAM_VENV := $(VENV)/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 
-.PHONY: demo test lint bench bench-split clean
+.PHONY: demo test lint bench bench-split clean test-tools
+# The report tests run Mermaid's parser under Node (skipped when npm is absent) and the HTML in Debian's chromium.
+NODE_DIR := tests/reporting/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml sample_monolith/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +35,20 @@ demo: $(STAMP)
 	rm -rf $(DEMO) && mkdir -p $(dir $(DEMO)) && cp -r sample_monolith $(DEMO) && rm -rf $(DEMO)/.pytest_cache
 	$(BIN)/decompose plan $(DEMO) $(DEMO_ROUTES)
 	$(BIN)/decompose apply $(DEMO) --dry-run
+	$(BIN)/decompose dry-run $(DEMO) --format html -o build/demo/dry-run.html
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	if command -v npm >/dev/null; then cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm is not installed: the Mermaid parser test will be skipped"; fi
+
+test-tools: $(NODE_STAMP)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint $(SAM_STAMP)
+test: lint $(SAM_STAMP) test-tools
 	DECOMPOSE_SAM=$(abspath $(SAM)) $(BIN)/python -m pytest tests
 	cd sample_monolith && ../$(BIN)/python -m pytest tests
 

@@ -255,7 +255,8 @@ def _read_text(path: Path) -> str:
 class ApplyOutcome:
     """What `apply` computed: the change set (empty when the project already is the plan's result), the
     re-analysis of each new function on the refactored code, their packages, and the plan file's path
-    (relative to the root: its own uncommitted state does not make the tree dirty)."""
+    (relative to the root: its own uncommitted state does not make the tree dirty); `drafts` are what the
+    template edit wrote for each new function (its policies, events, variables), for the views."""
 
     plan: Plan
     change_set: ChangeSet
@@ -263,6 +264,7 @@ class ApplyOutcome:
     packages: tuple[FunctionPackage, ...]
     plan_file: str
     root: Path
+    drafts: tuple[FunctionDraft, ...] = ()
 
 
 def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = None) -> ApplyOutcome:
@@ -312,7 +314,7 @@ def apply(path: Path, *, plan_file: Path | None = None, plan_text: str | None = 
         require_valid(validation)
         findings = (*refactored.findings, *packaging.findings, *validation)
         change_set = ws.change_set(tuple(sorted(findings, key=lambda f: f.sort_key)))
-    return ApplyOutcome(plan, change_set, tuple(functions), packaging.packages, shown, project.root)
+    return ApplyOutcome(plan, change_set, tuple(functions), packaging.packages, shown, project.root, tuple(drafts))
 
 
 def _reanalyze(  # noqa: PLR0917 - one private call site

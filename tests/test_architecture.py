@@ -19,13 +19,16 @@ PACKAGE = REPO / "decompose"
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
     ["decompose.cli", "decompose.__main__"],
-    ["decompose.pipeline", "decompose.splitting"],  # the use cases: analyze; plan and apply
+    # the use cases: analyze; plan, apply; dry run; verify
+    ["decompose.pipeline", "decompose.splitting", "decompose.dry_run", "decompose.verifying"],
     [
         "decompose.planning",
         "decompose.refactoring",
         "decompose.generation",
         "decompose.changes",
         "decompose.reporting",
+        "decompose.measuring",
+        "decompose.verification",
         "decompose.rules",
         "decompose.iam",
         "decompose.analysis",
@@ -103,6 +106,9 @@ def test_wheel_ships_templates_and_data(wheel: Path) -> None:
     assert "decompose/templates/handler.py.j2" in names
     assert "decompose/refactoring/moves.py" in names
     assert "decompose/analysis/data/import_names.json" in names
+    assert "decompose/templates/dry_run.html.j2" in names
+    assert "decompose/reporting/data/dry_run.schema.json" in names
+    assert "decompose/measuring/imports.py" in names
 
 
 def test_installed_wheel_renders_markdown_from_its_own_templates(wheel: Path, tmp_path: Path) -> None:

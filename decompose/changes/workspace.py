@@ -6,6 +6,10 @@ set, after everything was computed. The copy leaves out what is not the project 
 `.aws-sam` build output, caches); `change_set` compares every file of the copy with the original, so a
 stage that changes a file by any means (rope writes files itself) is seen, and a file rewritten with the
 same text is no change. Text is compared and kept exactly (no newline translation).
+
+The dry-run report uses a workspace the other way round: `apply_changes` brings a fresh copy to a change set's
+result, and `export` copies a folder of it (or a list of its files: one function's package) to a scratch folder
+beside it, where the report measures package sizes and times imports without touching the user's tree.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import filecmp
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -84,6 +88,38 @@ class Workspace:
         with path.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         self._parts[PurePosixPath(rel).as_posix()] = (part, generated)
+
+    def apply_changes(self, change_set: ChangeSet) -> None:
+        """Bring the copy to `change_set`'s result: each change's new text written, deleted files removed."""
+        for change in change_set.changes:
+            path = self.path(change.path)
+            if change.after is None:
+                path.unlink(missing_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(change.after)
+
+    def export(self, name: str, folder: str, files: Iterable[str] | None = None) -> Path:
+        """Copy `files` (relative to `folder`, a folder of the copy; all of it when None) to a new scratch folder
+        `name` beside the copy, and return it."""
+        if self._temp is None:
+            raise DecomposeError("the workspace is closed")
+        if not name.isidentifier():
+            raise DecomposeError(f"{name!r}: not a scratch folder name")
+        source = self.path(folder) if folder not in ("", ".") else self.root
+        target = Path(self._temp.name) / "scratch" / name
+        if files is None:
+            shutil.copytree(source, target, ignore=_ignore, symlinks=True)
+            return target
+        target.mkdir(parents=True)
+        for rel in files:
+            pure = PurePosixPath(rel)
+            if pure.is_absolute() or ".." in pure.parts:
+                raise DecomposeError(f"{rel!r}: not a path inside {folder}")
+            (target / pure).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / pure, target / pure)
+        return target
 
     def change_set(self, findings: tuple[Finding, ...] = ()) -> ChangeSet:
         """Every file that differs between the workspace and the original project, sorted by path."""

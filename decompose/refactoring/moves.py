@@ -99,10 +99,12 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
             groups[signature].append(definition)
     if not groups:
         return
+    # a view registered by a decorator that moves out is imported back by this module (its registration must
+    # run where it ran): then nothing the new modules use may stay here, or they would import it back
+    emptied = module == handler_module or _registers_out(codebase, users, definitions, modules, module)
     leaving: list[tuple[frozenset[str], list[Definition]]] = []
     staying: list[Definition] = []
     remaining: dict[frozenset[str], list[Definition]] = {}
-    kept: dict[frozenset[str], list[Definition]] = {}  # the groups that may yet leave (see below)
     for signature, group in groups.items():
         functions = signature - {REST}
         if len(signature) == 1 and functions:
@@ -113,31 +115,20 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
                 for definition in group:
                     destinations[definition.id] = modules[logical_id]
             continue
-        if module == handler_module and functions:
+        if emptied and functions:
             leaving.append((signature, group))
             continue
         remaining[signature] = group
     owner = owned.get(module)
     if remaining and not staying and owner is None:
         stayer = max(remaining, key=lambda s: (s == frozenset({REST}), len(remaining[s]), sorted(s)))
-        kept[stayer] = remaining.pop(stayer)
-        staying.extend(kept[stayer])
+        staying.extend(remaining.pop(stayer))
     for signature in sorted(remaining, key=lambda s: (-len(s), -len(remaining[s]), sorted(s))):
         group = remaining[signature]
         if module != handler_module and _free_beside(codebase, users, module, [*staying, *group]):
-            kept[signature] = group
             staying.extend(group)
         else:
             leaving.append((signature, group))
-    if owner is None:
-        # an app, router or blueprint whose registered views move out cannot stay: the module would import
-        # the views back (so importing it still registers them) while they import the object from it, a
-        # cycle; it goes to a shared module, as when only some of its views move
-        moving = {d for d, m in destinations.items() if m != module} | {d.id for _, g in leaving for d in g}
-        registering = _registered_on(codebase, module, moving)
-        for signature, group in list(kept.items()):
-            if any(d.id in registering for d in group):
-                leaving.append((signature, group))
     for _signature, group in leaving:
         destination = _shared_name(codebase, module, group, taken)
         taken.add(destination)
@@ -145,23 +136,21 @@ def _split_module(  # noqa: PLR0917 - one module's split needs the whole plannin
             destinations[definition.id] = destination
 
 
-def _registered_on(codebase: Codebase, module: str, moving: set[str]) -> set[str]:
-    """Definitions of `module` that a moving view of `module` is registered on (`@router.get(...)`)."""
+def _registers_out(
+    codebase: Codebase, users: Users, definitions: list[Definition], modules: dict[str, str], module: str
+) -> bool:
+    """Whether a view of `module` registered by a decorator (`@router.post`) moves to another module."""
     registrations = {id(node) for node in codebase.registrations}
-    found: set[str] = set()
-    for definition in _top_definitions(codebase, module):
-        node = definition.nodes[0]
-        if definition.id not in moving or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+    for definition in definitions:
+        node = definition.nodes[0] if definition.nodes else None
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        for decorator in node.decorator_list:
-            if id(decorator) not in registrations:
-                continue
-            for inner in ast.walk(decorator):
-                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-                    target = codebase.symbols.resolve_global(module, inner.id)
-                    if isinstance(target, str) and target.startswith(module + "."):
-                        found.add(target)
-    return found
+        if not any(id(d) in registrations for d in node.decorator_list):
+            continue
+        functions = users.get(definition.id, frozenset()) - {REST}
+        if len(functions) == 1 and modules[next(iter(functions))] != module:
+            return True
+    return False
 
 
 def _part_namesakes(codebase: Codebase, destinations: dict[str, str], taken: set[str]) -> None:
@@ -316,7 +305,7 @@ def _ordered(codebase: Codebase, users: Users, destinations: dict[str, str]) -> 
     for destination in sorted(by_destination, key=lambda m: (-width(m), m)):
         group = by_destination[destination]
         ids = {d.id for d in group}
-        depends = {d.id: {t for t in _targets(codebase, d) | _evaluated(codebase, d) if t in ids} for d in group}
+        depends = {d.id: {t for t in _targets(codebase, d) if t in ids} for d in group}
         order: list[Definition] = []
         placed: set[str] = set()
         pending = sorted(group, key=lambda d: (d.module, -d.line))
@@ -329,25 +318,6 @@ def _ordered(codebase: Codebase, users: Users, destinations: dict[str, str]) -> 
             pending.remove(chosen)
         moves += [Move(d.name, d.module, destination, d.line, d.kind) for d in order]
     return moves
-
-
-def _evaluated(codebase: Codebase, definition: Definition) -> set[str]:
-    """What defining it evaluates: decorators (route registrations included, which the reach graph leaves
-    out: `@router.put(..., dependencies=[Depends(check)])` needs `check` defined first), defaults, bases."""
-    roots: list[ast.AST] = []
-    for node in definition.nodes:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            roots += [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]
-        elif isinstance(node, ast.ClassDef):
-            roots += [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
-    found: set[str] = set()
-    for root in roots:
-        for inner in ast.walk(root):
-            if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-                target = codebase.symbols.resolve_global(definition.module, inner.id)
-                if isinstance(target, str):
-                    found.add(target)
-    return found
 
 
 def _check(codebase: Codebase, moves: list[Move], destinations: dict[str, str]) -> None:

@@ -73,3 +73,34 @@ def test_a_generated_file_must_carry_the_marker(project: Path) -> None:
     """Writing a generated file without GENERATED_MARKER is refused."""
     with Workspace(project) as ws, pytest.raises(DecomposeError, match="must carry"):
         ws.write("src/h.py", "print(1)\n", part="handler", generated=True)
+
+
+def test_apply_changes_brings_a_fresh_copy_to_a_change_sets_result(project: Path) -> None:
+    """The dry run's second copy: a change set computed in one workspace, applied to another, gives the same tree
+    (created, modified with its line endings, deleted), and the original is untouched."""
+    with Workspace(project) as first:
+        first.write("src/app.py", "x = 10\r\n", part="refactor")
+        first.write("src/new/mod.py", "n = 1\n", part="refactor")
+        first.path("src/gone.py").unlink()
+        change_set = first.change_set()
+    with Workspace(project) as second:
+        second.apply_changes(change_set)
+        assert second.path("src/app.py").read_bytes() == b"x = 10\r\n"
+        assert second.path("src/new/mod.py").read_text() == "n = 1\n"
+        assert not second.path("src/gone.py").exists()
+        assert second.change_set().changes == change_set.changes
+    assert (project / "src/gone.py").is_file()
+
+
+def test_export_copies_a_folder_or_listed_files_beside_the_copy(project: Path) -> None:
+    """A scratch folder holds the whole code folder, or exactly a package's files; a path out of it is refused."""
+    with Workspace(project) as ws:
+        whole = ws.export("before", "src")
+        assert sorted(p.name for p in whole.iterdir()) == ["app.py", "gone.py"]
+        package = ws.export("package0", "src", ["app.py"])
+        assert [p.name for p in package.rglob("*") if p.is_file()] == ["app.py"]
+        assert not package.is_relative_to(ws.root)
+        with pytest.raises(DecomposeError, match="not a path inside src"):
+            ws.export("package1", "src", ["../template.yaml"])
+        with pytest.raises(DecomposeError, match="not a scratch folder name"):
+            ws.export("../out", "src")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from decompose.pipeline import analyze
 from tests.generation.replay import SAMPLE, normalised, run_fixture, run_sample
 from tests.generation.split import Split, entries, reanalyze, ruff, split
 from tests.iam import fixture_harness as fh
@@ -79,9 +80,7 @@ def _check_outcome(app: str, outcome: Split) -> None:
     lint = ruff(code_root)
     assert lint.returncode == 0, lint.stdout
     monolith = entries(outcome.monolith.routes)
-    refactored = entries(
-        __import__("decompose.pipeline", fromlist=["analyze"]).analyze(outcome.root, iam=False).functions[0].routes
-    )
+    refactored = entries(analyze(outcome.root, iam=False).functions[0].routes)
     assert set(refactored) == set(monolith), "the monolith keeps every route"
     for handler in outcome.handlers:
         analysis = reanalyze(outcome, handler)
@@ -182,3 +181,16 @@ def test_a_flask_app_behind_each_wsgi_adapter_is_split(adapter: str, tmp_path: P
         original = run_fixture("flask_app", pristine / "src", "app.lambda_handler", case)
         got = run_fixture("flask_app", outcome.code_root, handler.handler, case)
         assert normalised(got) == normalised(original), route_id
+
+
+def test_every_powertools_route_extracted(tmp_path: Path) -> None:
+    """With every route extracted, a router whose views all move leaves its module: the module imports the
+    views back for their registrations, so what they use (the router, a shared loader) goes to modules
+    beside it instead of staying (staying was an import cycle payments -> routes.x -> payments)."""
+    root = _copy("powertools", tmp_path)
+    every = sorted(r.id for r in analyze(root).functions[0].routes)
+    outcome = split(root, every)
+    assert len(outcome.handlers) == len(every)
+    _check_outcome("powertools", outcome)
+    source = (outcome.code_root / "payments.py").read_text()
+    assert "router = Router()" not in source

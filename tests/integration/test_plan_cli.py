@@ -88,3 +88,15 @@ def test_a_plan_that_is_not_yaml_is_one_line_with_its_line(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert result.output.startswith("decompose: error: decompose.yaml:3: not a YAML plan:")
     assert "Traceback" not in result.output
+
+
+def test_a_route_with_a_newline_is_listed_on_one_line(tmp_path: Path) -> None:
+    """A route string holding a newline is printed escaped: one line per function."""
+    from tests.reporting.apps import HOSTILE_ROUTE, hostile_shop  # noqa: PLC0415 - the dry-run tests' hostile app
+
+    root = hostile_shop(tmp_path)
+    (root / "decompose.yaml").unlink()
+    result = _run("plan", str(root), "--extract", HOSTILE_ROUTE)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if "<script>" in line]
+    assert line.endswith(HOSTILE_ROUTE.replace("\n", "\\n") + "  extract")

@@ -1,0 +1,361 @@
+"""The events a route is run with: the project's own, routed by their trigger, and one synthesized per route.
+
+**The project's events** are the JSON files of the events folder (`events/` of the project, or `--events`),
+one event each, as `sam local generate-event` writes them. An event goes to the route whose template event
+has the file's name (`events/GetOrder.json` -> the route of the `GetOrder` event), else to the route its
+content names: an API Gateway REST event by `httpMethod` and `resource` (or `path` against the route's path
+template), an HTTP API event by `routeKey` (or method and `rawPath`), S3/SQS/SNS/DynamoDB/Kinesis records by
+the bucket, queue, topic, table or stream they come from (named as the world names them), an EventBridge
+event by its `source` and `detail-type` against the rule's pattern, a schedule event by its `Scheduled
+Event` detail type, a WebSocket event by `requestContext.routeKey`. Files that are no JSON object, and
+events no extracted route takes, are left out with a note each.
+
+**One synthesized event per route**, so a route without a recorded event is still exercised: the trigger's
+shape (REST payload 1.0 for `Api`, payload 2.0 for `HttpApi`, with `$default` for a route its function takes
+through a catch-all; records for S3, SQS, SNS, DynamoDB streams and Kinesis; EventBridge with the rule's
+first source and detail type; schedule; WebSocket), with concrete path parameters: a path parameter takes
+the value of the seed's first item holding an attribute of that name, else `<name>-1`. An S3 record names
+the seed's first object in the bucket. A synthesized event has no request body beyond `{}`: record an event
+in the events folder to take a route past its input validation.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from decompose.domain.model import Route, TriggerEvent
+from decompose.verification.codec import decode
+from decompose.verification.world import ACCOUNT, REGION, SEED_NAMES
+
+
+@dataclass(frozen=True)
+class Target:
+    """An extracted route, the function that takes it, and its template event (None behind a catch-all)."""
+
+    function: str
+    route: Route
+    event: TriggerEvent | None
+    catch_all: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to run: a stable name, where it comes from, the route it goes to, the event itself."""
+
+    name: str
+    origin: str  # "project" or "synthesized"
+    route: str
+    function: str
+    payload: Mapping[str, Any]
+    file: str | None = None
+
+
+def project_events(
+    folder: Path, targets: Sequence[Target], names: Mapping[str, str], shown: str
+) -> tuple[list[Event], list[str]]:
+    """The events folder's events routed to `targets` (`names`: resource logical id -> physical name), and
+    notes for the files left out."""
+    events: list[Event] = []
+    notes: list[str] = []
+    by_event_name = {t.route.trigger.event: t for t in targets if t.route.trigger.event}
+    for path in sorted(folder.glob("*.json")):
+        if path.name in SEED_NAMES:
+            continue
+        rel = f"{shown}/{path.name}"
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            notes.append(f"{rel}: not a JSON event ({error}); left out")
+            continue
+        if not isinstance(payload, dict):
+            notes.append(f"{rel}: not a JSON object; left out")
+            continue
+        target = by_event_name.get(path.stem) or route_of(payload, targets, names)
+        if target is None:
+            notes.append(f"{rel}: no extracted route takes it (its route stays in the monolith?); not run")
+            continue
+        events.append(Event(path.stem, "project", target.route.id, target.function, payload, rel))
+    return events, notes
+
+
+def route_of(payload: Mapping[str, Any], targets: Sequence[Target], names: Mapping[str, str]) -> Target | None:
+    """The target whose trigger `payload` is an event of, if any."""
+    http = _http_request(payload)
+    if http is not None:
+        method, path, resource = http
+        candidates = [t for t in targets if t.route.trigger.is_http and _method_matches(t, method)]
+        exact = [t for t in candidates if resource is not None and t.route.trigger.path == resource]
+        if exact:
+            return exact[0]
+        matching = [
+            t for t in candidates if t.route.trigger.path and _path_pattern(t.route.trigger.path).fullmatch(path)
+        ]
+        return min(
+            matching,
+            key=lambda t: ("+" in (t.route.trigger.path or ""), -len(t.route.trigger.path or "")),
+            default=None,
+        )
+    source = _record_source(payload, names)
+    if source is not None:
+        kind, logical_id = source
+        return next((t for t in targets if t.route.trigger.type == kind and t.route.trigger.source == logical_id), None)
+    context = payload.get("requestContext")
+    if isinstance(context, Mapping) and "connectionId" in context and "routeKey" in context:
+        key = context["routeKey"]
+        return next((t for t in targets if t.route.trigger.type == "WebSocket" and t.route.trigger.source == key), None)
+    if "detail-type" in payload:
+        if payload.get("detail-type") == "Scheduled Event":
+            found = next((t for t in targets if t.route.trigger.type in ("Schedule", "ScheduleV2")), None)
+            if found is not None:
+                return found
+        for target in targets:
+            if target.route.trigger.type == "EventBridgeRule" and _pattern_matches(target.event, payload):
+                return target
+    return None
+
+
+def _http_request(payload: Mapping[str, Any]) -> tuple[str, str, str | None] | None:
+    if "httpMethod" in payload:
+        return str(payload["httpMethod"]).upper(), str(payload.get("path") or "/"), payload.get("resource")
+    context = payload.get("requestContext")
+    if payload.get("version") == "2.0" and isinstance(context, Mapping) and isinstance(context.get("http"), Mapping):
+        method = str(context["http"].get("method", "GET")).upper()
+        key = str(payload.get("routeKey") or "")
+        resource = key.partition(" ")[2] if " " in key else None
+        return method, str(payload.get("rawPath") or context["http"].get("path") or "/"), resource
+    return None
+
+
+def _method_matches(target: Target, method: str) -> bool:
+    return (target.route.trigger.method or "ANY") in ("ANY", method)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = []
+    for segment in re.split(r"(\{[^}]+\})", template):
+        if segment.startswith("{") and segment.endswith("}"):
+            parts.append(".+" if segment.endswith("+}") else "[^/]+")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("".join(parts).rstrip("/") + "/?")
+
+
+def _record_source(payload: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, str] | None:
+    records = payload.get("Records")
+    if not isinstance(records, list) or not records or not isinstance(records[0], Mapping):
+        return None
+    record = records[0]
+    by_name = {name: logical_id for logical_id, name in names.items()}
+    source = record.get("eventSource") or record.get("EventSource")
+    if source == "aws:s3":
+        bucket = (record.get("s3") or {}).get("bucket", {}).get("name")
+        return ("S3", by_name[bucket]) if bucket in by_name else None
+    if source == "aws:sns":
+        topic = str((record.get("Sns") or {}).get("TopicArn", "")).rpartition(":")[2]
+        return ("SNS", by_name[topic]) if topic in by_name else None
+    arn = str(record.get("eventSourceARN") or "")
+    if source == "aws:sqs":
+        queue = arn.rpartition(":")[2]
+        return ("SQS", by_name[queue]) if queue in by_name else None
+    if source == "aws:dynamodb":
+        table = arn.partition(":table/")[2].split("/")[0]
+        return ("DynamoDB", by_name[table]) if table in by_name else None
+    if source == "aws:kinesis":
+        stream = arn.partition(":stream/")[2].split("/")[0]
+        return ("Kinesis", by_name[stream]) if stream in by_name else None
+    return None
+
+
+def _pattern_matches(event: TriggerEvent | None, payload: Mapping[str, Any]) -> bool:
+    if event is None:
+        return False
+    return all(not values or payload.get(key) in values for key, values in event.pattern)
+
+
+# ------------------------------------------------------------------------------------------- synthesis
+def synthesized(target: Target, names: Mapping[str, str], seed: Mapping[str, Any]) -> Event | None:
+    """The route's synthesized event, or None for a trigger type without a shape here."""
+    payload = _synthesize(target, names, seed)
+    if payload is None:
+        return None
+    return Event(f"synthesized {target.route.id}", "synthesized", target.route.id, target.function, payload)
+
+
+def _seed_value(seed: Mapping[str, Any], attribute: str) -> str | None:
+    for entry in seed.get("items", []):
+        item = decode(entry["item"])
+        if attribute in item and isinstance(item[attribute], str | int):
+            return str(item[attribute])
+    return None
+
+
+def _fill(path: str, seed: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    params: dict[str, str] = {}
+    out = []
+    for segment in path.split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            name = segment[1:-1].rstrip("+")
+            value = _seed_value(seed, name) or f"{name}-1"
+            params[name] = value
+            out.append(value)
+        else:
+            out.append(segment)
+    return "/".join(out) or "/", params
+
+
+def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any]) -> dict[str, Any] | None:
+    trigger = target.route.trigger
+    kind = trigger.type
+    if kind in ("Api", "HttpApi"):
+        path, params = _fill(trigger.path or "/", seed)
+        method = trigger.method if trigger.method not in (None, "ANY") else "GET"
+        body = "{}" if method in ("POST", "PUT", "PATCH") else None
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if kind == "Api":
+            resource = "/{proxy+}" if target.catch_all else trigger.path
+            return {
+                "resource": resource,
+                "path": path,
+                "httpMethod": method,
+                "headers": headers,
+                "multiValueHeaders": {k: [v] for k, v in headers.items()},
+                "queryStringParameters": None,
+                "multiValueQueryStringParameters": None,
+                "pathParameters": ({"proxy": path.lstrip("/")} if target.catch_all else params) or None,
+                "stageVariables": None,
+                "requestContext": {
+                    "resourcePath": resource,
+                    "httpMethod": method,
+                    "path": f"/Prod{path}",
+                    "stage": "Prod",
+                    "requestId": "verify-request-1",
+                    "accountId": ACCOUNT,
+                    "identity": {"sourceIp": "127.0.0.1"},
+                },
+                "body": body,
+                "isBase64Encoded": False,
+            }
+        route_key = "$default" if target.catch_all else f"{method} {trigger.path}"
+        return {
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": headers,
+            "queryStringParameters": None,
+            "pathParameters": None if target.catch_all else (params or None),
+            "requestContext": {
+                "accountId": ACCOUNT,
+                "apiId": "verifyapi",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+                "requestId": "verify-request-1",
+                "routeKey": route_key,
+                "stage": "$default",
+            },
+            "body": body,
+            "isBase64Encoded": False,
+        }
+    source = trigger.source or ""
+    name = names.get(source, source)
+    if kind == "S3":
+        key = next((o["key"] for o in seed.get("objects", []) if o["bucket"] == name), "verify/object.txt")
+        record = {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": REGION,
+            "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": name, "arn": f"arn:aws:s3:::{name}"}, "object": {"key": key, "size": 1}},
+        }
+        return {"Records": [record]}
+    if kind == "SQS":
+        arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+        return {
+            "Records": [
+                {
+                    "eventSource": "aws:sqs",
+                    "messageId": "verify-message-1",
+                    "body": "{}",
+                    "eventSourceARN": arn,
+                    "attributes": {},
+                    "messageAttributes": {},
+                }
+            ]
+        }
+    if kind == "SNS":
+        arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
+        sns = {
+            "TopicArn": arn,
+            "Subject": "verify",
+            "Message": "{}",
+            "MessageId": "verify-message-1",
+            "MessageAttributes": {},
+        }
+        return {"Records": [{"EventSource": "aws:sns", "EventSubscriptionArn": f"{arn}:verify", "Sns": sns}]}
+    if kind == "DynamoDB":
+        arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}/stream/2024-01-01T00:00:00.000"
+        record = {
+            "eventSource": "aws:dynamodb",
+            "eventName": "INSERT",
+            "eventSourceARN": arn,
+            "dynamodb": {"Keys": {}, "NewImage": {}},
+        }
+        return {"Records": [record]}
+    if kind == "Kinesis":
+        arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}"
+        data = base64.b64encode(b"{}").decode()
+        return {
+            "Records": [
+                {
+                    "eventSource": "aws:kinesis",
+                    "eventSourceARN": arn,
+                    "kinesis": {"data": data, "partitionKey": "verify"},
+                }
+            ]
+        }
+    if kind in ("EventBridgeRule", "CloudWatchEvent"):
+        pattern = dict(target.event.pattern) if target.event else {}
+        return {
+            "version": "0",
+            "id": "verify-event-1",
+            "source": (pattern.get("source") or ("verify",))[0],
+            "detail-type": (pattern.get("detail-type") or ("Event",))[0],
+            "account": ACCOUNT,
+            "region": REGION,
+            "time": "2024-01-01T00:00:00Z",
+            "resources": [],
+            "detail": {},
+        }
+    if kind in ("Schedule", "ScheduleV2"):
+        return {
+            "version": "0",
+            "id": "verify-event-1",
+            "source": "aws.events",
+            "detail-type": "Scheduled Event",
+            "account": ACCOUNT,
+            "region": REGION,
+            "time": "2024-01-01T00:00:00Z",
+            "resources": [],
+            "detail": {},
+        }
+    if kind == "WebSocket":
+        return {
+            "requestContext": {
+                "routeKey": source,
+                "eventType": {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(source, "MESSAGE"),
+                "connectionId": "verify-connection-1",
+                "connectedAt": 1704067200000,
+                "stage": "production",
+                "apiId": "verifyapi",
+                "domainName": f"verifyapi.execute-api.{REGION}.amazonaws.com",
+                "requestId": "verify-request-1",
+            },
+            "body": "{}" if source not in ("$connect", "$disconnect") else None,
+            "isBase64Encoded": False,
+        }
+    return None
