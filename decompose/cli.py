@@ -31,11 +31,12 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from decompose import __version__, dry_run, splitting, verifying
+from decompose import __version__, dry_run, publishing, splitting, verifying, wizard
+from decompose.changes.git import FALLBACK_IDENTITY
 from decompose.changes.writer import write
 from decompose.domain.model import AnalysisReport, Severity
 from decompose.domain.plan import ChangeSet
-from decompose.errors import DecomposeError, PlanError
+from decompose.errors import DecomposeError, PlanError, UsageError
 from decompose.pipeline import analyze
 from decompose.planning.build import GROUPS
 from decompose.reporting.dry_run import FORMATS, render_report, render_summary
@@ -44,6 +45,7 @@ from decompose.reporting.json_report import FORMAT_VERSION, render_json
 from decompose.reporting.markdown_report import render_markdown
 from decompose.reporting.text_report import render_text
 from decompose.verification import results as verify_results
+from decompose.wizard import interactive
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
 
@@ -51,6 +53,7 @@ RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdo
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # findings at or above --fail-on, an incomplete policy under --strict, unwritable output
 EXIT_USAGE = 2  # usage errors, input that cannot be analyzed at all, internal errors
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); nothing was written
 EXIT_CODES = (
     "\b\nExit codes:\n"
     "  0  success\n"
@@ -58,7 +61,8 @@ EXIT_CODES = (
     "     or output that could not be written\n"
     "  2  a usage error, input that cannot be analyzed at all (no such path or function, a template\n"
     "     that is not YAML/JSON), an invalid plan, a refused write (a dirty git tree without --force),\n"
-    "     or an internal error"
+    "     or an internal error\n"
+    "  130  interrupted (Ctrl-C); nothing was written"
 )
 VERIFY_EXIT_CODES = (
     "\b\nExit codes:\n"
@@ -68,6 +72,7 @@ VERIFY_EXIT_CODES = (
 )
 FAIL_LEVELS = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING), "never": ()}
 PROGRESS_AFTER = 1.5  # seconds before a run starts telling what it does
+QUIET, NORMAL, VERBOSE = 0, 1, 2  # --quiet, the default, --verbose
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -90,8 +95,47 @@ def _set_no_color(ctx: click.Context, _: click.Parameter, value: bool) -> None:
         ctx.color = False
 
 
+def _set_quiet(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _state(ctx)["verbosity"] = QUIET
+
+
+def _set_verbose(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _state(ctx)["verbosity"] = VERBOSE
+
+
+def verbosity(ctx: click.Context) -> int:
+    """QUIET (errors only), NORMAL, or VERBOSE (each step on a line of its own, each file written)."""
+    return int(_state(ctx).get("verbosity", NORMAL))
+
+
+def info(ctx: click.Context, message: str) -> None:
+    """A line of stderr for people (what was done, what to do next); silent under --quiet."""
+    if verbosity(ctx) > QUIET:
+        click.echo(message, err=True, color=_state(ctx).get("color"))
+
+
+def detail(ctx: click.Context, message: str) -> None:
+    """A line of stderr only under --verbose."""
+    if verbosity(ctx) >= VERBOSE:
+        click.echo(message, err=True, color=_state(ctx).get("color"))
+
+
+def progress_for(ctx: click.Context) -> Progress:
+    """The progress display the verbosity asks for: none, a self-erasing line on a terminal, or a line per step."""
+    level = verbosity(ctx)
+    return Progress(enabled=level > QUIET, steps=level >= VERBOSE)
+
+
 def common_options(command: F) -> F:
-    """`--debug` and `--no-color`, for a subcommand (the group takes them too: either place works)."""
+    """`--debug`, `--no-color`, `--quiet` and `--verbose`, for a subcommand (the group takes them too)."""
+    command = click.option(
+        "-v", "--verbose", is_flag=True, expose_value=False, callback=_set_verbose, help="Say each step and each file."
+    )(command)
+    command = click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet, help="Only errors on stderr."
+    )(command)
     command = click.option(
         "--no-color", is_flag=True, expose_value=False, callback=_set_no_color, help="No ANSI colours (also: NO_COLOR)."
     )(command)
@@ -154,8 +198,8 @@ def guarded(ctx: click.Context, fmt: str = "text") -> Iterator[None]:
             line = f"{len(error.problems)} problem(s) in the plan; nothing was applied"
         _fatal(ctx, fmt, line, error.message, str(error.location) if error.location else None, error.exit_code)
     except KeyboardInterrupt:
-        click.echo("decompose: interrupted", err=True)
-        ctx.exit(130)
+        click.echo("decompose: interrupted; nothing was written", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
     except Exception as error:  # the last line of defence: one line, never a traceback
         if _state(ctx).get("debug"):
             raise
@@ -195,21 +239,61 @@ def _silence_stdout() -> None:
 
 
 class Progress:
-    """What a long run is doing, on one self-erasing stderr line: only on a terminal, only after a while."""
+    """What a long run is doing, on one self-erasing stderr line: only on a terminal, only after a while.
 
-    def __init__(self, stream: IO[str] | None = None, after: float = PROGRESS_AFTER, tick: float = 0.25) -> None:
+    `enabled=False` (`--quiet`) shows nothing; `steps=True` (`--verbose`) writes each new phrase on a line of
+    its own with the time since the start, terminal or not (a CI log then says where the time went).
+    """
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        after: float = PROGRESS_AFTER,
+        tick: float = 0.25,
+        *,
+        enabled: bool = True,
+        steps: bool = False,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.after = after
         self.tick = tick
-        self.active = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.steps = steps and enabled
+        self.active = enabled and not steps and bool(getattr(self.stream, "isatty", lambda: False)())
         self._phrase = "starting"
         self._start = time.monotonic()
         self._shown = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._paused = False
 
     def __call__(self, phrase: str) -> None:
+        if self.steps and phrase != self._phrase:
+            self.stream.write(f"decompose: [{time.monotonic() - self._start:5.1f} s] {phrase}\n")
+            self.stream.flush()
         self._phrase = phrase
+        if self._paused:
+            self._paused = False
+            self.resume()
+
+    def pause(self) -> None:
+        """Erase the line and stop drawing it until the next phrase (a prompt is about to take the screen)."""
+        self._paused = self.active
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def resume(self) -> None:
+        """Draw again after a pause (from now on, after the usual delay)."""
+        if self.active and self._thread is None:
+            self._stop = threading.Event()
+            self._start = time.monotonic()
+            self._thread = threading.Thread(target=self._run, name="decompose-progress", daemon=True)
+            self._thread.start()
 
     def __enter__(self) -> Progress:
         if self.active:
@@ -239,17 +323,28 @@ class Progress:
 
 
 # ------------------------------------------------------------------------------------------- the commands
-@click.group(epilog=EXIT_CODES)
+@click.group(epilog=EXIT_CODES, invoke_without_command=True)
 @click.version_option(__version__, prog_name="decompose")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: the NO_COLOR environment variable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Say each step (with its time) and each file written.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool, no_color: bool) -> None:
-    """Split a monolithic AWS Lambda into one function per route, strangler-fig style."""
-    ctx.obj = {"debug": debug}
+def main(ctx: click.Context, debug: bool, no_color: bool, quiet: bool, verbose: bool) -> None:
+    """Split a monolithic AWS Lambda into one function per route, strangler-fig style.
+
+    Without a command, on a terminal: the wizard on the current folder (`decompose wizard`).
+    """
+    ctx.obj = {"debug": debug, "verbosity": QUIET if quiet else VERBOSE if verbose else NORMAL}
     if no_color or os.environ.get("NO_COLOR"):
         ctx.obj["color"] = False
         ctx.color = False
+    if ctx.invoked_subcommand is None:
+        if interactive():
+            ctx.invoke(wizard_command)
+            return
+        click.echo(ctx.get_help())
+        ctx.exit(EXIT_USAGE)
 
 
 @main.command(name="analyze", epilog=EXIT_CODES)
@@ -286,7 +381,7 @@ def analyze_command(  # noqa: PLR0917 - click passes every option
     """
     if handler is not None and (handler.count(".") < 1 or not all(p.isidentifier() for p in handler.split("."))):
         raise click.BadParameter("expected module.function, e.g. app.lambda_handler", param_hint="--handler")
-    with guarded(ctx, fmt), Progress() as progress:
+    with guarded(ctx, fmt), progress_for(ctx) as progress:
         report = analyze(
             path,
             function=function,
@@ -358,7 +453,7 @@ def plan_command(  # noqa: PLR0917 - click passes every option
         _problems(result.problems)
         click.echo(f"decompose: {len(result.problems)} problem(s) in the plan", err=True)
         ctx.exit(EXIT_USAGE)
-    click.echo(f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
+    info(ctx, f"next: edit {shown}, set `extract: true` on a few functions, then `decompose apply --dry-run`")
 
 
 @main.command(name="apply", epilog=EXIT_CODES)
@@ -375,7 +470,7 @@ def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_ru
 
     Everything is computed on a temporary copy first; then written atomically (or, with --dry-run, shown).
     """
-    with guarded(ctx), Progress() as progress:
+    with guarded(ctx), progress_for(ctx) as progress:
         progress("computing the change set")
         outcome = splitting.apply(path, plan_file=plan_file)
         change_set = outcome.change_set
@@ -394,6 +489,240 @@ def apply_command(ctx: click.Context, path: Path, plan_file: Path | None, dry_ru
         click.echo(f"dry run: {_summary(change_set)} for {extracted}; nothing was written", err=True)
     else:
         click.echo(f"applied: {_summary(change_set)} for {extracted}", err=True)
+
+
+def pr_options(command: F) -> F:
+    """The pull-request options `pr` and `wizard` share."""
+    for option in reversed(
+        [
+            click.option("--branch", metavar="NAME", help="The new branch [default: decompose/extract-<functions>]."),
+            click.option(
+                "--base", metavar="BRANCH", help="The branch it starts from [default: the remote's HEAD, main]."
+            ),
+            click.option("--push", is_flag=True, default=None, help="Push the branch to --remote."),
+            click.option(
+                "--open",
+                "open_pr",
+                is_flag=True,
+                default=None,
+                help="Push, then `gh pr create` (or print the exact command when gh is missing or logged out).",
+            ),
+            click.option("--remote", default="origin", show_default=True, help="The remote --push pushes to."),
+            click.option(
+                "--body-file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Where the body goes [default: <git dir>/decompose/<branch>.md, outside the working tree].",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@main.command(name="pr", epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@pr_options
+@common_options
+@click.pass_context
+def pr_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context,
+    path: Path,
+    plan_file: Path | None,
+    branch: str | None,
+    base: str | None,
+    push: bool | None,
+    open_pr: bool | None,
+    remote: str,
+    body_file: Path | None,
+) -> None:
+    """Make a branch from --base holding the plan's change set as a few reviewable commits, and its PR body.
+
+    The commits are built in a temporary git worktree: your current branch, index and working tree are never
+    touched. Refuses uncommitted changes under PATH (the plan file aside) and a branch that exists.
+    """
+    with guarded(ctx), progress_for(ctx) as progress:
+        request = publishing.pull_request(
+            path, plan_file=plan_file, branch=branch, base=base, body_file=body_file, progress=progress
+        )
+        _show_request(ctx, request)
+        _publish(ctx, request, push=bool(push), open_pr=bool(open_pr), remote=remote)
+
+
+def _show_request(ctx: click.Context, request: publishing.PullRequest) -> None:
+    click.echo(
+        f"branch {request.branch} from {request.base} ({request.base_sha[:12]}), {len(request.commits)} commits:"
+    )
+    for commit in request.commits:
+        click.echo(f"  {commit.sha[:12]}  {commit.subject}")
+        for path in commit.paths:
+            detail(ctx, f"                {path}")
+    click.echo(f"pull request body: {request.body_path}")
+    if request.fallback_identity:
+        info(ctx, f"git knows no user.name/user.email here: committed as {' '.join(FALLBACK_IDENTITY)}")
+    if request.reused:
+        detail(ctx, "the change set computed before was committed as it was (the base is checked out and clean)")
+
+
+def _publish(ctx: click.Context, request: publishing.PullRequest, *, push: bool, open_pr: bool, remote: str) -> None:
+    """--push and --open: push the branch, then open the pull request with gh, or say how."""
+    command = publishing.shell_command(publishing.open_command(request))
+    if push or open_pr:
+        report = publishing.push(request, remote)
+        detail(ctx, report.strip())
+        click.echo(f"pushed {request.branch} to {remote}")
+    else:
+        info(ctx, f"next: git push --set-upstream {remote} {request.branch}, then: {command}")
+        return
+    if not open_pr:
+        info(ctx, f"next: {command}")
+        return
+    if publishing.gh_ready():
+        click.echo(f"opened {publishing.open_pull_request(request)}")
+        return
+    click.echo("gh (the GitHub CLI) is not installed or not logged in; to open the pull request, run:")
+    click.echo(f"  {command}")
+    click.echo(f"(the body is in {request.body_path})")
+
+
+@main.command(name="wizard", epilog=EXIT_CODES)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="[default: PATH/decompose.yaml]"
+)
+@click.option("--function", "function", metavar="LOGICAL_ID", help="The monolith (asked when several could be).")
+@click.option("--group", type=click.Choice(GROUPS), help="route, module or resources (asked when there is no plan).")
+@click.option("--extract", multiple=True, metavar="ROUTE_OR_ID", help="A function (or a route's) to extract now.")
+@click.option("--name", "names", multiple=True, metavar="OLD=NEW", help="Rename a function (OLD: its id or a route).")
+@click.option("--deployment", metavar="TYPE", help="The CodeDeploy configuration, e.g. Canary10Percent5Minutes.")
+@click.option("--alarm", "alarms", multiple=True, metavar="LOGICAL_ID", help="An alarm that rolls a deployment back.")
+@click.option("--no-alarms", is_flag=True, help="No alarm (instead of asking).")
+@click.option("--then", "then", type=click.Choice(wizard.ACTIONS), help="pr, apply or save [--yes: save].")
+@click.option("--force", is_flag=True, help="apply: write even if the git tree has uncommitted changes.")
+@click.option("-y", "--yes", is_flag=True, help="Take the default of every choice no flag makes (no prompt).")
+@pr_options
+@common_options
+@click.pass_context
+def wizard_command(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context,
+    path: Path = Path(),
+    plan_file: Path | None = None,
+    function: str | None = None,
+    group: str | None = None,
+    extract: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
+    deployment: str | None = None,
+    alarms: tuple[str, ...] = (),
+    no_alarms: bool = False,
+    then: str | None = None,
+    force: bool = False,
+    yes: bool = False,
+    branch: str | None = None,
+    base: str | None = None,
+    push: bool | None = None,
+    open_pr: bool | None = None,
+    remote: str = "origin",
+    body_file: Path | None = None,
+) -> None:
+    """Walk through the split: the routes and what extracting each gains, names, deployment, policies, the
+    dry run, then apply, open a pull request, or save the plan.
+
+    Every choice has a flag; with --yes the rest take their defaults and nothing is asked. Ctrl-C at any
+    point writes nothing.
+    """
+    with guarded(ctx):
+        if not yes and not interactive():
+            raise UsageError("the wizard asks on a terminal; to run it unattended pass --yes (and flags)")
+        renames = tuple(_pair(n) for n in names)
+        choices = wizard.Choices(
+            function=function,
+            group=group,
+            extract=extract,
+            names=renames,
+            deployment=deployment,
+            alarms=alarms if alarms or no_alarms else (() if yes else None),
+            then=then or ("save" if yes else None),
+            branch=branch,
+            base=base,
+            push=push,
+            open=open_pr,
+            remote=remote,
+            body_file=body_file,
+            force=force,
+        )
+        color = _state(ctx).get("color") is not False
+        with progress_for(ctx) as progress:
+            prompter: wizard.Prompter = wizard.Defaults() if yes else wizard.Questionary(color=color)
+            paused = _Paused(prompter, progress)
+            out = paused.echo if verbosity(ctx) > QUIET else (lambda _: None)
+            guide = wizard.Wizard(paused, out, progress=progress, color=color, unattended=yes)
+            result = guide.run(path, choices, plan_file=plan_file)
+        _wizard_done(ctx, result, choices, yes=yes, prompter=paused)
+
+
+class _Paused:
+    """A prompter (and the wizard's output) that first stops the progress line, so they never overlap."""
+
+    def __init__(self, prompter: wizard.Prompter, progress: Progress) -> None:
+        self.prompter = prompter
+        self.progress = progress
+
+    def echo(self, text: str) -> None:
+        self.progress.pause()
+        click.echo(text)
+
+    def select(self, message: str, options: Any, default: Any) -> Any:
+        self.progress.pause()
+        return self.prompter.select(message, options, default)
+
+    def checkbox(self, message: str, options: Any, *, required: bool = True) -> list[Any]:
+        self.progress.pause()
+        return self.prompter.checkbox(message, options, required=required)
+
+    def text(self, message: str, default: str, validate: Any) -> str:
+        self.progress.pause()
+        return self.prompter.text(message, default, validate)
+
+    def confirm(self, message: str, default: bool) -> bool:
+        self.progress.pause()
+        return self.prompter.confirm(message, default)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    old, sep, new = text.rpartition("=")
+    if not sep or not old or not new:
+        raise click.BadParameter(f"{text!r}: expected OLD=NEW (OLD a logical id or a route)", param_hint="--name")
+    return old, new
+
+
+def _wizard_done(
+    ctx: click.Context, result: wizard.Result, choices: wizard.Choices, *, yes: bool, prompter: _Paused
+) -> None:
+    with guarded(ctx):
+        if result.action in ("save", "apply") and result.written is not None:
+            verb = "saved the plan" if result.action == "save" else "applied"
+            count = result.written.count
+            click.echo(f"{verb}: {count} file(s) written" if count else f"{verb}: nothing to write")
+            for rel in (*result.written.created, *result.written.modified, *result.written.deleted):
+                detail(ctx, f"  {rel}")
+            if result.action == "save":
+                info(ctx, "next: decompose apply --dry-run, or decompose pr")
+            return
+        request = result.request
+        if request is None:
+            return
+        _show_request(ctx, request)
+        push, open_pr = choices.push, choices.open
+        if not yes and interactive() and (push is None or open_pr is None):
+            remotes = publishing.Repository(request.repository).remotes()
+            if remotes and choices.remote in remotes:
+                if open_pr is None:
+                    open_pr = prompter.confirm(f"Push to {choices.remote} and open the pull request?", False)
+                if not open_pr and push is None:
+                    push = prompter.confirm(f"Push {request.branch} to {choices.remote}?", False)
+        _publish(ctx, request, push=bool(push), open_pr=bool(open_pr), remote=choices.remote)
 
 
 @main.command(name="dry-run", epilog=EXIT_CODES)
@@ -445,7 +774,7 @@ def dry_run_command(  # noqa: PLR0917 - click passes every option
     policy and what it no longer has, package, variables, deployment), the change set as diffs, the findings.
     Exit 1 when the verify result shown has a difference or a denied call.
     """
-    with guarded(ctx, "json" if fmt == "json" else "text"), Progress() as progress:
+    with guarded(ctx, "json" if fmt == "json" else "text"), progress_for(ctx) as progress:
         report = dry_run.build_report(
             path, plan_file=plan_file, verification=verify_result, import_runs=import_runs, progress=progress
         )

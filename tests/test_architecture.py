@@ -18,9 +18,15 @@ PACKAGE = REPO / "decompose"
 
 # Outermost first. A module may import from its own layer's package and from any layer below it.
 LAYERS = [
-    ["decompose.cli", "decompose.__main__"],
-    # the use cases: analyze; plan, apply; dry run; verify
-    ["decompose.pipeline", "decompose.splitting", "decompose.dry_run", "decompose.verifying"],
+    ["decompose.cli", "decompose.__main__", "decompose.wizard"],
+    [  # the use cases: analyze; plan, apply; dry run; verify; the wizard's offer; the pull request
+        "decompose.pipeline",
+        "decompose.splitting",
+        "decompose.dry_run",
+        "decompose.verifying",
+        "decompose.proposing",
+        "decompose.publishing",
+    ],
     [
         "decompose.planning",
         "decompose.refactoring",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets, is_external
+from decompose.analysis.walk import descendants
 
 MODULE = "mod:"
 DUNDER_ALWAYS = frozenset({"__init__", "__post_init__", "__call__", "__new__", "__init_subclass__", "__set_name__"})
@@ -239,7 +240,7 @@ class _Collector(ast.NodeVisitor):
 
     def _scope(self, node: ast.AST) -> None:
         """Names bound anywhere inside `node` (parameters, assignments, imports) are locals."""
-        for inner in ast.walk(node):
+        for inner in descendants(node):
             if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store | ast.Del):
                 self.locals.add(inner.id)
             elif isinstance(inner, ast.arg):

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, SymbolTable, is_external
+from decompose.analysis.walk import descendants
 from decompose.domain.model import Location
 from decompose.iam import models
 from decompose.iam.sdk_calls import Bound, EventPart, SdkCallFinder
@@ -77,7 +78,7 @@ def project_services(symbols: SymbolTable, graph: DefinitionGraph) -> frozenset[
         if any(target.split(".")[0] in AWS_IMPORTS for target, _, _ in module.imports.values())
     }
     for definition in _factory_users(symbols, graph):
-        for node in (n for root in definition.nodes for n in ast.walk(root)):
+        for node in (n for root in definition.nodes for n in descendants(root)):
             if not (isinstance(node, ast.Call) and _factory(node.func)):
                 continue
             name = _service_argument(node)
@@ -219,7 +220,7 @@ def _static_receiver(finder: SdkCallFinder, definition: Definition, receiver: as
 
 @functools.lru_cache(maxsize=1 << 16)
 def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
-    return tuple(n for n in ast.walk(node) if isinstance(n, ast.Call))
+    return tuple(n for n in descendants(node) if isinstance(n, ast.Call))
 
 
 def _calls_of(definition: Definition) -> Iterable[ast.Call]:

@@ -9,6 +9,13 @@ helpers in other modules that return them. A final pass reads every call on such
 botocore operation it performs, using the botocore/boto3 models (`decompose.iam.models`) as the source of
 truth: client methods, resource actions and `load`, collections, paginators, waiters, presigned URLs and
 the S3 transfer helpers.
+
+The fixpoint is incremental at two grains. Each fact records who read it: the statement or call of a
+definition that read it (or the definition as a whole, for default values and module-level assignments),
+so a definition re-run because one fact grew re-infers only the nodes that read that fact. And the routes
+of one code tree share a memo: a definition that sees the facts it saw in an earlier route replays what it
+wrote then and who read what. Both are exact because the inference is deterministic: a node whose facts
+are as they were writes what it wrote.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall, ValueSource
 from decompose.domain.model import Location
 from decompose.iam import models
@@ -195,8 +203,10 @@ class LibraryTable:
 
 Value = object
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
-# definition id -> (the facts it touched, as they were; the facts it added) for its last few inferences
-InferenceMemo = dict[str, list[tuple[tuple[Fact, ...], tuple[Fact, ...]]]]
+_Read = tuple[tuple[str, object], "str | tuple[str, int]"]  # (fact, reader: a definition id, or (id, node id))
+# definition id -> (the facts it touched, as they were; the facts it added; who read which fact) for its last
+# few inferences
+InferenceMemo = dict[str, list[tuple[tuple[Fact, ...], tuple[Fact, ...], tuple[_Read, ...]]]]
 MEMO_VARIANTS = 8
 _NOTHING: frozenset[Value] = frozenset()
 
@@ -232,14 +242,21 @@ class SdkCallFinder:
         self.attributes: dict[tuple[str, str], set[Value]] = defaultdict(set)
         self._scopes = {d.id: graph.scope(d) for d in self.definitions}
         self._stores = {"local": self.locals, "global": self.globals, "return": self.returns, "attr": self.attributes}
-        self._readers: dict[tuple[str, object], set[str]] = defaultdict(set)
+        # who reads a fact: a definition id (re-run it whole when the fact grows) or (definition id, id of the
+        # statement or call that read it: re-run only that node)
+        self._readers: dict[tuple[str, object], set[str | tuple[str, int]]] = defaultdict(set)
         self._current: str | None = None
+        self._current_node: int | None = None  # id of the node of `_current` being inferred
+        self._fine: set[str] = set()  # definitions inferred whole in this route, whose nodes registered as readers
+        self._dirty: dict[str, set[int]] = {}  # for those: the nodes whose facts grew since
         self._work: list[str] = []
         self._queued: set[str] = set()
         self._globals_done: set[str] = set()
         self._loadable: frozenset[str] = frozenset()
         self._memo: InferenceMemo = memo if memo is not None else {}
-        self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact]] | None = None
+        # while a definition is inferred whole: the facts it touched (as they were), the facts it added, and
+        # who read which fact
+        self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact], dict[_Read, None]] | None = None
         self._outside: str | None = None  # the definition whose default values are being evaluated
         self._passed = passed  # how the dispatcher calls the entry: (its definition id, the call)
 
@@ -312,10 +329,12 @@ class SdkCallFinder:
             return
         self._globals_done.add(definition.id)
         current, self._current = self._current, definition.id
+        node, self._current_node = self._current_node, None
         try:
             self._infer(definition)
         finally:
             self._current = current
+            self._current_node = node
 
     def _enqueue(self, definition: str) -> None:
         if definition not in self._queued and definition in self._scopes:
@@ -327,23 +346,36 @@ class SdkCallFinder:
 
         Routes share helpers, and a helper that sees the same facts as in an earlier route (the memo is
         shared by the routes of one code tree) writes the same facts: replaying them skips the evaluation.
+        A definition already inferred whole in this route re-runs only its statements and calls that read
+        a fact that grew since: the others would read what they read and write what they wrote.
         """
+        if definition.id in self._fine:
+            dirty = self._dirty.pop(definition.id, None)
+            if dirty:
+                self._infer_nodes(definition, dirty)
+            return
+        self._dirty.pop(definition.id, None)
         entries = self._memo.setdefault(definition.id, [])
-        for snapshot, writes in entries:
+        for snapshot, writes, reads in entries:
             stores = self._stores
             if all(stores[store].get(key, _NOTHING) == values for store, key, values in snapshot):  # type: ignore[call-overload]
-                for store, key, _ in snapshot:
-                    self._readers[(store, key)].add(definition.id)
+                # it reads what it read then, each fact by the node that read it: partial re-runs stay exact
+                readers = self._readers
+                for fact, reader in reads:
+                    readers[fact].add(reader)
+                self._fine.add(definition.id)
                 for store, key, values in writes:
                     self._add(store, key, values)
                 return
-        outer, self._recording = self._recording, ({}, [])
+        outer, self._recording = self._recording, ({}, [], {})
+        self._fine.add(definition.id)  # before: a whole-definition reader fired meanwhile takes it out again
         try:
             self._infer(definition)
-            snap, writes = self._recording
+            snap, writes, read = self._recording
         finally:
             self._recording = outer
-        entries.append((tuple((store, key, values) for (store, key), values in snap.items()), tuple(writes)))
+        snapshot = tuple((store, key, values) for (store, key), values in snap.items())
+        entries.append((snapshot, tuple(writes), tuple(read)))
         del entries[:-MEMO_VARIANTS]
 
     def _touch(self, store: str, key: object) -> None:
@@ -351,9 +383,14 @@ class SdkCallFinder:
             self._recording[0][(store, key)] = frozenset(self._stores[store].get(key, ()))  # type: ignore[call-overload]
 
     def _read(self, store: str, key: object) -> set[Value]:
-        """A fact of the inference; the definition being processed is re-run when it grows."""
+        """A fact of the inference; the definition being processed (or its node that read it) is re-run when
+        it grows."""
         if self._current is not None:
-            self._readers[(store, key)].add(self._current)
+            node = self._current_node
+            reader = self._current if node is None else (self._current, node)
+            self._readers[(store, key)].add(reader)
+            if self._recording is not None:
+                self._recording[2][((store, key), reader)] = None
         self._touch(store, key)
         return self._stores[store].get(key, set())  # type: ignore[call-overload]
 
@@ -367,7 +404,12 @@ class SdkCallFinder:
         target.update(values)
         if len(target) != before:
             for reader in self._readers.get((store, key), ()):
-                self._enqueue(reader)
+                if isinstance(reader, str):
+                    self._fine.discard(reader)
+                    self._enqueue(reader)
+                else:
+                    self._dirty.setdefault(reader[0], set()).add(reader[1])
+                    self._enqueue(reader[0])
             if store == "local":
                 self._enqueue(key[0])  # type: ignore[index]
 
@@ -383,7 +425,22 @@ class SdkCallFinder:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._defaults(node.args, definition)
             for inner in _interesting(node):
-                self._infer_node(inner, definition)
+                self._current_node = id(inner)
+                try:
+                    self._infer_node(inner, definition)
+                finally:
+                    self._current_node = None
+
+    def _infer_nodes(self, definition: Definition, dirty: set[int]) -> None:
+        """Re-infer only the `dirty` statements and calls of a definition, in their order."""
+        for node in definition.nodes:
+            for inner in _interesting(node):
+                if id(inner) in dirty:
+                    self._current_node = id(inner)
+                    try:
+                        self._infer_node(inner, definition)
+                    finally:
+                        self._current_node = None
 
     def _defaults(self, args: ast.arguments, definition: Definition) -> None:
         """`def __init__(self, table=TABLE)`: a parameter can hold its default value."""
@@ -968,7 +1025,7 @@ class SdkCallFinder:
                 continue
             for key, value in zip(table.keys, table.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value not in keys:
-                    unused |= {id(inner) for inner in ast.walk(value)}
+                    unused |= {id(inner) for inner in descendants(value)}
         return unused
 
     def _operation(self, receiver: Value, call: ast.Call, definition: Definition, where: Location) -> Iterator[SdkCall]:
@@ -1189,26 +1246,26 @@ _INFERRED = (
 def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
     """The nodes of a definition the inference reads (computed once per definition, not once per round)."""
     roots = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
-    return tuple(inner for root in roots for inner in ast.walk(root) if isinstance(inner, _INFERRED))
+    return tuple(inner for root in roots for inner in descendants(root) if isinstance(inner, _INFERRED))
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _calls_in(node: ast.AST) -> tuple[ast.Call, ...]:
-    return tuple(inner for inner in ast.walk(node) if isinstance(inner, ast.Call))
+    return tuple(inner for inner in descendants(node) if isinstance(inner, ast.Call))
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _calls_and_loops(node: ast.AST) -> tuple[ast.AST, ...]:
     """The calls and loops of a definition, where SDK operations happen."""
     kinds = (ast.Call, ast.For, ast.AsyncFor, ast.comprehension, ast.Attribute)
-    return tuple(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+    return tuple(inner for inner in descendants(node) if isinstance(inner, kinds))
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
     """`name = {"literal": lambda ...: ..., ...}` in a definition: a table of operations looked up by key."""
     found = []
-    for inner in ast.walk(node):
+    for inner in descendants(node):
         if (
             isinstance(inner, ast.Assign)
             and len(inner.targets) == 1
@@ -1225,10 +1282,10 @@ def _operation_tables(node: ast.AST) -> tuple[tuple[ast.Dict, str], ...]:
 def _lookups(node: ast.AST, name: str) -> list[ast.Subscript] | None:
     """Every `name[...]` read in a definition; None when `name` is used otherwise (`.get(k)`, passed along):
     the table escapes, no lookup is known and every entry counts."""
-    uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    uses = [n for n in descendants(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
     subscripts = [
         n
-        for n in ast.walk(node)
+        for n in descendants(node)
         if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name
     ]
     contained = {id(s.value) for s in subscripts}
@@ -1244,7 +1301,7 @@ def _is_membership_test(node: ast.AST, use: ast.Name) -> bool:
         and n.comparators
         and n.comparators[0] is use
         and isinstance(n.ops[0], ast.In | ast.NotIn)
-        for n in ast.walk(node)
+        for n in descendants(node)
     )
 
 

@@ -116,7 +116,8 @@ def _check_route(  # noqa: PLR0917 - one private call site
         return
     if route in served_elsewhere:
         owner = served_elsewhere[route].removeprefix("served by ").split()[0]
-        if owner != function.logical_id:
+        # a namesake route of another function "served by" the monolith itself is not served elsewhere
+        if owner not in (function.logical_id, monolith.spec.logical_id):
             problem(f"route {route!r} is already served by {owner}, not by {function.logical_id}", line)
         return
     if function.extract and found.trigger.event is None:

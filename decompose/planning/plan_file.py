@@ -29,6 +29,7 @@ from decompose.domain.model import FunctionSpec, Location, Route
 from decompose.domain.plan import DEPLOYMENT_TYPES, GENERATED_MARKER, PLAN_VERSION, Deployment, FunctionPlan, Plan
 from decompose.domain.plan import PlanProblem as Problem
 from decompose.errors import PlanError
+from decompose.planning.ids import default_modules
 
 FUNCTION_KEYS = (
     "logical_id",
@@ -134,6 +135,65 @@ def update_plan_text(
         snippet = "functions:\n" + "".join(_entry(f, plan, monolith, routes) for f in added)
         functions.extend(yaml.load(snippet)["functions"])
         changed = True
+    if not changed:
+        return text
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def revise_plan_text(
+    text: str,
+    path: str,
+    *,
+    extract: Mapping[str, bool] | None = None,
+    renames: Mapping[str, str] | None = None,
+    deployment: Deployment | None = None,
+) -> str:
+    """The plan text with the wizard's choices: `extract` true or false per logical id, functions renamed
+    (`renames`: old id -> new id; a `module`/`handler` left at the old id's default follows the new id), and
+    the default `deployment`'s type and alarms. Comments, order and quotes are kept; the same text when
+    that changes nothing. The result is read back and checked like any plan file."""
+    yaml = _yaml()
+    data = _load(yaml, text, path)
+    if not isinstance(data, CommentedMap):
+        raise PlanError(
+            [Problem("a plan file is a mapping (version, monolith, deployment, functions)", Location(path, 1))]
+        )
+    changed = False
+    functions = data.get("functions")
+    for entry in functions if isinstance(functions, CommentedSeq) else ():
+        if not isinstance(entry, CommentedMap):
+            continue
+        old = entry.get("logical_id")
+        if extract is not None and old in extract and entry.get("extract") is not extract[old]:
+            if "extract" in entry:
+                entry["extract"] = extract[old]
+            else:
+                entry.insert(1, "extract", extract[old])
+            changed = True
+        new = (renames or {}).get(old) if isinstance(old, str) else None
+        if new and new != old:
+            entry["logical_id"] = str(new)
+            for key, before, after in zip(
+                ("module", "handler"), default_modules(old), default_modules(new), strict=True
+            ):
+                if entry.get(key) == before:
+                    entry[key] = after
+            changed = True
+    if deployment is not None:
+        current = data.get("deployment")
+        if not isinstance(current, CommentedMap):
+            current = CommentedMap()
+            data["deployment"] = current
+        if current.get("type") != deployment.type:
+            current["type"] = str(deployment.type)
+            changed = True
+        if list(current.get("alarms") or []) != list(deployment.alarms):
+            alarms = CommentedSeq(str(a) for a in deployment.alarms)  # plain str: a template key is a str subclass
+            alarms.fa.set_flow_style()
+            current["alarms"] = alarms
+            changed = True
     if not changed:
         return text
     out = io.StringIO()

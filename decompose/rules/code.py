@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, SymbolTable
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Location, Route
 
@@ -57,6 +58,10 @@ class RouteCode:
             if n in symbols.definitions and symbols.definitions[n].kind in CODE_KINDS
         ]
         self._reached = frozenset(reached)
+        self._methods: dict[str, list[str]] = defaultdict(list)  # name -> the reached methods of that name
+        for definition in self.definitions:
+            if definition.kind == "method":
+                self._methods[definition.name].append(definition.id)
         self._spans = {d.id: self._span(d) for d in self.definitions}
         self._direct: dict[str, list[SdkCall]] = defaultdict(list)
         self._direct_library: dict[str, list[LibraryCall]] = defaultdict(list)
@@ -121,7 +126,7 @@ class RouteCode:
             if kind == "definition":
                 yield name
             else:  # `obj.attr(...)` on an unknown object: every reached method of that name
-                yield from (d.id for d in self.definitions if d.kind == "method" and d.name == name)
+                yield from self._methods.get(name, ())
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one RouteCode per route per run; the cache dies with it
     def _reach(self, entry: str) -> frozenset[str]:
@@ -142,7 +147,7 @@ def _static_callees(graph: DefinitionGraph, definition_id: str, node: ast.AST) -
     symbols = graph.symbols
     scope = graph.scope(symbols.definitions[definition_id])
     out: list[tuple[str, str]] = []
-    for inner in ast.walk(node):
+    for inner in descendants(node):
         if not isinstance(inner, ast.Call):
             continue
         func = inner.func
@@ -160,6 +165,12 @@ def _static_callees(graph: DefinitionGraph, definition_id: str, node: ast.AST) -
 def walk_shallow(node: ast.AST) -> Iterator[ast.AST]:
     """`ast.walk` that does not enter nested function or class definitions (they run later, if at all)."""
     return iter(_shallow(node))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def shallow_nodes(node: ast.AST, kinds: tuple[type[ast.AST], ...]) -> tuple[ast.AST, ...]:
+    """The nodes of `walk_shallow(node)` of the given kinds, in its order (read once for every route)."""
+    return tuple(inner for inner in _shallow(node) if isinstance(inner, kinds))
 
 
 @functools.lru_cache(maxsize=1 << 17)

@@ -28,7 +28,7 @@ from decompose.domain.iam import SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam.actions import access_level
 from decompose.rules.base import Rule
-from decompose.rules.code import RouteCode, walk_shallow
+from decompose.rules.code import RouteCode, shallow_nodes, walk_shallow
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
 
@@ -89,7 +89,7 @@ def _patterns(
             if inner:
                 found.append((decorator.lineno, f"retry decorator {name} around {_names(inner)}"))
                 retried |= {id(c) for c in inner}
-    for node in walk_shallow(function):
+    for node in shallow_nodes(function, (ast.While, ast.For, ast.AsyncFor, ast.Try, ast.TryStar)):
         if isinstance(node, ast.While | ast.For | ast.AsyncFor) and _retry_loop(code, definition, node):
             inner = code.calls_under(definition, [node])
             found.append((node.lineno, f"retry loop around {_names(inner)}"))
@@ -174,7 +174,7 @@ def _status_flow(
 ) -> tuple[str, list[str], int] | None:
     names = set(rules_data()["orchestration"]["status_names"])
     branches: dict[str, dict[str, tuple[int, ...]]] = {}
-    for node in walk_shallow(function):
+    for node in shallow_nodes(function, (ast.If, ast.Match)):
         if isinstance(node, ast.If):
             for field, value in _status_tests(node.test, names):
                 calls = code.calls_under(definition, node.body)

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from decompose.analysis.symbols import Definition
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam import models
 from decompose.rules.base import Rule
-from decompose.rules.code import RouteCode, literal_number, walk_shallow
+from decompose.rules.code import RouteCode, literal_number, shallow_nodes, walk_shallow
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
 
@@ -130,7 +131,7 @@ class SynchronousWaitRule(Rule):
             function = code.function_node(definition)
             if function is None:
                 continue
-            for loop in [n for n in walk_shallow(function) if isinstance(n, ast.While)]:
+            for loop in shallow_nodes(function, (ast.While,)):
                 if not _tests_status(loop.test, names):
                     continue
                 polled = [c for c in code.calls_under(definition, loop.body) if not _paginates(c)]
@@ -146,8 +147,8 @@ class SynchronousWaitRule(Rule):
     def _sequences(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
         for definition in code.definitions:
             function = code.function_node(definition)
-            if function is None:
-                continue
+            if function is None or len(_timed_calls(code, definition, [function])) < 2:
+                continue  # a run needs two steps with different calls: one call (or none) under it has none
             for block in _blocks(function):
                 for run in _independent_runs(view, code, definition, block):
                     yield self._sequence_finding(view, code, definition, run)
@@ -189,7 +190,7 @@ class _Step:
 
 def _call_at(definition: Definition | None, location: Location) -> ast.Call | None:
     for node in definition.nodes if definition else []:
-        for inner in ast.walk(node):
+        for inner in descendants(node):
             if isinstance(inner, ast.Call) and inner.lineno == location.line:
                 return inner
     return None
@@ -199,7 +200,7 @@ def _enclosing_loop(definition: Definition, target: ast.AST) -> ast.While | ast.
     """The innermost loop of the definition whose body holds `target` (not crossing nested functions)."""
     found = None
     for node in definition.nodes:
-        for loop in [n for n in ast.walk(node) if isinstance(n, ast.While | ast.For | ast.AsyncFor)]:
+        for loop in [n for n in descendants(node) if isinstance(n, ast.While | ast.For | ast.AsyncFor)]:
             if any(inner is target for inner in walk_shallow(loop)) and (found is None or loop.lineno >= found.lineno):
                 found = loop
     return found
@@ -299,7 +300,7 @@ def _independent_runs(
     run: list[_Step] = []
     tainted: set[str] = set()
     for statement in block:
-        calls = [c for c in code.calls_under(definition, [statement]) if not c.via.startswith("presign")]
+        calls = _timed_calls(code, definition, [statement])
         used = _loaded_names(statement)
         if not isinstance(statement, SIMPLE):
             if len(run) >= 2:
@@ -325,6 +326,11 @@ def _independent_runs(
         yield run
 
 
+def _timed_calls(code: RouteCode, definition: Definition, nodes: list[ast.AST]) -> list[SdkCall]:
+    """The calls running `nodes` makes that wait for AWS (a presigned URL is computed locally)."""
+    return [c for c in code.calls_under(definition, nodes) if not c.via.startswith("presign")]
+
+
 def _loaded_names(node: ast.AST) -> frozenset[str]:
     return _names(node)[0]
 
@@ -336,6 +342,6 @@ def _bound_names(node: ast.AST) -> frozenset[str]:
 @functools.lru_cache(maxsize=1 << 16)
 def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
     """The names a statement reads and binds, read once for every route that reaches it."""
-    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    names = [n for n in descendants(node) if isinstance(n, ast.Name)]
     loaded = frozenset(n.id for n in names if isinstance(n.ctx, ast.Load))
     return loaded, frozenset(n.id for n in names if isinstance(n.ctx, ast.Store))

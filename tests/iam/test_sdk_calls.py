@@ -456,3 +456,51 @@ OPERATION_TABLE = {
 def test_a_string_keyed_table_of_operations_grants_only_the_keys_looked_up(tmp_path, entry, operations) -> None:
     """`ops[params["operation"]](...)` with each caller's literal operation runs only that entry's call."""
     assert {operation for _, operation, _ in sdk_calls(tmp_path, OPERATION_TABLE, entry)} == operations
+
+
+SHARED_HELPER = {
+    "app.py": """
+    import boto3
+    import helpers
+    import zz_clients
+    S3 = boto3.client("s3")
+    def route_a(event, context):
+        helpers.store(S3, "k")
+    def route_b(event, context):
+        helpers.store(zz_clients.late_client(), "k")
+    def route_c(event, context):
+        helpers.store(None, "k")
+    """,
+    "helpers.py": """
+    def store(client, key):
+        note = {"key": key}
+        return _send(client, key, note)
+    def _send(client, key, note):
+        client.put_object(Bucket="b", Key=key, Body=str(note))
+        client.send_message(QueueUrl="https://q", MessageBody=key)
+    """,
+    "zz_clients.py": """
+    import boto3
+    def late_client():  # inferred after `helpers.store` (definitions go in name order): its client comes late
+        return boto3.client("sqs")
+    """,
+}
+
+
+@pytest.mark.parametrize("order", [("a", "b", "c"), ("c", "b", "a"), ("b", "c", "a")])
+def test_routes_sharing_a_memo_find_what_each_finds_alone(tmp_path, order: tuple[str, ...]) -> None:
+    """A helper replayed from another route's memo, whose client arrives later in this route, still re-infers
+    the calls that read it: routes sharing one memo find exactly what each finds with a memo of its own."""
+    write_app(tmp_path, {name: textwrap.dedent(text) for name, text in SHARED_HELPER.items()})
+    symbols = SymbolTable(read_sources(tmp_path, tmp_path))
+    graph = DefinitionGraph(symbols)
+
+    def calls(route: str, memo: dict) -> set[tuple[str, str]]:
+        entry = f"app.route_{route}"
+        finder = SdkCallFinder(symbols, graph, graph.reach(entry).nodes, entry, memo)
+        return {(call.service, call.operation) for call in finder.calls()}
+
+    alone = {route: calls(route, {}) for route in order}
+    shared: dict = {}
+    assert {route: calls(route, shared) for route in order} == alone
+    assert alone == {"a": {("s3", "PutObject")}, "b": {("sqs", "SendMessage")}, "c": set()}

@@ -9,9 +9,9 @@ import pytest
 from decompose import splitting
 from decompose.changes.writer import write
 from decompose.domain.model import FunctionSpec
-from decompose.domain.plan import GENERATED_MARKER, FunctionPlan, Plan
+from decompose.domain.plan import GENERATED_MARKER, Deployment, FunctionPlan, Plan
 from decompose.errors import PlanError
-from decompose.planning.plan_file import _normalise, read_plan_text, render_plan, update_plan_text
+from decompose.planning.plan_file import _normalise, read_plan_text, render_plan, revise_plan_text, update_plan_text
 from tests.planning.apps import ROUTES, shop
 
 SPEC = FunctionSpec("ShopFunction", "app.lambda_handler", "src", "python3.12", memory_size=512, timeout=30)
@@ -173,3 +173,34 @@ def test_values_of_the_wrong_type_are_all_reported_with_their_lines() -> None:
     ]
     assert "did you mean 'memory_size'?" in plan.problems[0].message
     assert plan.functions[0].routes == ("GET /a",)
+
+
+class _Node(str):
+    """A str subclass, as cfn-lint's decoder hands back template keys (ruamel cannot represent it as such)."""
+
+
+def test_revise_marks_renames_and_sets_the_deployment_keeping_comments(app: Path) -> None:
+    """The wizard's choices: extract marks, a rename whose default module and handler follow it, the deployment
+    with a template-key alarm; the user's comment survives and the result reads back as a plan."""
+    _plan(app)
+    text = (app / "decompose.yaml").read_text().replace("version: 1", "version: 1  # mine")
+    revised = revise_plan_text(
+        text,
+        "decompose.yaml",
+        extract={"ListOrdersFunction": True, "CreateOrderFunction": False},
+        renames={"ListOrdersFunction": "OrdersList"},
+        deployment=Deployment("AllAtOnce", "live", (_Node("ErrorsAlarm"),)),
+    )
+    assert "version: 1  # mine" in revised
+    plan = read_plan_text(revised, "decompose.yaml")
+    renamed = next(f for f in plan.functions if f.logical_id == "OrdersList")
+    assert (renamed.extract, renamed.module, renamed.handler) == (True, "routes.orders_list", "handlers.orders_list")
+    assert [f.logical_id for f in plan.extracted] == ["OrdersList"]
+    assert plan.deployment == Deployment("AllAtOnce", "live", ("ErrorsAlarm",))
+
+
+def test_revise_without_a_change_returns_the_same_text(app: Path) -> None:
+    """Choices that change nothing give back the very text (no reformatting of the user's file)."""
+    _plan(app)
+    text = (app / "decompose.yaml").read_text()
+    assert revise_plan_text(text, "decompose.yaml", extract={"ListOrdersFunction": False}) == text
