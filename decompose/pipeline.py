@@ -376,7 +376,7 @@ def _analyze_function(
     if resolved.kind in (MISSING, UNSUPPORTED) or handler is None:
         findings.append(_handler_finding(spec, resolved, tree, template))
         return None
-    context = DispatchContext(symbols, tree.graph, handler)
+    context = DispatchContext(symbols, tree.graph, handler, spec.handler_module)
     code_routes, issues = find_routes(context, tree.strategies)
     for issue in issues:
         findings.append(

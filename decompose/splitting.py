@@ -43,7 +43,7 @@ from decompose.domain.plan import (
     PlanProblem,
 )
 from decompose.errors import DecomposeError, PlanError, UsageError
-from decompose.generation.handlers import generate_handlers
+from decompose.generation.handlers import generate_handlers, split_problems
 from decompose.generation.packages import build_packages, shim_package
 from decompose.generation.rollout import HOOKS_DIR, Rollout, plan_rollout
 from decompose.generation.template import edit_template
@@ -53,7 +53,7 @@ from decompose.loading.events import EVENTS_DIR, RecordedEvent, read_events
 from decompose.loading.template import LoadedTemplate, find_template, load_template
 from decompose.pipeline import analyze, analyze_specs
 from decompose.planning.build import build_plan, choose_monolith, extend_plan
-from decompose.planning.check import check_plan
+from decompose.planning.check import FRAMEWORKS, check_plan
 from decompose.planning.ids import snake
 from decompose.planning.plan_file import read_plan_text, record_phases, render_plan, update_plan_text
 from decompose.refactoring import refactor
@@ -77,6 +77,13 @@ class Project:
         if path.is_file():
             return cls(path.parent, path)
         template = find_template(path)
+        if template is None and (path / ".chalice" / "config.json").is_file():
+            raise UsageError(
+                f"{path}: a Chalice project deployed by `chalice deploy` (.chalice/config.json), with no SAM "
+                "template: Chalice builds one function and one API from the app, so plan and apply have no "
+                "template to give a route a function of its own (deploy the app with SAM, Handler: app.app and "
+                "an Api event per route, to split it)"
+            )
         if template is None:
             raise UsageError(f"{path}: no template.yaml/template.json here; plan and apply need a SAM template")
         return cls(path, template)
@@ -172,7 +179,7 @@ def plan_for(  # noqa: PLR0917 - the pieces `plan` and the wizard have both comp
             existing_text, added, extract=extracted, plan=extended, monolith=monolith.spec, routes=routes, path=shown
         )
     written = read_plan_text(text, shown)
-    problems = tuple(check_plan(written, report, template))
+    problems = _problems(written, report, template, project)
     name = plan_path.name
     change = () if text == existing_text else (FileChange(name, existing_text, text, "plan", generated=True),)
     return PlanOutcome(
@@ -203,7 +210,27 @@ def check(
     except UsageError as error:
         problem = PlanProblem(f"monolith: {error.message}", Location(shown, read.line_of("monolith") or 1))
         raise PlanError([*read.problems, problem]) from error
-    return CheckOutcome(read, tuple(check_plan(read, report, template)), report, template)
+    return CheckOutcome(read, _problems(read, report, template, project), report, template)
+
+
+def _problems(
+    plan: Plan, report: AnalysisReport, template: LoadedTemplate, project: Project
+) -> tuple[PlanProblem, ...]:
+    """`check_plan`'s problems; once there are none, what the handlers of the plan's framework routes could not
+    be generated for (a framework app the split cannot slice), at each function's line."""
+    problems = check_plan(plan, report, template)
+    monolith = next((f for f in report.functions if f.spec.logical_id == plan.monolith), None)
+    if problems or monolith is None:
+        return tuple(problems)
+    dispatch = {r.id: r.dispatch for r in monolith.routes}
+    framework = [f for f in plan.extracted if any(dispatch.get(r) in FRAMEWORKS for r in f.routes)]
+    if not framework:
+        return ()
+    only = replace(plan, functions=tuple(framework))
+    code_root = project.root / monolith.spec.code_uri
+    found = split_problems(code_root, monolith.spec, only, project_root=project.root)
+    where = plan.path or PLAN_FILE
+    return tuple(PlanProblem(message, Location(where, function.line)) for function, message in found)
 
 
 def _modules(code_root: Path) -> set[str]:

@@ -16,6 +16,14 @@ The module then holds what the slice uses and nothing else:
   except route registrations of other routes (Powertools `include_router` of a router without its routes);
 - a route whose entry the slice does not name (a decorator-registered view) gets an import of its module.
 
+A framework app (Flask behind a WSGI adapter, FastAPI/Starlette behind Mangum, a Chalice app as the handler)
+is sliced the same way through its registrations (`FrameworkAnalyzer.app_slice`): the generated module keeps
+the adapter and every hook and setting of the app, drops other functions' views and the mounts of groups
+left without routes, and copies the app factory that builds the app (sliced, `__name__` kept as the
+factory module's) rather than importing it. It exports the name the monolith's `Handler` named
+(`lambda_handler`, `handler = Mangum(app)`, the Chalice `app`). What the app cannot serve behind events of
+its own is a HandlerError naming the code; `split_problems` lists those per function for `plan --check`.
+
 It is rendered from `templates/handler.py.j2`, carries `GENERATED_MARKER` and a docstring naming its routes
 and its origin, and must parse (checked here) and pass ruff (tests). Route strings only ever appear inside
 the docstring, escaped; module names come from logical ids (identifiers by construction) or from the plan,
@@ -31,7 +39,7 @@ import keyword
 import re
 import tokenize
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -41,7 +49,9 @@ import jinja2
 from decompose.analysis.codebase import Codebase, load_codebase
 from decompose.analysis.dispatch import Decisions, DispatchContext, find_routes
 from decompose.analysis.dispatch.base import CodeRoute, Constraint
+from decompose.analysis.dispatch.framework import AppSlice, FrameworkAnalyzer
 from decompose.analysis.dispatch.slicing import Slice, prune, slice_for
+from decompose.analysis.handlers import resolve_handler
 from decompose.analysis.symbols import Definition, absolute_module
 from decompose.analysis.triggers import MatchedRoute, direct_routes, match_triggers
 from decompose.domain.model import FunctionSpec, Location
@@ -54,6 +64,8 @@ from decompose.generation.source_slice import render as render_slice
 HANDLER_PACKAGE = "handlers"
 HANDLER_FUNCTION = "lambda_handler"
 SIDE_EFFECT = "noqa: F401 - imported for its side effects (route registrations)"
+HANDLER_IMPORT = "noqa: F401 - the Lambda handler"
+WSGI_BASE_PATHS = frozenset({"API_GATEWAY_BASE_PATH"})  # serverless-wsgi strips it from the path it routes
 TEMPLATE = "handler.py.j2"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__", "__package__"}
 
@@ -108,7 +120,7 @@ def generate_handlers(
             GeneratedHandler(
                 logical_id=function.logical_id,
                 path=module_path(module),
-                handler=f"{module}.{HANDLER_FUNCTION}",
+                handler=f"{module}.{assembler.exported}",
                 text=text,
                 routes=tuple(function.routes),
             )
@@ -126,16 +138,37 @@ def handler_needs(codebase: Codebase, monolith: FunctionSpec, plan: Plan) -> dic
     return needs
 
 
+def split_problems(
+    code_root: Path, monolith: FunctionSpec, plan: Plan, *, project_root: Path | None = None
+) -> list[tuple[FunctionPlan, str]]:
+    """What generating the extracted functions' handlers would refuse, per function (each message names the
+    file:line it is about), computed on the code as it is: `plan --check` and `apply` report them before
+    anything is refactored."""
+    codebase = load_codebase(code_root, project_root)
+    problems: list[tuple[FunctionPlan, str]] = []
+    for function, assembler, _ in _assemblers(codebase, monolith, plan, problems):
+        try:
+            assembler.collect()
+        except HandlerError as error:
+            problems.append((function, error.message))
+    return problems
+
+
 def _assemblers(
-    codebase: Codebase, monolith: FunctionSpec, plan: Plan
+    codebase: Codebase, monolith: FunctionSpec, plan: Plan, problems: list[tuple[FunctionPlan, str]] | None = None
 ) -> Iterator[tuple[FunctionPlan, _Assembler, Location | None]]:
-    handler = codebase.symbols.definitions.get(monolith.handler)
-    if handler is None or handler.kind != "function":
+    """An assembler per extracted function; a function whose handler cannot be generated raises HandlerError,
+    or, given `problems`, is listed there and skipped."""
+    handler = resolve_handler(codebase.symbols, monolith.handler).definition
+    if handler is None or handler.kind not in ("function", "assignment"):
         raise HandlerError(f"handler {monolith.handler} not found under {codebase.root}")
     decisions = Decisions()
-    context = DispatchContext(codebase.symbols, codebase.graph, handler)
+    context = DispatchContext(codebase.symbols, codebase.graph, handler, monolith.handler_module)
     code_routes, _ = find_routes(context, codebase.strategies, decisions)
-    source = codebase.symbols.modules[handler.module].module
+    # a function handler is sliced where it is defined; a value (`handler = Mangum(app)`, a Chalice app) is
+    # served from the module Lambda imports, whose statements build the app
+    module = handler.module if handler.kind == "function" else monolith.handler_module
+    source = codebase.symbols.modules[module].module
     if code_routes:
         matched, _ = match_triggers(monolith, code_routes, None, lambda r: Location(source.path, r.line))
     else:
@@ -147,7 +180,65 @@ def _assemblers(
         if missing:
             raise HandlerError(f"{function.logical_id}: {monolith.handler} serves no route {missing[0]}", where)
         cut = slice_for(decisions, [m.code.constraint for m in mine])
-        yield function, _Assembler(codebase, handler, cut, mine), where
+        try:
+            app = _app_slice(codebase, context, mine, function, monolith=monolith, where=where)
+        except HandlerError as error:
+            if problems is None:
+                raise
+            problems.append((function, error.message))
+            continue
+        if app is not None:
+            cut = Slice(cut.dropped | app.dropped, cut.cut, cut.walked)
+        yield function, _Assembler(codebase, handler, cut, mine, module, monolith.handler_function, app), where
+
+
+def _app_slice(
+    codebase: Codebase,
+    context: DispatchContext,
+    mine: list[MatchedRoute],
+    function: FunctionPlan,
+    *,
+    monolith: FunctionSpec,
+    where: Location | None,
+) -> AppSlice | None:
+    """The framework app the function's routes are served by, sliced to them (None: no framework app); a
+    HandlerError when the app cannot serve them behind events of their own."""
+    names = {m.code.constraint.strategy for m in mine}
+    for strategy in codebase.strategies.modules:
+        if not isinstance(strategy, FrameworkAnalyzer) or strategy.name not in names:
+            continue
+        app = strategy.app_slice(context, {m.code.entry for m in mine})
+        if app is None:
+            continue
+        if app.unsliced:
+            spec = app.unsliced[0]
+            path = codebase.symbols.modules[spec.module].module.path
+            raise HandlerError(
+                f"{function.logical_id}: the route at {path}:{spec.line} is registered in a list "
+                "decompose cannot slice (a Starlette routes= list): apps built that way are not split yet",
+                where,
+            )
+        if app.entangled is not None:
+            mine_spec, other = app.entangled
+            path = codebase.symbols.modules[mine_spec.module].module.path
+            raise HandlerError(
+                f"{function.logical_id}: {mine_spec.entry} is registered together with {other.entry}, a view of "
+                f"another function ({path}:{mine_spec.line}): the new function's app would serve both; put "
+                "their routes in one function",
+                where,
+            )
+        if app.refusal is not None:
+            raise HandlerError(f"{function.logical_id}: {app.refusal}", where)
+        stripped = [name for name, _ in monolith.environment if name in WSGI_BASE_PATHS]
+        if strategy.name == "flask" and stripped:
+            raise HandlerError(
+                f"{function.logical_id}: serverless-wsgi strips {stripped[0]} (the environment of "
+                f"{monolith.logical_id}, template line {monolith.line}) before the app routes: the API path of "
+                "each route is not the app's, so decompose cannot give it an event of its own",
+                where,
+            )
+        return app
+    return None
 
 
 def _direct(handler: Definition) -> CodeRoute:
@@ -157,13 +248,15 @@ def _direct(handler: Definition) -> CodeRoute:
 # ----------------------------------------------------------------------------------------------- assembly
 @dataclass
 class _Item:
-    """A top-level statement of the handler module copied into the generated one."""
+    """A top-level statement copied into the generated module: of the handler module, or the app factory."""
 
     line: int
     node: ast.stmt
     kind: str  # "def" | "simple"
+    module: str  # the module it comes from
     pruned: ast.AST | None = None  # the statement as the slice keeps it
     noqa: frozenset[str] = frozenset()  # locals kept only for the exceptions reading them may raise
+    order: int = 0  # the factory, copied from another module, goes before the handler module's code
 
 
 @dataclass
@@ -172,22 +265,55 @@ class _Assembler:
     handler: Definition
     cut: Slice
     routes: list[MatchedRoute]
+    module: str  # the module sliced: where the handler function is defined, or the one Lambda imports
+    name: str  # the name Lambda looks up in it
+    app: AppSlice | None = None  # the framework app the routes are served by, when one is
     imports: set[ImportSpec] = field(default_factory=set)
     items: dict[int, _Item] = field(default_factory=dict)  # id(original top-level stmt) -> item
     used: set[str] = field(default_factory=set)  # project definition ids the module names
+    copied: set[str] = field(default_factory=set)  # definitions of other modules copied in (the app factory)
 
     @property
-    def module(self) -> str:
-        return self.handler.module
+    def is_function(self) -> bool:
+        return self.handler.kind == "function"
+
+    @property
+    def exported(self) -> str:
+        """The name of the generated module Lambda calls: `lambda_handler`, or the value's own name
+        (`handler = Mangum(app)`, a Chalice `app`)."""
+        return HANDLER_FUNCTION if self.is_function else self.name
 
     def collect(self) -> None:
         """Gather what the slice needs (idempotent)."""
         if self.items:
             return
         tree = self.codebase.symbols.modules[self.module].module.tree
-        self._take(self._top_level(self.handler.nodes[0]))
+        if self.is_function:
+            self._take(self._top_level(self.handler.nodes[0]))
+        else:
+            self._need(self.name)
+            for spec in [s for s in self.imports if s.bound == self.name]:  # Lambda's handler, read by name
+                self.imports.discard(spec)
+                self.imports.add(replace(spec, comment=HANDLER_IMPORT))
         self._statements(tree)
         self._registered_entries()
+        self.used -= self.copied
+        self._check_bindings()
+
+    def _check_bindings(self) -> None:
+        """Each name the generated module binds means one thing (the copied app factory brings the names of
+        its own module, which may mean something else in the handler module)."""
+        bound: dict[str, object] = {}
+        for spec in self.imports:
+            if spec.name is None and spec.alias is None:
+                continue  # `import a.b` and `import a.c` both bind `a`, and mean it
+            key = (spec.module, spec.name)
+            if bound.setdefault(spec.bound, key) != key:
+                raise HandlerError(
+                    f"the generated handler would bind {spec.bound} twice ({_spelled(bound[spec.bound])} and "
+                    f"{_spelled(key)}): the handler module and the app factory's module use the name for "
+                    "different things; rename one of them"
+                )
 
     def render(self, function: FunctionPlan, monolith: FunctionSpec) -> str:
         self.collect()
@@ -202,38 +328,54 @@ class _Assembler:
             location=f"{source.path}:{self.handler.line}",
             future=_has_future_annotations(tree),
             imports=render_imports(self.imports, self._first_party()),
+            framework=self.app is not None and _framework_name(self.routes),
             body=body,
             body_starts_with_def=starts_with_def,
         )
 
     # --- what the slice needs
-    def _take(self, stmt: ast.stmt) -> None:
+    def _take(self, stmt: ast.stmt, module: str | None = None) -> None:
         if id(stmt) in self.items:
             return
+        module = module or self.module
         kind = "def" if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else "simple"
-        item = _Item(_first_line(stmt), stmt, kind)
+        item = _Item(_first_line(stmt), stmt, kind, module, order=0 if module == self.module else -1)
         self.items[id(stmt)] = item
-        item.pruned, item.noqa = _without_unused_locals(prune(stmt, self.cut))
+        pruned = prune(stmt, self.cut)
+        if module != self.module:
+            pruned = _NameOf(module).visit(pruned)  # `Flask(__name__)` keeps the name it had
+        item.pruned, item.noqa = _without_unused_locals(pruned)
         chains = _attribute_chains(item.pruned)
         for name in sorted(_free_names(item.pruned)):
-            self._need(name, chains.get(name))
+            self._need(name, chains.get(name), module)
         for node in ast.walk(item.pruned):
             if isinstance(node, ast.Name | ast.Attribute):
-                resolved = self.codebase.symbols.resolve_expression(self.module, node)
+                resolved = self.codebase.symbols.resolve_expression(module, node)
                 if isinstance(resolved, str):
                     self.used.add(resolved)
 
-    def _need(self, name: str, chains: set[str] | None = None) -> None:
+    def _need(self, name: str, chains: set[str] | None = None, where: str | None = None) -> None:
         symbols = self.codebase.symbols
-        module = symbols.modules[self.module]
+        where = where or self.module
+        module = symbols.modules[where]
+        factory = self.app.factory if self.app is not None else None
+        if factory is not None and symbols.resolve_global(where, name) == factory:
+            definition = symbols.definitions[factory]
+            if definition.module != self.module:  # the app factory is copied and sliced, never imported
+                self.copied.add(factory)
+                self._take(self._top_level(definition.nodes[0], definition.module), definition.module)
+                return
         if name in module.bindings:
             target = module.bindings[name]
             definition = symbols.definitions.get(target) if isinstance(target, str) else None
-            if definition is not None and definition.module == self.module:
-                for node in definition.nodes:
-                    self._take(self._top_level(node))
+            if definition is not None and definition.module == where:
+                if where == self.module:
+                    for node in definition.nodes:
+                        self._take(self._top_level(node))
+                else:
+                    self.imports.add(ImportSpec(where, name))  # the factory module's own names are imported
                 return
-        specs = list(self._imports_binding(name))
+        specs = list(self._imports_binding(name, where))
         dotted = [s for s in specs if s.name is None and s.alias is None and "." in s.module]
         if len(dotted) > 1 and chains is not None and "" not in chains:
             # `import routes.a` and `import routes.b` both bind `routes`: keep those the code goes through
@@ -241,8 +383,8 @@ class _Assembler:
             specs = [s for s in specs if s not in dotted or s in used]
         self.imports.update(specs)
 
-    def _imports_binding(self, name: str) -> Iterator[ImportSpec]:
-        source = self.codebase.symbols.modules[self.module].module
+    def _imports_binding(self, name: str, where: str | None = None) -> Iterator[ImportSpec]:
+        source = self.codebase.symbols.modules[where or self.module].module
         for stmt in source.tree.body:
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -254,12 +396,12 @@ class _Assembler:
                     if (alias.asname or alias.name) == name:
                         yield ImportSpec(base, alias.name, alias.asname)
 
-    def _top_level(self, node: ast.AST) -> ast.stmt:
-        tree = self.codebase.symbols.modules[self.module].module.tree
+    def _top_level(self, node: ast.AST, module: str | None = None) -> ast.stmt:
+        tree = self.codebase.symbols.modules[module or self.module].module.tree
         for stmt in tree.body:
             if stmt is node or any(inner is node for inner in ast.walk(stmt)):
                 return stmt
-        raise HandlerError(f"cannot place {ast.dump(node)[:60]} in {self.module}")
+        raise HandlerError(f"cannot place {ast.dump(node)[:60]} in {module or self.module}")
 
     def _statements(self, tree: ast.Module) -> None:
         """Module-level statements that run on import, kept when everything they name is kept."""
@@ -278,7 +420,10 @@ class _Assembler:
             if isinstance(stmt, ast.If) and _is_guard_block(stmt.test):
                 continue
             if id(stmt) in registrations:
-                if self._registers(stmt, owners):
+                if self.app is not None:
+                    if id(stmt) not in self.cut.dropped:  # the app's hooks and config, and its kept mounts
+                        self._take(stmt)
+                elif self._registers(stmt, owners):
                     self._take(stmt)
                 continue
             if self._all_kept(stmt):
@@ -329,6 +474,9 @@ class _Assembler:
 
     def _registered_entries(self) -> None:
         """Entries the slice never names (decorator-registered views) are imported for their registration."""
+        if self.app is not None:
+            self._registered_views()
+            return
         for route in self.routes:
             definition = self.codebase.symbols.definitions.get(route.code.entry)
             if definition is not None and definition.module == self.module and definition.kind == "function":
@@ -340,10 +488,29 @@ class _Assembler:
             if definition.id not in self.used:
                 self.imports.add(ImportSpec(definition.module, comment=SIDE_EFFECT))
 
+    def _registered_views(self) -> None:
+        """A framework app's views: a view still in the handler module is copied; a module registering views
+        elsewhere (the function's own route module once the refactor moved them) is imported for it."""
+        symbols = self.codebase.symbols
+        assert self.app is not None
+        for route in self.routes:
+            definition = symbols.definitions.get(route.code.entry)
+            if definition is not None and definition.module == self.module and definition.kind == "function":
+                node = definition.nodes[0]
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and self._is_top_level(node):
+                    self._take(node)
+        imported = {spec.module for spec in self.imports}
+        for module in self.app.modules:
+            if module != self.module and module not in imported:
+                self.imports.add(ImportSpec(module, comment=SIDE_EFFECT))
+
+    def _is_top_level(self, node: ast.AST) -> bool:
+        return any(stmt is node for stmt in self.codebase.symbols.modules[self.module].module.tree.body)
+
     # --- rendering
     def _body(self) -> tuple[str, bool]:
         pieces: list[tuple[str, str]] = []
-        for item in sorted(self.items.values(), key=lambda i: i.line):
+        for item in sorted(self.items.values(), key=lambda i: (i.order, i.line)):
             pieces.append((item.kind, self._text(item)))
         out: list[str] = []
         previous: str | None = None
@@ -357,12 +524,13 @@ class _Assembler:
     def _text(self, item: _Item) -> str:
         stmt, pruned = item.node, item.pruned
         assert pruned is not None
-        is_handler = stmt is self.handler.nodes[0]
+        is_handler = self.is_function and stmt is self.handler.nodes[0]
         if is_handler and isinstance(pruned, ast.FunctionDef | ast.AsyncFunctionDef):
             pruned.name = HANDLER_FUNCTION
         if not is_handler and not self._touched(stmt) and not item.noqa and ast.dump(pruned) == ast.dump(stmt):
-            return self._source(stmt)
-        printed = render_slice(self._module_text(), stmt, pruned, name=HANDLER_FUNCTION if is_handler else None)
+            return self._source(stmt, item.module)
+        text = self._module_text(item.module)
+        printed = render_slice(text, stmt, pruned, name=HANDLER_FUNCTION if is_handler else None)
         text = _mark_noqa(printed if printed is not None else double_quoted(ast.unparse(pruned)), item.noqa)
         if is_handler and self.handler.name != HANDLER_FUNCTION and self.handler.name in _free_names(stmt):
             text += f"\n\n\n{self.handler.name} = {HANDLER_FUNCTION}"
@@ -372,16 +540,39 @@ class _Assembler:
         marks = self.cut.dropped | self.cut.cut
         return any(id(node) in marks for node in ast.walk(stmt))
 
-    def _module_text(self) -> str:
-        source = self.codebase.symbols.modules[self.module].module
+    def _module_text(self, module: str | None = None) -> str:
+        source = self.codebase.symbols.modules[module or self.module].module
         return (self.codebase.root / _relative_file(source.path, self.codebase)).read_text(encoding="utf-8")
 
-    def _source(self, stmt: ast.stmt) -> str:
-        lines = self._module_text().splitlines()
+    def _source(self, stmt: ast.stmt, module: str | None = None) -> str:
+        lines = self._module_text(module).splitlines()
         return "\n".join(lines[_first_line(stmt) - 1 : stmt.end_lineno])
 
     def _first_party(self) -> frozenset[str]:
         return frozenset(name.split(".")[0] for name in self.codebase.symbols.modules)
+
+
+def _framework_name(routes: list[MatchedRoute]) -> str:
+    names = {"flask": "Flask", "fastapi": "FastAPI", "chalice": "Chalice"}
+    return next((names[r.code.constraint.strategy or ""] for r in routes if r.code.constraint.strategy in names), "")
+
+
+def _spelled(key: object) -> str:
+    module, name = key  # type: ignore[misc]
+    return f"{module}.{name}" if name else str(module)
+
+
+class _NameOf(ast.NodeTransformer):
+    """`__name__` as the module it was written in had it (`Flask(__name__)` in a copied app factory: the
+    app's name, logger and root path stay what they were)."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Constant(self.module), node)
+        return node
 
 
 def _attribute_chains(node: ast.AST) -> dict[str, set[str]]:

@@ -20,6 +20,8 @@ from decompose.domain.plan import Deployment, FunctionPlan, Plan
 from decompose.errors import UsageError
 from decompose.planning.ids import camel, default_modules, fit, is_taken, route_name, unique_id
 
+FRAMEWORKS = {"flask": "Flask", "fastapi": "FastAPI", "chalice": "Chalice"}  # a split keeps the app, sliced
+
 GROUPS = ("route", "module", "resources")
 
 
@@ -165,6 +167,10 @@ def _group_key(analysis: FunctionAnalysis, route: Route, group: str) -> tuple[st
     if group == "resources":
         touched = sorted({p.resource.split("/")[0] for p in route.permissions if p.resource != "*"})
         return "resources:" + ",".join(touched), "".join(camel(t) for t in touched) or "NoResources"
+    if route.dispatch in FRAMEWORKS and any(
+        r.entry == route.entry and r.dispatch == route.dispatch and r.id != route.id for r in analysis.routes
+    ):  # one framework view for several routes (`methods=["GET", "DELETE"]`): a function cannot take one
+        return f"view:{route.dispatch}:{route.entry}", route_name(route.id)
     return f"route:{route.id}", route_name(route.id)
 
 

@@ -16,15 +16,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from decompose.domain.model import AnalysisReport, FunctionAnalysis, Location
+from decompose.domain.model import AnalysisReport, FunctionAnalysis, Location, Route
 from decompose.domain.plan import COMPANION_SUFFIXES, DEPLOYMENT_TYPES, Deployment, FunctionPlan, Plan, PlanProblem
 from decompose.generation.template import MARKER_KEY
 from decompose.loading.template import LoadedTemplate
+from decompose.planning.build import FRAMEWORKS
 from decompose.planning.ids import SAM_DERIVED, default_modules, invalid_logical_id, invalid_module
 
 EXTRACTED_RULE = "route-extracted"  # analysis finding: a route the monolith still has, served by another function
 _ALIAS = re.compile(r"^[A-Za-z0-9]+$")  # SAM puts the alias into the logical id `<Id>Alias<alias>`
-FRAMEWORKS = {"flask": "Flask", "fastapi": "FastAPI", "chalice": "Chalice"}  # read by analyze, not split yet
 
 
 def check_plan(plan: Plan, report: AnalysisReport, template: LoadedTemplate | None) -> list[PlanProblem]:
@@ -120,15 +120,38 @@ def _check_route(  # noqa: PLR0917 - one private call site
         if owner not in (function.logical_id, monolith.spec.logical_id):
             problem(f"route {route!r} is already served by {owner}, not by {function.logical_id}", line)
         return
-    if function.extract and found.dispatch in FRAMEWORKS:
-        problem(
-            f"route {route!r} is served by a {FRAMEWORKS[found.dispatch]} app: decompose analyzes framework apps "
-            "but does not split them yet",
-            line,
-        )
-        return
     if function.extract and found.trigger.event is None:
         problem(f"route {route!r} has no event in the template: nothing would route it to {function.logical_id}", line)
+    elif function.extract and found.dispatch in FRAMEWORKS:
+        _check_framework_route(found, function, monolith, line, problem)
+
+
+def _check_framework_route(
+    found: Route, function: FunctionPlan, monolith: FunctionAnalysis, line: int | None, problem: Any
+) -> None:
+    """What a framework app's split cannot do safely: one view registered for routes of two functions (the
+    new function's app would register all of them), a Chalice route behind a catch-all event."""
+    framework = FRAMEWORKS[found.dispatch]
+    where = str(found.location)
+    others = sorted(
+        r.id
+        for r in monolith.routes
+        if r.entry == found.entry and r.dispatch == found.dispatch and r.id not in function.routes
+    )
+    if others:
+        problem(
+            f"route {found.id!r} is served by the same {framework} view as {others[0]!r} ({found.entry} at "
+            f"{where}): the new function's app would register both; put them in one function",
+            line,
+        )
+    event = next((e for e in monolith.spec.events if e.name == found.trigger.event), None)
+    if found.dispatch == "chalice" and event is not None and event.path != found.trigger.path:
+        problem(
+            f"route {found.id!r} reaches the Chalice app ({where}) only through the catch-all event {event.name} "
+            f"(template line {event.line}): Chalice dispatches on requestContext.resourcePath, so the monolith answers "
+            "it 405 and a function of its own would answer differently; give the route its own event first",
+            line,
+        )
 
 
 def _check_deployment(deployment: Deployment, resources: Mapping[str, Any], problem: Any, line_of: Any) -> None:

@@ -29,6 +29,7 @@ from decompose.domain.plan import Plan
 from decompose.errors import RefactorError
 from decompose.generation.handlers import handler_needs
 from decompose.refactoring.checks import check_tree
+from decompose.refactoring.configuration import Configuration, configurations, placed, without
 from decompose.refactoring.fixups import (
     add_import_line,
     fix_file,
@@ -80,8 +81,10 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         for p, t in snapshot.items()
     }
     registered = _registered_moves(codebase, planned.moves)
+    configured = _configurations(codebase, code_root, snapshot, planned.moves)
     try:
         created = run_moves(code_root, planned.moves)
+        _move_configurations(code_root, configured)
         moved = {(m.source, m.name): m.destination for m in planned.moves}
         futures = {m.destination for m in planned.moves if _has_future(codebase, m.source)}
         first_party = frozenset(name.split(".")[0] for name in codebase.symbols.modules) | {
@@ -118,6 +121,42 @@ def refactor(code_root: Path, monolith: FunctionAnalysis, plan: Plan) -> Refacto
         _restore(code_root, snapshot)
         raise
     return RefactorResult(planned.modules, planned.moves, (), tuple(sorted(created)))
+
+
+def _configurations(
+    codebase: Codebase, code_root: Path, snapshot: dict[Path, str], moves: tuple[Move, ...]
+) -> list[Configuration]:
+    """The statements configuring each moved object (see `configuration`), read before rope runs."""
+    trees: dict[str, tuple[ast.Module, str]] = {}
+    for move in moves:
+        module = codebase.symbols.modules.get(move.source)
+        if move.kind == "assignment" and module is not None and move.source not in trees:
+            path = code_root / _relative_to_root(module.module.path, codebase)
+            trees[move.source] = (module.module.tree, snapshot.get(path, ""))
+    assignments = [(m.name, m.source, m.destination) for m in moves if m.kind == "assignment"]
+    return configurations(trees, assignments, {id(node) for node in codebase.registrations})
+
+
+def _move_configurations(code_root: Path, configured: list[Configuration]) -> None:
+    for configuration in configured:
+        source = module_path(code_root, configuration.source)
+        destination = module_path(code_root, configuration.destination)
+        if not source.is_file() or not destination.is_file():
+            continue
+        source.write_text(without(source.read_text(encoding="utf-8"), configuration), encoding="utf-8")
+        destination.write_text(placed(destination.read_text(encoding="utf-8"), configuration), encoding="utf-8")
+
+
+def module_path(code_root: Path, module: str) -> Path:
+    """The file of a dotted module under the code root (a package's `__init__.py`)."""
+    path = code_root / module_file(module)
+    return path if path.is_file() else code_root.joinpath(*module.split("."), "__init__.py")
+
+
+def _relative_to_root(path: str, codebase: Codebase) -> str:
+    """A module's path (relative to the project root) relative to the code root."""
+    prefix = codebase.sources.root.rstrip("/")
+    return path if prefix in ("", ".") else path.removeprefix(prefix + "/")
 
 
 def _docstrings(moves: tuple[Move, ...], users: dict[str, frozenset[str]], plan: Plan) -> dict[str, str]:

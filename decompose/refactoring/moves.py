@@ -305,7 +305,7 @@ def _ordered(codebase: Codebase, users: Users, destinations: dict[str, str]) -> 
     for destination in sorted(by_destination, key=lambda m: (-width(m), m)):
         group = by_destination[destination]
         ids = {d.id for d in group}
-        depends = {d.id: {t for t in _targets(codebase, d) if t in ids} for d in group}
+        depends = {d.id: {t for t in _targets(codebase, d) | _evaluated(codebase, d) if t in ids} for d in group}
         order: list[Definition] = []
         placed: set[str] = set()
         pending = sorted(group, key=lambda d: (d.module, -d.line))
@@ -318,6 +318,25 @@ def _ordered(codebase: Codebase, users: Users, destinations: dict[str, str]) -> 
             pending.remove(chosen)
         moves += [Move(d.name, d.module, destination, d.line, d.kind) for d in order]
     return moves
+
+
+def _evaluated(codebase: Codebase, definition: Definition) -> set[str]:
+    """What defining it evaluates: decorators (route registrations included, which the reach graph leaves
+    out: `@router.put(..., dependencies=[Depends(check)])` needs `check` defined first), defaults, bases."""
+    roots: list[ast.AST] = []
+    for node in definition.nodes:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            roots += [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+        elif isinstance(node, ast.ClassDef):
+            roots += [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+    found: set[str] = set()
+    for root in roots:
+        for inner in ast.walk(root):
+            if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                target = codebase.symbols.resolve_global(definition.module, inner.id)
+                if isinstance(target, str):
+                    found.add(target)
+    return found
 
 
 def _check(codebase: Codebase, moves: list[Move], destinations: dict[str, str]) -> None:

@@ -35,9 +35,16 @@ def top_level(codebase: Codebase, definition_id: str) -> Definition | None:
     definition = codebase.symbols.definitions.get(definition_id)
     while definition is not None and definition.kind == "method" and definition.owner:
         definition = codebase.symbols.definitions.get(definition.owner)
-    if definition is None or definition.kind not in MOVABLE_KINDS:
+    if definition is None or definition.kind not in MOVABLE_KINDS or _nested(codebase, definition):
         return None
     return definition
+
+
+def _nested(codebase: Codebase, definition: Definition) -> bool:
+    """A view or hook nested in an app factory (`factory.create_app.index`): it stays in the factory, which
+    the monolith keeps and each generated handler copies, sliced; what it names is used, it never moves."""
+    enclosing = codebase.symbols.definitions.get(definition.id.rpartition(".")[0])
+    return enclosing is not None and enclosing.module == definition.module and enclosing.kind in ("function", "method")
 
 
 def compute_users(

@@ -55,6 +55,8 @@ def fresh_import(src: Path, module: str) -> Iterator[Any]:
 def normalised(response: Any) -> Any:
     """A response with run-specific values (generated ids, timestamps, signatures) masked."""
     text = json.dumps(response, sort_keys=True, default=str)
+    if re.search(r"Signature(=|%3D)", text):  # a signature's URL-escaped length varies: so does the body's
+        text = re.sub(r'("[Cc]ontent-[Ll]ength": \[?)"\d+"', r'\1"<length>"', text)
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", text)
     text = re.sub(r"(Signature|Expires|X-Amz-[A-Za-z]+)=[^&\"\\\\]+", r"\1=<masked>", text)
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?", "<time>", text)

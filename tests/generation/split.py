@@ -35,11 +35,15 @@ class Split:
         return self.root / self.monolith.spec.code_uri
 
 
-def split(root: Path, routes: list[str]) -> Split:
-    """Extract `routes` (one function each) from the app at `root`, in place."""
+def split(root: Path, routes: list[str | tuple[str, ...]]) -> Split:
+    """Extract `routes` (one function each; a tuple of routes is one function) from the app at `root`, in
+    place."""
     monolith = analyze(root, iam=False).functions[0]
+    groups = [(r,) if isinstance(r, str) else tuple(r) for r in routes]
+    grouped = {route for group in groups for route in group}
+    rest = [(r,) for r in sorted(x.id for x in monolith.routes) if r not in grouped]
     functions = tuple(
-        FunctionPlan(logical_id(r), (r,), extract=r in routes) for r in sorted(x.id for x in monolith.routes)
+        FunctionPlan(logical_id(" ".join(group)), group, extract=group in groups) for group in sorted([*groups, *rest])
     )
     plan = Plan(monolith.spec.logical_id or "", functions)
     code_root = root / monolith.spec.code_uri

@@ -23,7 +23,7 @@ from tests.iam import fixture_harness as fh
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Routes per app: three first, then two more. Routes whose reach is dynamic (`getattr(tasks, name)`) are
 # refused by the refactor (tested in tests/refactoring) and left out here.
-PICKS = {
+PICKS: dict[str, tuple[list[str | tuple[str, ...]], list[str | tuple[str, ...]]]] = {
     "sample_monolith": (
         ["POST /invoices", "GET /orders/{order_id}", "GET /products"],
         ["S3 UploadsBucket", "POST /payments"],
@@ -51,6 +51,18 @@ PICKS = {
     "powertools": (
         ["GET /orders", "POST /orders", "GET /payments/{payment_id}"],
         ["GET /health", "POST /payments/{payment_id}/refund"],
+    ),
+    "flask_app": (
+        ["GET /notes/{note_id}", "GET /", "POST /notes"],
+        ["DELETE /notes/{note_id}", "GET /notes"],
+    ),
+    "fastapi_app": (
+        ["GET /products/{sku}", "GET /health", "POST /v1/images/{sku}/upload-url"],
+        ["PUT /products/{sku}", "GET /v1/images/{image_path+}"],
+    ),
+    "chalice_sam": (
+        ["GET /books", ("GET /books/{isbn}", "DELETE /books/{isbn}"), "GET /reviews/{isbn}"],
+        ["POST /books/{isbn}/receipt", "POST /reviews/{isbn}"],
     ),
 }
 
@@ -80,19 +92,25 @@ def _check_outcome(app: str, outcome: Split) -> None:
             assert outcome.monolith.spec.handler_module not in route.reach.modules
     for handler in outcome.handlers:
         for route_id in handler.routes:
-            expected, got = _replay(app, outcome, handler.handler, route_id)
-            assert normalised(got) == normalised(expected), route_id
+            original, refactored, got = _replay(app, outcome, handler.handler, route_id)
+            assert normalised(refactored) == normalised(original), f"the refactored monolith changed {route_id}"
+            assert normalised(got) == normalised(original), route_id
     assert all(p.exists() for p in touched)
 
 
-def _replay(app: str, outcome: Split, handler: str, route_id: str) -> tuple[object, object]:
+def _replay(app: str, outcome: Split, handler: str, route_id: str) -> tuple[object, object, object]:
+    """The route's response from the original app, the refactored monolith and the generated handler."""
     code_root = outcome.code_root
+    pristine = (SAMPLE if app == "sample_monolith" else FIXTURES / app) / outcome.monolith.spec.code_uri
+    monolith = outcome.monolith.spec.handler
     if app == "sample_monolith":
         route = next(r for r in outcome.monolith.routes if r.id == route_id)
         event = route.trigger.event or ""
-        return run_sample(code_root, outcome.monolith.spec.handler, event), run_sample(code_root, handler, event)
+        runs = ((pristine, monolith), (code_root, monolith), (code_root, handler))
+        return tuple(run_sample(root, name, event) for root, name in runs)  # type: ignore[return-value]
     case = fh.Case(app, route_id)
-    return run_fixture(app, code_root, outcome.monolith.spec.handler, case), run_fixture(app, code_root, handler, case)
+    runs = ((pristine, monolith), (code_root, monolith), (code_root, handler))
+    return tuple(run_fixture(app, root, name, case) for root, name in runs)  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("app", sorted(PICKS))
@@ -130,6 +148,39 @@ def test_sample_monolith_tests_pass_on_the_refactored_copy(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "60 passed" in result.stdout
+
+
+ADAPTERS = {
+    "aws-wsgi": "import awsgi\n\nfrom factory import create_app\n\napp = create_app()\n\n\n"
+    "def lambda_handler(event, context):\n    return awsgi.response(app, event, context)\n",
+    "apig-wsgi": "from apig_wsgi import make_lambda_handler\n\nfrom factory import create_app\n\napp = create_app()\n"
+    "lambda_handler = make_lambda_handler(app)\n",
+}
+
+IMPORTED = {"aws-wsgi": "awsgi", "apig-wsgi": "apig_wsgi"}
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_a_flask_app_behind_each_wsgi_adapter_is_split(adapter: str, tmp_path: Path) -> None:
+    """The Flask fixture behind aws-wsgi or apig-wsgi instead of serverless-wsgi: each new function serves its
+    route through the same adapter and answers as the original app does."""
+    pristine = _copy("flask_app", tmp_path / "pristine")
+    (pristine / "src" / "app.py").write_text(ADAPTERS[adapter], encoding="utf-8")
+    root = tmp_path / "split"
+    shutil.copytree(pristine, root)
+    routes = ["GET /notes/{note_id}", "POST /notes", "GET /"]
+    outcome = split(root, routes)
+    lint = ruff(outcome.code_root)
+    assert lint.returncode == 0, lint.stdout
+    assert len(outcome.handlers) == len(routes)
+    for handler in outcome.handlers:
+        assert f"import {IMPORTED[adapter]}" in handler.text or f"from {IMPORTED[adapter]} import" in handler.text
+        assert sorted(r.id for r in reanalyze(outcome, handler).routes) == list(handler.routes)
+        (route_id,) = handler.routes
+        case = fh.Case("flask_app", route_id)
+        original = run_fixture("flask_app", pristine / "src", "app.lambda_handler", case)
+        got = run_fixture("flask_app", outcome.code_root, handler.handler, case)
+        assert normalised(got) == normalised(original), route_id
 
 
 def test_every_powertools_route_extracted(tmp_path: Path) -> None:

@@ -114,6 +114,18 @@ DATA: dict[str, FixtureData] = {
         objects={"ImagesBucket": {"products/sku-1.jpg": "jpeg"}},
         parameters={"/catalog/api-keys": "k-1,k-2"},
     ),
+    "chalice_sam": FixtureData(
+        path_values={"isbn": "978-1"},
+        inputs={
+            "POST /books": {"body": {"title": "Dune", "author": "Herbert"}},
+            "POST /books/{isbn}/receipt": {"body": {"total": "12.50"}},
+            "POST /reviews/{isbn}": {"body": {"stars": 4, "text": "good"}},
+        },
+        items={
+            "BooksTable": [{"isbn": "978-1", "title": "Solaris", "author": "Lem"}],
+            "ReviewsTable": [{"isbn": "978-1", "review_id": "r-1", "stars": 5, "text": "great"}],
+        },
+    ),
     "event_sources": FixtureData(
         inputs={
             "S3 UploadsBucket": {"key": "incoming/photo.jpg"},

@@ -109,25 +109,25 @@ def test_nothing_marked_for_extraction_is_nothing_to_do(tmp_path: Path) -> None:
     assert "nothing to do" in result.output
 
 
-@pytest.mark.parametrize(
-    ("app", "route", "framework"), [("flask_app", "GET /notes", "Flask"), ("fastapi_app", "GET /health", "FastAPI")]
-)
-def test_framework_apps_are_refused_with_the_routes_line(tmp_path: Path, app: str, route: str, framework: str) -> None:
-    """Extracting a route of a framework app is a plan problem at the route's line (`plan` and `apply` exit 2),
-    never a crash, and apply writes nothing."""
-    root = tmp_path / app
-    shutil.copytree(FIXTURES / app, root, ignore=shutil.ignore_patterns("expected.json"))
-    planned = _run("plan", str(root), "--extract", route)
+def test_an_unsafe_framework_split_is_refused_with_the_routes_line(tmp_path: Path) -> None:
+    """One Chalice view serving two routes, planned by hand into different functions: a plan problem at the
+    route's line naming the view's file:line (`plan --check` and `apply` exit 2), and apply writes nothing."""
+    root = tmp_path / "chalice_sam"
+    shutil.copytree(FIXTURES / "chalice_sam", root)
+    route = "GET /books/{isbn}"
     plan = root / "decompose.yaml"
-    line = next(
-        i for i, text in enumerate(plan.read_text().splitlines(), 1) if text.strip().startswith(f"- {route}  #")
+    plan.write_text(
+        "version: 1\nmonolith: APIHandler\nfunctions:\n  - logical_id: GetBookFunction\n    extract: true\n"
+        f"    routes:\n      - {route}\n"
     )
+    planned = _run("plan", str(root), "--check")
     expected = (
-        f"decompose: error: decompose.yaml:{line}: route '{route}' is served by a {framework} app: decompose "
-        "analyzes framework apps but does not split them yet"
+        f"decompose: error: decompose.yaml:7: route '{route}' is served by the same Chalice view as "
+        "'DELETE /books/{isbn}' (app.book at src/app.py:36): the new function's app would register both; put "
+        "them in one function"
     )
     assert planned.exit_code == 2
-    assert _errors(planned.output) == [expected]
+    assert _errors(planned.output)[0] == expected
     before = _snapshot(root)
     result = _run("apply", str(root))
     assert result.exit_code == 2, result.output

@@ -325,6 +325,60 @@ def test_a_default_naming_the_global_its_parameter_shadows_is_imported(tmp_path:
     assert done.returncode == 0, done.stderr
 
 
+ROUTER_MAIN = """
+from fastapi import FastAPI
+from mangum import Mangum
+
+from routers import images
+
+app = FastAPI()
+app.include_router(images.router, prefix="/v1")
+handler = Mangum(app, lifespan="off")
+"""
+
+ROUTER_VIEWS = """
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/images")
+
+
+@router.get("/{sku}")
+def get_image(sku: str):
+    return {"sku": sku}
+
+
+@router.post("/{sku}")
+def put_image(sku: str):
+    return {"stored": sku}
+"""
+
+
+def test_a_router_whose_views_all_move_goes_to_a_shared_module(tmp_path: Path) -> None:
+    """Both views of a FastAPI router extracted at once: the router cannot stay in a module that would import
+    them back (a cycle), so it moves to a shared module, and the monolith still serves both routes."""
+    events = "Api:\n  Type: HttpApi\n"
+    sources = {"main.py": ROUTER_MAIN, "routers/__init__.py": "", "routers/images.py": ROUTER_VIEWS}
+    write_app(
+        tmp_path,
+        {"template.yaml": sam_template(events, handler="main.handler"), **{f"src/{k}": v for k, v in sources.items()}},
+    )
+    again(tmp_path, {"GetImageFunction": "GET /v1/images/{sku}", "CreateImageFunction": "POST /v1/images/{sku}"})
+    assert "router = APIRouter" not in read(tmp_path, "routers/images.py")
+    code = (
+        "import main, routes.get_image, routes.create_image\n"
+        "def event(method, path):\n"
+        "    http = {'method': method, 'path': path, 'sourceIp': '1.1.1.1', 'protocol': 'HTTP/1.1'}\n"
+        "    return {'version': '2.0', 'routeKey': '$default', 'rawPath': path, 'rawQueryString': '',\n"
+        "            'headers': {}, 'requestContext': {'http': http, 'stage': '$default'}, 'isBase64Encoded': False}\n"
+        "print(main.handler(event('GET', '/v1/images/a'), None)['body'],"
+        " main.handler(event('POST', '/v1/images/b'), None)['body'])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '{"sku":"a"} {"stored":"b"}'
+
+
 NAMESAKE_DB = """
 def get_a(key):
     return {"a": key}

@@ -147,6 +147,12 @@ class DispatchContext:
     symbols: SymbolTable
     graph: DefinitionGraph
     handler: Definition
+    module: str = ""  # the module Lambda imports (the Handler's); the handler may be a name it imports
+
+    @property
+    def imported(self) -> str:
+        """The module whose import runs the handler's code: what registers routes is what it imports."""
+        return self.module or self.handler.module
 
 
 class ConditionStrategy(Protocol):

@@ -55,9 +55,10 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         registry = self.registry
         for item in obj.call.keywords:
             if item.arg in HOOK_KEYWORDS:
-                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value])))
+                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value]), module=scope.module))
             elif item.arg in LIFESPAN_KEYWORDS:
-                registry.hooks.append(Hook(obj.id, self.references(scope, [item.value]), kind=LIFESPAN))
+                hook = Hook(obj.id, self.references(scope, [item.value]), kind=LIFESPAN, module=scope.module)
+                registry.hooks.append(hook)
             elif item.arg == "routes":
                 self._route_list(scope, obj.id, item.value, "", 0)
 
@@ -91,7 +92,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
                 elif app is not None:
                     child = self.resolve_object(scope, app)
                     if child is not None:
-                        registry.mounts.append(Mount(owner, child, prefix + path))
+                        registry.mounts.append(Mount(owner, child, prefix + path, module=scope.module))
                 registry.registrations.append(element)
 
     def _starlette(self, scope: Scope, func: ast.expr) -> str | None:
@@ -185,6 +186,20 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         root, call = found
         lifespan = literal_string(keyword(call, "lifespan")) if call is not None else None
         return root, frozenset({LIFESPAN}) if lifespan == "off" else frozenset()
+
+    def split_refusal(self, context: DispatchContext) -> str | None:
+        """`Mangum(app, api_gateway_base_path="/api")` strips the base path before the app routes: the API's
+        path of a route is not the app's, so an event of its own would name the wrong path."""
+        found = self.delegated(context, ADAPTERS)
+        call = found[1] if found is not None else None
+        base = keyword(call, "api_gateway_base_path") if call is not None else None
+        if base is None or literal_string(base) in ("/", ""):
+            return None
+        where = f"{self.symbols.modules[context.handler.module].module.path}:{call.lineno}"  # type: ignore[union-attr]
+        return (
+            f"Mangum strips api_gateway_base_path before the app routes ({where}): the API path of each route "
+            "is not the app's, so decompose cannot give it an event of its own"
+        )
 
     def own_prefix(self, obj: FrameworkObject) -> str | None:
         if obj.cls != "fastapi.APIRouter":

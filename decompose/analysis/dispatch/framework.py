@@ -24,6 +24,14 @@ and the groups mounted on it (`Blueprint`, `APIRouter`), each with the routes re
 
 A view defined inside a factory is made a definition of its own (`factory.create_app.hello`), so it can be
 an entry like any module-level function.
+
+4. **The split.** Each registration node is recorded with what it registered (`Registration`), so
+   `app_slice(context, entries)` can say what an app serving only some views keeps (`AppSlice`): every hook
+   and the app's configuration, the registrations of those views, the mounts on their way; everything else
+   is dropped. It also says what cannot be sliced: a route in a Starlette `routes=` list, a view registered
+   together with another function's (a `MethodView`), an adapter stripping a base path (`split_refusal`).
+   Only modules the handler's import loads count (`loaded_modules`): once the refactor moved other routes'
+   views away, the routes registered in their modules are not this function's.
 """
 
 from __future__ import annotations
@@ -32,12 +40,13 @@ import ast
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, DispatchContext, DispatchIssue
 from decompose.analysis.dispatch.events import Evaluator
 from decompose.analysis.dispatch.literals import strings
+from decompose.analysis.dispatch.powertools import import_closure
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets
 
 MAX_MOUNT_DEPTH = 16
@@ -80,6 +89,7 @@ class Mount:
     child: str
     prefix: str | None
     extras: tuple[str, ...] = ()
+    module: str = ""  # where the mount is registered (only modules the handler imports count)
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,43 @@ class Hook:
     targets: tuple[str, ...]
     app_wide: bool = False
     kind: str = "all"  # what the hook applies to (Chalice middleware: "http", "s3"...; FastAPI: "lifespan")
+    module: str = ""  # where the hook is registered (only modules the handler imports count)
+
+
+@dataclass(frozen=True)
+class AppSlice:
+    """The app-building code a new function keeps when it serves only some of a framework app's routes.
+
+    The app object and every hook stay (middleware, error handlers, before/after request hooks, config,
+    dependencies); what goes is the registration of every other route (a decorated view, an `add_url_rule`)
+    and each mount (`register_blueprint`, `include_router`) of a group left with none of the routes. The
+    slice applies to the code the generated handler copies: the handler module's statements and the body of
+    the factory that builds the app (`factory`, a function id, when one does). Views registered elsewhere
+    are registered by importing their module (`modules`), which the refactor leaves holding only them."""
+
+    root: str  # the app object the handler serves
+    factory: str | None  # the function building it (`factory.create_app`), None at module level
+    dropped: frozenset[int]  # ids of the statements (decorated defs, registration calls) that go
+    modules: tuple[str, ...]  # modules whose import registers the kept routes (module-level registrations)
+    unsliced: tuple[RouteSpec, ...] = ()  # kept routes registered where no slice reaches (a Starlette list)
+    refusal: str | None = None  # why the app cannot serve one route behind an event of its own (file:line)
+    entangled: tuple[RouteSpec, RouteSpec] | None = None  # a kept view registered with another's (a MethodView)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What one registration node registers: a decorator (`@bp.get("/x")`) or a statement
+    (`app.register_blueprint(bp)`, `app.after_request(f)`). The split reads these to build an app that holds
+    only some of the routes: it drops the registrations of the other routes and the mounts of groups left
+    without routes, and keeps every hook."""
+
+    node: ast.AST
+    statement: ast.stmt  # the decorated def, or the statement itself: what a slice drops
+    module: str
+    scope: str | None  # the function whose body holds it (an app factory), None at module level
+    routes: tuple[RouteSpec, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    hooks: tuple[Hook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +176,28 @@ class Registry:
     registrations: list[ast.AST] = field(default_factory=list)
     issues: list[DispatchIssue] = field(default_factory=list)
     factories: dict[str, str] = field(default_factory=dict)  # function id -> the object it returns
+    by_node: dict[int, Registration] = field(default_factory=dict)  # id(registration node) -> what it registers
+
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.routes), len(self.mounts), len(self.hooks)
+
+    def record(self, node: ast.AST, statement: ast.stmt, scope: Scope, since: tuple[int, int, int]) -> None:
+        """`node` (in `statement`) registers what was added since `mark()` returned `since`."""
+        routes, mounts, hooks = since
+        for index in range(mounts, len(self.mounts)):
+            self.mounts[index] = replace(self.mounts[index], module=scope.module)
+        for index in range(hooks, len(self.hooks)):
+            self.hooks[index] = replace(self.hooks[index], module=scope.module)
+        self.registrations.append(node)
+        self.by_node[id(node)] = Registration(
+            node,
+            statement,
+            scope.module,
+            scope.owner_id,
+            tuple(self.routes[routes:]),
+            tuple(self.mounts[mounts:]),
+            tuple(self.hooks[hooks:]),
+        )
 
 
 def external_name(symbols: SymbolTable, module: str, func: ast.expr, local: dict[str, Binding] | None = None) -> str:
@@ -171,6 +240,7 @@ class FrameworkAnalyzer:
     def __init__(self) -> None:
         self._registry: Registry | None = None
         self._symbols: SymbolTable | None = None
+        self._loaded: set[str] | None = None  # the modules the handler being read imports (None: all)
 
     @property
     def symbols(self) -> SymbolTable:
@@ -317,12 +387,13 @@ class FrameworkAnalyzer:
                 continue
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 call = stmt.value
+                since = registry.mark()
                 if self._decorator_call(scope, call):
-                    registry.registrations.append(stmt)
+                    registry.record(stmt, stmt, scope, since)
                 elif isinstance(call.func, ast.Attribute):
                     owner = self.resolve_object(scope, call.func.value)
                     if owner is not None and self.on_call(scope, owner, call.func.attr, call):
-                        registry.registrations.append(stmt)
+                        registry.record(stmt, stmt, scope, since)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 target = stmt.targets[0]
                 if isinstance(target, ast.Attribute):
@@ -343,8 +414,9 @@ class FrameworkAnalyzer:
                 continue
             if entry is None:
                 entry = self._entry_of(scope, node)
+            since = registry.mark()
             if self.on_decorator(scope, owner, Decorator(func.attr, call, entry, node)):
-                registry.registrations.append(decorator)
+                registry.record(decorator, node, scope, since)
 
     def _decorator_call(self, scope: Scope, call: ast.Call) -> bool:
         """`owner.attr(...)(function)`: a decorator applied by hand (`app.middleware("http")(timing)`)."""
@@ -494,6 +566,54 @@ class FrameworkAnalyzer:
             return []
         return [(name.upper(), method) for name, method in definition.methods.items() if name.upper() in VERBS]
 
+    # ------------------------------------------------------------------------------- the split
+    def app_slice(self, context: DispatchContext, entries: set[str]) -> AppSlice | None:
+        """What a function serving only the routes whose entries are `entries` keeps of the app-building code
+        (see `AppSlice`); None when the handler serves no app of this framework."""
+        registry = self._registry
+        served = self.served_object(context) if registry is not None else None
+        if registry is None or served is None:
+            return None
+        root = served[0]
+        owners = {spec.owner for spec in registry.routes if spec.entry in entries}
+        parents: dict[str, set[str]] = {}
+        for mount in registry.mounts:
+            parents.setdefault(mount.child, set()).add(mount.parent)
+        kept = set(owners)
+        work = list(owners)
+        while work:
+            for parent in parents.get(work.pop(), ()):
+                if parent not in kept:
+                    kept.add(parent)
+                    work.append(parent)
+        dropped: set[int] = set()
+        modules: dict[str, None] = {}
+        factory = registry.objects[root].scope if root in registry.objects else None
+        entangled: tuple[RouteSpec, RouteSpec] | None = None
+        for registration in registry.by_node.values():
+            mixed = (
+                [s for s in registration.routes if s.entry in entries],
+                [s for s in registration.routes if s.entry is not None and s.entry not in entries],
+            )
+            if mixed[0] and mixed[1] and entangled is None:
+                entangled = (mixed[0][0], mixed[1][0])
+            if registration.routes:
+                if not any(spec.entry in entries for spec in registration.routes):
+                    dropped.add(id(registration.statement))
+                elif registration.scope is None:
+                    modules[registration.module] = None
+            elif registration.mounts and not any(m.child in kept for m in registration.mounts):
+                dropped.add(id(registration.statement))
+        mine = [spec for spec in registry.routes if spec.entry in entries and spec.kind == HTTP]
+        unsliced = [spec for spec in mine if not any(spec in r.routes for r in registry.by_node.values())]
+        refusal = self.split_refusal(context)
+        return AppSlice(root, factory, frozenset(dropped), tuple(modules), tuple(unsliced), refusal, entangled)
+
+    def split_refusal(self, context: DispatchContext) -> str | None:
+        """Why a route of the app the handler serves cannot get an API event of its own, with file:line (the
+        adapter strips a base path, so the path the app routes is not the API's); None when it can."""
+        return None
+
     # --------------------------------------------------------------------------- subclass protocol
     def on_decorator(self, scope: Scope, owner: str, use: Decorator) -> bool:
         """Read `@owner.attr(...)` on `node`; True when it is a registration (kept out of reach)."""
@@ -547,7 +667,37 @@ class FrameworkAnalyzer:
         yield from events
         if served is not None:
             root, skipped = served
-            yield from self._http_routes(root, skipped)
+            self._loaded = self.loaded_modules(context.imported)
+            try:
+                yield from self._http_routes(root, skipped)
+            finally:
+                self._loaded = None
+
+    def loaded_modules(self, module: str) -> set[str]:
+        """The project modules importing `module` loads: its import closure, plus what app factories in it
+        import inside their bodies (they run when the factory does). A route, mount or hook registered in any
+        other module never runs with this handler: once the split moved other routes' views away, the app a
+        new function builds holds only its own."""
+        symbols, registry = self.symbols, self.registry
+        loaded = import_closure(symbols, module)
+        done: set[str] = set()
+        while True:
+            pending = [f for f in registry.factories if f not in done and _module_of(symbols, f) in loaded]
+            if not pending:
+                return loaded
+            for factory in pending:
+                done.add(factory)
+                definition = symbols.definitions[factory]
+                source = _module(symbols, definition.module)
+                for inner in ast.walk(definition.nodes[0]):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        for _, target, attr in import_targets(inner, source):
+                            for name in (target, f"{target}.{attr}" if attr else target):
+                                if name in symbols.modules:
+                                    loaded |= import_closure(symbols, name)
+
+    def _runs(self, module: str) -> bool:
+        return self._loaded is None or not module or module in self._loaded
 
     def _event_routes(self, context: DispatchContext) -> Iterator[CodeRoute]:
         registry = self.registry
@@ -573,11 +723,12 @@ class FrameworkAnalyzer:
         symbols, registry = self.symbols, self.registry
         by_owner: dict[str, list[RouteSpec]] = {}
         for spec in registry.routes:
-            if spec.kind == HTTP:
+            if spec.kind == HTTP and self._runs(spec.module):
                 by_owner.setdefault(spec.owner, []).append(spec)
         mounts: dict[str, list[Mount]] = {}
         for mount in registry.mounts:
-            mounts.setdefault(mount.parent, []).append(mount)
+            if self._runs(mount.module):
+                mounts.setdefault(mount.parent, []).append(mount)
         root_obj = registry.objects.get(root)
         start = self.own_prefix(root_obj) if root_obj is not None else None
         stack: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [(root, start or "", (root,), ())]
@@ -615,11 +766,16 @@ class FrameworkAnalyzer:
         registry = self.registry
         found: dict[str, None] = {}
         for hook in registry.hooks:
-            if not self.hook_applies(hook, spec, skipped):
+            if not self.hook_applies(hook, spec, skipped) or not self._runs(hook.module):
                 continue
             if hook.owner in chain or (hook.app_wide and self._app_of(hook.owner) == root):
                 found.update(dict.fromkeys(hook.targets))
         return tuple(found)
+
+
+def _module_of(symbols: SymbolTable, definition_id: str) -> str | None:
+    definition = symbols.definitions.get(definition_id)
+    return definition.module if definition is not None else None
 
 
 def _line(symbols: SymbolTable, spec: RouteSpec) -> int:

@@ -178,6 +178,8 @@ class _Pruner(ast.NodeTransformer):
             if isinstance(stmt, ast.If) and _origin(stmt) in self.cut.dropped:
                 out.extend(self._block(stmt.orelse))
                 continue
+            if _origin(stmt) in self.cut.dropped:  # another route's registration in a framework app's code
+                continue
             out.append(stmt)
             if isinstance(stmt, ast.If) and _origin(stmt) in self.cut.cut:
                 break
