@@ -31,8 +31,8 @@ from decompose.analysis.dispatch.framework import (
     external_name,
     keyword,
     literal_string,
+    methods_keyword,
 )
-from decompose.analysis.dispatch.literals import strings
 
 ADAPTERS = frozenset({"mangum.Mangum"})
 VERB_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
@@ -110,7 +110,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
         target = self.resolve(scope, endpoint)
         if not isinstance(target, str) or target not in symbols.definitions:
             return
-        methods = self._methods(call)
+        methods = methods_keyword(call)
         extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ROUTE_ARGS])
         views = self.class_views(target)
         if views:
@@ -127,7 +127,7 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
             return False
         extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ROUTE_ARGS])
         if attr in VERB_DECORATORS or attr in ("api_route", "route"):
-            methods = (attr.upper(),) if attr in VERB_DECORATORS else self._methods(call)
+            methods = (attr.upper(),) if attr in VERB_DECORATORS else methods_keyword(call)
             path = self.text(scope, keyword(call, "path", 0))
             registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
             return True
@@ -168,16 +168,6 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
             registry.hooks.append(Hook(owner, self.references(scope, arguments), kind=LIFESPAN))
             return True
         return False
-
-    @staticmethod
-    def _methods(call: ast.Call) -> tuple[str, ...] | None:
-        node = keyword(call, "methods")
-        if node is None:
-            return None
-        values = strings(node)
-        if values is None:
-            return ("ANY",)
-        return tuple(dict.fromkeys(v.upper() for v in values))
 
     def served_object(self, context: DispatchContext) -> tuple[str, frozenset[str]] | None:
         found = self.delegated(context, ADAPTERS)

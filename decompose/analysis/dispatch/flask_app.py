@@ -32,6 +32,7 @@ from decompose.analysis.dispatch.framework import (
     Scope,
     keyword,
     literal_string,
+    methods_keyword,
 )
 from decompose.analysis.dispatch.literals import strings
 
@@ -87,7 +88,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
         attr, call, entry = use.attr, use.call, use.entry
         registry = self.registry
         if call is not None and attr in ("route", *VERB_DECORATORS):
-            methods = (attr.upper(),) if attr != "route" else self._methods(call)
+            methods = (attr.upper(),) if attr != "route" else methods_keyword(call)
             path = self.text(scope, keyword(call, "rule", 0))
             extras = self.references(scope, [k.value for k in call.keywords if k.arg not in ("rule", "methods")])
             registry.routes.append(RouteSpec(owner, path, methods, entry, scope.module, call.lineno, extras))
@@ -129,7 +130,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
         view = keyword(call, "view_func", 2)
         if view is None:
             return False
-        methods = self._methods(call) if keyword(call, "methods") is not None else None
+        methods = methods_keyword(call)
         extras = self.references(
             scope, [k.value for k in call.keywords if k.arg not in ("rule", "view_func", "methods")]
         )
@@ -175,16 +176,6 @@ class FlaskAnalyzer(FrameworkAnalyzer):
                 if values:
                     return tuple(v.upper() for v in values)
         return None
-
-    @staticmethod
-    def _methods(call: ast.Call) -> tuple[str, ...] | None:
-        node = keyword(call, "methods")
-        if node is None:
-            return None
-        values = strings(node)
-        if values is None:
-            return ("ANY",)  # not a literal list: any method may be served
-        return tuple(dict.fromkeys(v.upper() for v in values))  # listed HEAD/OPTIONS are the view's own
 
     def served_object(self, context: DispatchContext) -> tuple[str, frozenset[str]] | None:
         found = self.delegated(context, ADAPTERS)

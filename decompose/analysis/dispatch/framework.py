@@ -224,6 +224,19 @@ def keyword(call: ast.Call, name: str, position: int | None = None) -> ast.expr 
     return found
 
 
+def methods_keyword(call: ast.Call) -> tuple[str, ...] | None:
+    """The `methods=[...]` of a route call (Flask, FastAPI), upper-cased and deduplicated; `ANY` when it is
+    not a literal list (any method may be served); None when the call has none. Listed HEAD/OPTIONS are the
+    view's own."""
+    node = keyword(call, "methods")
+    if node is None:
+        return None
+    values = strings(node)
+    if values is None:
+        return ("ANY",)
+    return tuple(dict.fromkeys(v.upper() for v in values))
+
+
 def literal_string(node: ast.AST | None) -> str | None:
     values = strings(node)
     return values[0] if values and isinstance(node, ast.Constant) else None
