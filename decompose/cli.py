@@ -832,7 +832,7 @@ def verify_command(  # noqa: PLR0917 - click passes every option
     compares responses, AWS calls and state; then checks every call against the function's policy.
     Nothing is written.
     """
-    with guarded(ctx, fmt), Progress() as progress:
+    with guarded(ctx, fmt), progress_for(ctx) as progress:
         result = verifying.verify(path, plan_file=plan_file, events=events_dir, baseline=baseline, progress=progress)
     emit(ctx, verify_results.render_json(result) if fmt == "json" else verify_results.render_text(result))
     ctx.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
