@@ -137,16 +137,7 @@ def pull_request(
         report = _report(repo, tree, base_sha, here, outcome, progress)
     repo.create_branch(name, commits[-1].sha)
     title = title_of(plan)
-    body = render_body(
-        plan,
-        outcome.change_set,
-        outcome.functions,
-        outcome.packages,
-        branch=name,
-        base=base,
-        commits=[(c.sha, c.subject) for c in commits],
-        report=report,
-    )
+    body = render_body(plan, report=report, branch=name, base=base, commits=[(c.sha, c.subject) for c in commits])
     target = (body_file or default_body_path(repo, name)).resolve()
     _write_body(target, body, repo.git_dir)
     return PullRequest(

@@ -1,10 +1,10 @@
 """The pull request's body: the Markdown report of the change set, then a rollout checklist.
 
-The report part is a view of `splitting.apply`'s outcome (the plan, the re-analysis of each new function,
-its package, the change set); the checklist is read from the plan's deployment settings: how CodeDeploy
-shifts traffic (`Canary10Percent5Minutes`: a tenth of the traffic for five minutes, then the rest), which
-alarms roll a deployment back, and the next functions the plan has not extracted yet (the next strangler
-step). Rendered from `templates/pr.md.j2`.
+The report part is the dry-run report's Markdown of the change set (`publishing` measures it); the
+checklist is read from the plan's deployment settings: how CodeDeploy shifts traffic
+(`Canary10Percent5Minutes`: a tenth of the traffic for five minutes, then the rest), which alarms roll a
+deployment back, and the next functions the plan has not extracted yet (the next strangler step).
+Rendered from `templates/pr.md.j2`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from decompose.domain.model import FunctionAnalysis
-from decompose.domain.plan import GENERATED_MARKER, ChangeSet, Deployment, FunctionPackage, Plan
+from decompose.domain.plan import GENERATED_MARKER, Deployment, Plan
 from decompose.reporting.templating import render
 
 _CANARY = re.compile(r"^Canary(\d+)Percent(\d+)Minutes?$")
@@ -42,17 +41,14 @@ def next_step(plan: Plan, count: int = NEXT_STEPS) -> list[str]:
 
 def render_body(
     plan: Plan,
-    change_set: ChangeSet,
-    functions: Sequence[FunctionAnalysis],
-    packages: Sequence[FunctionPackage],
     *,
+    report: str,
     branch: str,
     base: str,
     commits: Sequence[tuple[str, str]],
-    report: str | None = None,
 ) -> str:
     """The whole body, Markdown, marked as generated (an HTML comment). `report` is the dry-run report's
-    Markdown (`render_markdown_report(report, diffs=False)`): given, it replaces the short summary."""
+    Markdown (`render_markdown_report(report, diffs=False)`)."""
     deployments = {}
     for function in plan.extracted:
         deployments.setdefault(function.deployment, []).append(function.logical_id)
@@ -60,13 +56,10 @@ def render_body(
         "pr.md.j2",
         marker=GENERATED_MARKER,
         report=report,
-        change_set=change_set,
         plan=plan,
         branch=branch,
         base=base,
         commits=commits,
         deployments=[(d, ids, traffic_shift(d)) for d, ids in deployments.items()],
         next_functions=next_step(plan),
-        packages={p.logical_id: p for p in packages},
-        analyses={a.spec.logical_id: a for a in functions},
     )
