@@ -72,7 +72,6 @@ from .harness import (
     _is_access_denied,
     _session,
     moto_permits,
-    moto_view,
     rendered_statements,
 )
 
@@ -100,8 +99,6 @@ _S3_MOTO_ACTIONS = {
     "HeadObject": "s3:GetObject",
     "HeadBucket": "s3:ListBucket",
 }
-# IAM prefix -> the prefix moto's access control uses (the request's signing name).
-MOTO_SIGNING_PREFIXES = {"cloudwatch": "monitoring"}
 # Services moto never authorizes on the paths the apps use (management API through a stage URL).
 _MOTO_UNCHECKED_SERVICES = frozenset({"apigatewaymanagementapi"})
 
@@ -631,20 +628,6 @@ def route_needs(fixture: str, route_id: str) -> set[tuple[str, str]]:
         if case.fixture == fixture and case.route_id == route_id and case.known_gap is None
         for need in recorded_run(case).needs()
     }
-
-
-def enforceable_view(statements: list[Statement] | tuple[Statement, ...]) -> dict[str, Any]:
-    """harness.moto_view, plus the action names moto checks for services it names by their signing name
-    (moto authorizes `monitoring:PutMetricData`, IAM's action is `cloudwatch:PutMetricData`)."""
-    document = moto_view(list(statements))
-    for statement in document["Statement"]:
-        extra = []
-        for action in statement["Action"]:
-            prefix, _, name = action.partition(":")
-            if prefix in MOTO_SIGNING_PREFIXES:
-                extra.append(f"{MOTO_SIGNING_PREFIXES[prefix]}:{name}")
-        statement["Action"] = statement["Action"] + extra
-    return document
 
 
 def detectable_by_moto(full: dict[str, Any], reduced: dict[str, Any], needs: set[tuple[str, str]]) -> list[Any]:

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import boto3
 import boto3.session
@@ -52,14 +51,21 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from decompose.domain.iam import SdkCall, ValueSource
-from decompose.domain.model import Location, Route
+from decompose.domain.model import Route
 from decompose.iam.arns import render
-from decompose.iam.mapping import actions_for
 from decompose.iam.models import iam_prefix, is_service, mapping_data, operation_names
-from decompose.iam.monolith import expand_policy_template, iam_match
+from decompose.iam.monolith import iam_match
 from decompose.loading.template import load_template
 from decompose.pipeline import analyze
+from decompose.verification.policy import (
+    MOTO_ACTION_NAMES,
+    MOTO_RESOURCE_SERVICES,
+    Policy,
+    Statement,
+    is_access_denied,
+    rendered_policy,
+)
+from decompose.verification.policy import RecordedCall as VerifiedCall
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_monolith"
@@ -69,11 +75,6 @@ ACCOUNT = "123456789012"  # moto's default account
 STACK_NAME = "shop-monolith"  # the stack the sample's physical names (and the S3 test event's bucket) come from
 MONOLITH_FUNCTION = "MonolithFunction"
 
-# Services whose moto responses authorize against the request's resource ARN; all others use resource "*".
-MOTO_RESOURCE_SERVICES = frozenset({"s3", "sqs"})
-# IAM action -> the name moto checks (moto uses the API operation name for these).
-MOTO_ACTION_NAMES = {"lambda:InvokeFunction": "lambda:Invoke"}
-ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "403"})
 EVENT_NAMES = tuple(sorted(path.stem for path in EVENTS.glob("*.json")))
 
 
@@ -166,62 +167,23 @@ def render_arn(expr: Any) -> str:
 # --- what a route is granted ------------------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One Allow statement of a rendered policy: concrete action names/patterns and resource ARNs/patterns."""
-
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    origin: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"Effect": "Allow", "Action": list(self.actions), "Resource": list(self.resources)}
-
-
 def rendered_statements(
     policies: tuple[Any, ...] | list[Any], render: Callable[[Any], str] | None = None
 ) -> list[Statement]:
     """A SAM `Policies:` list as concrete Allow statements (templates expanded, resources rendered with
-    `render`, the sample's physical names by default)."""
-    render = render or render_arn
-    statements: list[Statement] = []
-    for index, entry in enumerate(policies, start=1):
-        if isinstance(entry, Mapping) and "Statement" in entry:
-            document, origin = entry, f"inline document {index}"
-        elif isinstance(entry, Mapping) and len(entry) == 1:
-            ((name, parameters),) = entry.items()
-            document, origin = expand_policy_template(str(name), parameters), str(name)
-        else:
-            raise AssertionError(f"Policies entry {index} is neither a policy document nor a SAM template: {entry!r}")
-        for number, statement in enumerate(_as_list(document["Statement"]), start=1):
-            assert statement.get("Effect") == "Allow", f"{origin}: only Allow statements are generated"
-            assert set(statement) <= {"Sid", "Effect", "Action", "Resource"}, f"{origin}: unexpected keys"
-            statements.append(
-                Statement(
-                    tuple(str(a) for a in _as_list(statement["Action"])),
-                    tuple(render(r) for r in _as_list(statement["Resource"])),
-                    f"{origin} statement {number}",
-                )
-            )
-    return statements
+    `render`, the sample's physical names by default): verify's own reading, with nothing left unread."""
+    policy = rendered_policy(policies, render or render_arn)
+    assert not policy.problems, policy.problems
+    return list(policy.statements)
 
 
 def policy_document(statements: list[Statement]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [s.as_json() for s in statements]}
+    return Policy(tuple(statements)).document()
 
 
 def allowed(statements: list[Statement], action: str, resource: str) -> bool:
     """Whether `statements` allow `action` on `resource`, by moto's own IAM policy evaluator."""
-    if not statements:
-        return False
-    verdict = IAMPolicy(json.dumps(policy_document(statements))).is_action_permitted(action, resource)
-    return verdict is PermissionResult.PERMITTED
+    return Policy(tuple(statements)).allows(action, resource)
 
 
 def allowed_by_iam_match(statements: list[Statement], action: str, resource: str) -> bool:
@@ -233,19 +195,11 @@ def allowed_by_iam_match(statements: list[Statement], action: str, resource: str
     )
 
 
-def moto_view(statements: list[Statement]) -> dict[str, Any]:
-    """The policy document moto can enforce: `Resource: *` where moto checks no resource, moto's action names added.
-
-    Only statements whose actions all belong to S3 or SQS keep their resources (moto authorizes those services
-    against the bucket/object or queue ARN); see the module docstring.
-    """
-    out = []
-    for statement in statements:
-        prefixes = {action.split(":", 1)[0] for action in statement.actions}
-        resources: Any = list(statement.resources) if prefixes <= MOTO_RESOURCE_SERVICES else "*"
-        actions = list(statement.actions) + [MOTO_ACTION_NAMES[a] for a in statement.actions if a in MOTO_ACTION_NAMES]
-        out.append({"Effect": "Allow", "Action": actions, "Resource": resources})
-    return {"Version": "2012-10-17", "Statement": out}
+def moto_view(statements: list[Statement] | tuple[Statement, ...]) -> dict[str, Any]:
+    """The policy document moto can enforce (`Policy.moto_view`): `Resource: *` where moto checks no resource,
+    moto's action names added. Only statements whose actions all belong to S3 or SQS keep their resources
+    (moto authorizes those services against the bucket/object or queue ARN); see the module docstring."""
+    return Policy(tuple(statements)).moto_view()
 
 
 def moto_request(need: tuple[str, str]) -> tuple[str, str]:
@@ -338,78 +292,18 @@ def exercised(pair: tuple[str, str], needs: set[tuple[str, str]]) -> bool:
 # --- what a route does -------------------------------------------------------------------------------------------
 
 
-def _literal(name: str, value: Any) -> ValueSource:
-    if name == "CopySource" and isinstance(value, Mapping):
-        value = f"{value['Bucket']}/{value['Key']}"
-    if isinstance(value, str):
-        return ValueSource("literal", value)
-    return ValueSource("unknown", f"{type(value).__name__} value")
-
-
-def _queue_arn(url: str) -> str:
-    if url.startswith("arn:"):
-        return url
-    parts = urlparse(url).path.strip("/").split("/")
-    account, name = (parts[0], parts[1]) if len(parts) == 2 else (ACCOUNT, parts[-1])
-    return f"arn:aws:sqs:{REGION}:{account}:{name}"
-
-
-def _function_arn(name: str) -> str:
-    if name.startswith("arn:"):
-        return name
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-
-
-def _copy_source(value: Any) -> tuple[str, str]:
-    if isinstance(value, Mapping):
-        return str(value["Bucket"]), str(value["Key"])
-    bucket, _, key = unquote(str(value)).lstrip("/").partition("/")
-    return bucket, key.split("?versionId=")[0]
+ARN_RULES = frozenset({"s3", "dynamodb", "sqs", "lambda", "sns", "stepfunctions", "ssm"})  # what the sample calls
 
 
 @dataclass(frozen=True)
-class RecordedCall:
-    """One AWS operation the handler really called: botocore client name, operation, request parameters."""
-
-    service: str
-    operation: str
-    params: Mapping[str, Any]
-
-    def sdk_call(self) -> SdkCall:
-        params = tuple((name, _literal(name, value)) for name, value in sorted(self.params.items()))
-        return SdkCall(self.service, self.operation, Location("<recorded>"), params)
-
-    def needs(self) -> list[tuple[str, str]]:
-        """(IAM action, concrete resource ARN) pairs the call needs, by decompose's mapping and the real params."""
-        return [(need.action, arn) for need in actions_for(self.sdk_call()) for arn in self._arns(need)]
+class RecordedCall(VerifiedCall):
+    """One AWS operation the handler really called (verify's `RecordedCall`), strict: a call of a service the
+    proof has no concrete ARN rule for fails the test instead of falling back to a guessed ARN."""
 
     def _arns(self, need: Any) -> list[str]:
-        kind, param = need.resource_type, need.resource_param
-        p = self.params
-        if kind == "*":
-            return ["*"]
-        if self.service == "s3":
-            if param == "CopySource":
-                bucket, key = _copy_source(p["CopySource"])
-            else:
-                bucket, key = p["Bucket"], p.get("Key", "")
-            return [f"arn:aws:s3:::{bucket}" if kind == "bucket" else f"arn:aws:s3:::{bucket}/{key}"]
-        if self.service == "dynamodb":
-            tables = [p["TableName"]] if "TableName" in p else sorted(p.get("RequestItems", {}))
-            arns = [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}" for t in tables]
-            if kind == "index":
-                arns = [f"{arn}/index/{p['IndexName']}" for arn in arns]
-            return arns
-        if self.service == "sqs":
-            return [_queue_arn(p[param])]
-        if self.service == "lambda":
-            return [_function_arn(p[param])]
-        if self.service in ("sns", "stepfunctions"):
-            return [str(p[param])]
-        if self.service == "ssm" and kind == "parameter":
-            name = str(p[param])
-            return [name if name.startswith("arn:") else f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name.lstrip('/')}"]
-        raise AssertionError(f"no concrete ARN rule for {self.service}.{self.operation} ({kind} from {param})")
+        if need.resource_type != "*" and self.service not in ARN_RULES:
+            raise AssertionError(f"no concrete ARN rule for {self.service}.{self.operation} ({need.resource_type})")
+        return super()._arns(need)
 
 
 @dataclass
@@ -435,8 +329,7 @@ class RunResult:
 
 
 def _is_access_denied(error: Mapping[str, Any]) -> bool:
-    code = str(error.get("Code", ""))
-    return code in ACCESS_DENIED_CODES or "AccessDenied" in str(error.get("Message", ""))
+    return is_access_denied(str(error.get("Code", "")), str(error.get("Message", "")))
 
 
 class _Recorder:

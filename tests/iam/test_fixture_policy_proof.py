@@ -20,14 +20,13 @@ from .fixture_harness import (
     FIXTURES,
     all_cases,
     detectable_by_moto,
-    enforceable_view,
     recorded_run,
     route_needs,
     route_statements,
     routes,
     run_case,
 )
-from .harness import allowed, allowed_by_iam_match, exercised, granted_pairs, policy_document
+from .harness import allowed, allowed_by_iam_match, exercised, granted_pairs, moto_view, policy_document
 
 MIN_PRECISION = 0.95
 
@@ -94,7 +93,7 @@ def test_precision():
 @pytest.mark.parametrize("case", CASES)
 def test_policy_suffices_under_moto_enforcement(case):
     """Run as an IAM user holding only the route's policy, the route succeeds without any AccessDenied."""
-    run = run_case(case, policy=enforceable_view(list(route_statements(case.fixture, case.route_id))))
+    run = run_case(case, policy=moto_view(list(route_statements(case.fixture, case.route_id))))
     assert not run.denied, f"{case.id}: moto denied {run.denied}"
     assert run.succeeded, f"{case.id}: {run.error!r} {run.response!r}"
 
@@ -113,8 +112,8 @@ def test_each_statement_is_necessary(case, index):
     for candidate in siblings:
         checked = recorded_run(candidate).checked_needs() & set(only_here)
         checked_anywhere |= checked
-        if detectable_by_moto(enforceable_view(statements), enforceable_view(rest), checked):
-            run = run_case(candidate, policy=enforceable_view(rest))
+        if detectable_by_moto(moto_view(statements), moto_view(rest), checked):
+            run = run_case(candidate, policy=moto_view(rest))
             assert run.denied, f"{candidate.id}: removing {removed.origin} {removed.actions} went unnoticed"
             assert not run.succeeded
             return
