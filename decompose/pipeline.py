@@ -45,6 +45,7 @@ from typing import Any
 from decompose.analysis.chalice_project import chalice_functions
 from decompose.analysis.dispatch import (
     CodeRoute,
+    Decisions,
     DispatchContext,
     DispatchIssue,
     Strategies,
@@ -52,6 +53,7 @@ from decompose.analysis.dispatch import (
     find_routes,
 )
 from decompose.analysis.dispatch.base import Constraint
+from decompose.analysis.dispatch.slicing import entry_slice
 from decompose.analysis.distributions import DistributionMap, read_requirements
 from decompose.analysis.graph import MODULE, DefinitionGraph, Reached
 from decompose.analysis.handlers import FRAMEWORK, MISSING, UNSUPPORTED, Handler, resolve_handler
@@ -377,7 +379,8 @@ def _analyze_function(
         findings.append(_handler_finding(spec, resolved, tree, template))
         return None
     context = DispatchContext(symbols, tree.graph, handler, spec.handler_module)
-    code_routes, issues = find_routes(context, tree.strategies)
+    decisions = Decisions()
+    code_routes, issues = find_routes(context, tree.strategies, decisions)
     for issue in issues:
         findings.append(
             Finding(
@@ -416,14 +419,13 @@ def _analyze_function(
     else:
         granted, problems = granted_statements(policies)
         findings.extend(Finding("monolith-policy-unread", Severity.INFO, problem, where) for problem in problems)
-    routes: dict[str, tuple[Route, MatchedRoute, Reached]] = {}
-    for item in _merge_branches(matched, symbols, findings):
-        code = item.code
-        reached = tree.graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
+    routes: dict[str, tuple[Route, MatchedRoute, frozenset[str]]] = {}
+    for item, constraints in _merge_branches(matched, handler, symbols, findings):
+        reached, nodes = _route_reach(tree, item, constraints, decisions)
         route = _route(item, tree, reached, findings)
         if not code_routes:  # the handler serves its events directly: what dispatch it has, decompose did not read
             route = _direct_gaps(route, handler, issues, tree, reached, findings)
-        routes.setdefault(route.id, (route, item, reached))
+        routes.setdefault(route.id, (route, item, nodes))
     done = [route for route, _, _ in routes.values()]
     if run.iam:
         work = _IamWork(tree, spec, run, granted if template else None, list(routes.values()))
@@ -434,15 +436,23 @@ def _analyze_function(
     return FunctionAnalysis(spec, tuple(sorted(done, key=lambda r: r.id)))
 
 
-def _merge_branches(matched: list[MatchedRoute], symbols: SymbolTable, findings: list[Finding]) -> list[MatchedRoute]:
-    """One route per trigger: code branches that serve the same template event (one EventBridge rule for two
-    detail types, each with its own branch) are one route whose reach and policy hold every branch, with a
-    note naming the entries; the route's entry is the first branch's."""
+def _merge_branches(
+    matched: list[MatchedRoute], handler: Definition, symbols: SymbolTable, findings: list[Finding]
+) -> list[tuple[MatchedRoute, tuple[Constraint, ...]]]:
+    """One route per trigger, with the code constraints of every branch serving it. Code branches that serve
+    the same template event (one EventBridge rule for two detail types, one path whose branches test a body
+    field) are one route whose reach and policy hold every branch, with a note naming the functions they call.
+    When those differ, neither alone is the route's code: its entry is the dispatcher whose branches they are
+    (the handler when they are in different functions), sliced to the route as the split's handler is."""
     by_id: dict[str, MatchedRoute] = {}
     entries: dict[str, list[str]] = {}
+    constraints: dict[str, list[Constraint]] = {}
+    dispatchers: dict[str, set[str | None]] = {}
     for item in matched:
         route_id = item.trigger.route_id
         known = by_id.get(route_id)
+        constraints.setdefault(route_id, []).append(item.code.constraint)
+        dispatchers.setdefault(route_id, set()).add(item.code.dispatcher)
         if known is None:
             by_id[route_id] = item
             entries[route_id] = [item.code.entry]
@@ -457,14 +467,63 @@ def _merge_branches(matched: list[MatchedRoute], symbols: SymbolTable, findings:
         unique = list(dict.fromkeys(names))
         if len(unique) > 1:
             code = by_id[route_id].code
+            owners = dispatchers[route_id]
+            entry = unique[0]
+            if None not in owners:  # branches the walker found: the dispatcher, sliced, serves them all
+                entry = owners.pop() if len(owners) == 1 else handler.id  # type: ignore[assignment]
+                dispatcher = symbols.definitions[entry]
+                extra = (*(() if code.inline else (code.entry,)), *code.extra)
+                code = replace(
+                    code,
+                    entry=entry,
+                    line=dispatcher.line,
+                    module=dispatcher.module,
+                    extra=tuple(dict.fromkeys(extra)),
+                    inline=True,
+                    passed=None,
+                    dispatcher=entry,
+                )
+                by_id[route_id] = replace(by_id[route_id], code=code)
             message = (
                 f"served by {len(unique)} branches of the dispatcher ({', '.join(unique)}): the route's reach and"
-                f" policy hold all of them, its entry is {unique[0]}"
+                f" policy hold all of them, its entry is {entry}"
+                + (", sliced to this route" if entry not in unique else "")
             )
             findings.append(
                 Finding("route-several-branches", Severity.INFO, message, _location(symbols, code), route_id)
             )
-    return list(by_id.values())
+    return [(item, tuple(constraints[route_id])) for route_id, item in by_id.items()]
+
+
+def _route_reach(
+    tree: _CodeTree, item: MatchedRoute, constraints: Sequence[Constraint], decisions: Decisions
+) -> tuple[Reached, frozenset[str]]:
+    """What a route reaches (reported, and what the split moves), and the definitions its IAM reads.
+
+    An entry whose own tests dispatch (a dispatcher serving the route inline or through several branches, a
+    framework view testing the request's method) runs as its slice for the route (`slicing.entry_slice`): a
+    definition of kind "branch" holding the entry's code without the branches the route never takes, in
+    place of the whole entry. A view stays in the reach (it is the route's code); a dispatcher does not."""
+    code = item.code
+    graph, symbols = tree.graph, tree.symbols
+    entry = symbols.definitions.get(code.entry)
+    pruned = entry_slice(decisions, entry, constraints) if entry is not None else None
+    if entry is None or pruned is None:
+        reached = graph.reach(*(list(code.extra) if code.inline else [code.entry, *code.extra]))
+        # An inline route whose dispatcher could not be sliced: its calls are the whole entry's (sound).
+        return reached, reached.nodes | {code.entry} if code.inline else reached.nodes
+    node_id = f"branch:{entry.id}:slice:{item.trigger.route_id}"
+    if node_id not in symbols.definitions:  # functions sharing one code tree and entry share the slice
+        args = pruned.args
+        defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+        decorators = getattr(entry.nodes[0], "decorator_list", [])  # the originals: registrations stay out
+        facts = graph.scope(entry).references([*decorators, *defaults, *pruned.body])
+        graph.add_branch(node_id, entry, pruned.body, facts)
+    reached = graph.reach(node_id, *code.extra)
+    own = {n for n in reached.nodes if (d := symbols.definitions.get(n)) and d.kind == "branch" and d.owner == entry.id}
+    nodes = reached.nodes - (own - {node_id})  # the entry's branches are in its slice
+    shown = reached if code.inline else Reached(reached.nodes | {entry.id}, reached.dynamic)
+    return shown, frozenset(nodes)
 
 
 def _direct_gaps(  # noqa: PLR0917 - one private call site
@@ -572,7 +631,7 @@ class _IamWork:
     spec: FunctionSpec
     run: _Context
     granted: Sequence[GrantedStatement] | None
-    routes: list[tuple[Route, MatchedRoute, Reached]]
+    routes: list[tuple[Route, MatchedRoute, frozenset[str]]]  # each with the definitions its IAM reads
 
 
 PARALLEL_MIN_ROUTES = 200
@@ -621,10 +680,8 @@ def _derive_forked(index: int) -> _Derived:
 def _derive_one(work: _IamWork, index: int) -> _Derived:
     """One route's least-privilege permissions and SAM policy list, checked against the monolith's role; and the
     SDK and library calls it makes, for the anti-pattern rules."""
-    _, item, reached = work.routes[index]
+    _, item, nodes = work.routes[index]
     code = item.code
-    # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
-    nodes = reached.nodes | {code.entry} if code.inline else reached.nodes
     derived = derive_route_policy(
         symbols=work.tree.symbols,
         graph=work.tree.graph,

@@ -188,7 +188,7 @@ def _assemblers(
             problems.append((function, error.message))
             continue
         if app is not None:
-            cut = Slice(cut.dropped | app.dropped, cut.cut, cut.walked)
+            cut = replace(cut, dropped=cut.dropped | app.dropped)
         yield function, _Assembler(codebase, handler, cut, mine, module, monolith.handler_function, app), where
 
 

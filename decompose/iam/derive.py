@@ -14,10 +14,12 @@ from decompose.domain.model import Finding, FunctionSpec, Gap, Severity, Trigger
 from decompose.iam.binding import NO_RESOURCE, bind_all
 from decompose.iam.completeness import RULE, unresolved_calls
 from decompose.iam.kms import kms_permissions
+from decompose.iam.libraries import is_sdk_library_call, library_operations
 from decompose.iam.mapping import actions_for
 from decompose.iam.monolith import GrantedStatement, covers, iam_match
 from decompose.iam.policy import build_policies
 from decompose.iam.sdk_calls import InferenceMemo, LibraryTable, SdkCallFinder
+from decompose.iam.signing import signed_permissions, signed_requests
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def derive_route_policy(
     route = trigger.route_id
     finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed)
     calls = finder.calls()
+    calls += library_operations(finder.library_calls())  # what a third-party SDK calls inside its methods
     unresolved = unresolved_calls(finder, services)
     permissions: dict[tuple[str, str, str], Permission] = {}
     findings: list[Finding] = []
@@ -65,14 +68,27 @@ def derive_route_policy(
                     _merge(permissions, granted)
                 if finding is not None:
                     findings.append(finding)
+    signed_gaps = set()
+    for request, permission, why in signed_permissions(signed_requests(finder)):  # SigV4 without boto3
+        if permission is None:
+            findings.append(Finding(RULE, Severity.WARNING, why, request.location, route))
+            signed_gaps.add(Gap(RULE, request.location))
+        else:
+            _merge(permissions, permission)
+            findings.append(Finding("unbound-resource", Severity.WARNING, why, request.location, route))
     ordered = tuple(sorted(permissions.values(), key=lambda p: (p.action, p.resource, p.location)))
     if monolith is not None:
         findings.extend(_beyond_monolith(ordered, monolith, resources, spec, route))
     findings.extend(Finding(RULE, Severity.WARNING, u.message, u.location, route) for u in unresolved)
-    gaps = tuple(sorted({Gap(RULE, u.location) for u in unresolved}))
+    gaps = tuple(sorted({Gap(RULE, u.location) for u in unresolved} | signed_gaps))
     policies = tuple(build_policies(ordered, trigger, resources))
     return RoutePolicy(
-        tuple(calls), ordered, policies, tuple(findings), gaps=gaps, library_calls=tuple(finder.library_calls())
+        tuple(calls),
+        ordered,
+        policies,
+        tuple(findings),
+        gaps=gaps,
+        library_calls=tuple(c for c in finder.library_calls() if not is_sdk_library_call(c)),
     )
 
 

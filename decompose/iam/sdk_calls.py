@@ -25,7 +25,7 @@ import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
@@ -33,6 +33,7 @@ from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall, ValueSource
 from decompose.domain.model import Location
 from decompose.iam import models
+from decompose.iam.signing import Signer, signer_names
 
 MAX_ROUNDS = 12
 _UNKNOWN = ValueSource("unknown", "not a string known statically")
@@ -191,10 +192,14 @@ class LibraryTable:
     `functions` maps a dotted name (`time.sleep`, `requests.post`, `urllib3.PoolManager().request`) to the
     argument to describe: (positional index, keyword name), or None. `constructors` are the classes whose
     instances the finder follows (`requests.Session`), so that their methods resolve to `Class().method`.
+    `clients` are attributes of those instances that are boto3 clients (`sagemaker.session.Session().
+    sagemaker_client` -> "sagemaker"), `returns` functions returning an instance of one (`ModelCard.load`).
     """
 
     functions: dict[str, tuple[int, str] | None]
     constructors: frozenset[str] = frozenset()
+    clients: dict[str, str] = field(default_factory=dict)
+    returns: dict[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def last_names(self) -> frozenset[str]:
@@ -702,6 +707,8 @@ class SdkCallFinder:
         if isinstance(base, Module):
             if base.path == ("os",) and attr == "environ":
                 return {Environ()}
+            if self.library is not None and (service := self.library.clients.get(".".join((*base.path, attr)))):
+                return {Client(service)}  # a library object's boto3 client (`Session().sagemaker_client`)
             return {Module((*base.path, attr))}
         if isinstance(base, ModuleRef):
             return self._binding(self.symbols.resolve_attribute(base, attr))
@@ -864,6 +871,11 @@ class SdkCallFinder:
                 return {ModuleRef(name)}
         if self.library is not None and ".".join(path) in self.library.constructors:
             return {Module((*path[:-1], path[-1] + "()"))}
+        if self.library is not None and (cls := self.library.returns.get(".".join(path))) is not None:
+            *package, name = cls.split(".")  # `ModelCard.load(...)` is a ModelCard
+            return {Module((*package, name + "()"))}
+        if ".".join(path) in signer_names():  # a SigV4 signer: the requests it signs are AWS calls (`signing`)
+            return {Signer(".".join(path), node, definition.id)}
         if path and path[0] not in AWS_PACKAGES:
             return {External(path)}
         return set()

@@ -7,6 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from decompose.iam.libraries import sdk_library
 from decompose.iam.sdk_calls import LibraryTable
 
 
@@ -18,7 +19,8 @@ def rules_data() -> dict[str, Any]:
 
 @functools.cache
 def library_table() -> LibraryTable:
-    """The library calls the IAM stage's call finder records for the rules: sleeps and HTTP requests."""
+    """The library calls the IAM stage's call finder records: sleeps and HTTP requests for the rules, and the
+    methods of third-party SDKs that call AWS themselves (`iam.libraries`)."""
     data = rules_data()
     functions: dict[str, tuple[int, str] | None] = {}
     for name, (index, keyword) in {**data["waits"]["sleeps"], **data["http"]["functions"]}.items():
@@ -29,7 +31,9 @@ def library_table() -> LibraryTable:
         for name, where in list(functions.items()):
             if name.startswith(canonical + "()."):
                 functions[alias + name.removeprefix(canonical)] = where
-    return LibraryTable(functions, frozenset(constructors))
+    classes, clients, returns, calls = sdk_library()  # the IAM stage's: AWS calls made inside an SDK
+    functions.update(dict.fromkeys(calls))
+    return LibraryTable(functions, frozenset(constructors | classes), clients, returns)
 
 
 def canonical_function(name: str) -> str:

@@ -131,7 +131,8 @@ def test_guard_in_a_records_helper(analyze_app) -> None:
 
 
 def test_one_rule_served_by_two_branches_is_one_route_holding_both(analyze_app) -> None:
-    """A rule for two detail types, each with its branch: one route, both entries in its reach, and a note."""
+    """A rule for two detail types, each with its branch: one route, both callees in its reach, and a note. The
+    entry is the handler (sliced to the route, as the split's handler is): neither callee alone serves it."""
     handler = """
     def lambda_handler(event, context):
         if event["detail-type"] == "OrderCreated":
@@ -152,11 +153,11 @@ def test_one_rule_served_by_two_branches_is_one_route_holding_both(analyze_app) 
     routes = routes_of(report)
     assert list(routes) == ["EventBridgeRule CreatedOrDeleted"]
     route = routes["EventBridgeRule CreatedOrDeleted"]
-    assert route.entry == "app.on_created"
+    assert route.entry == "app.lambda_handler"
     assert {"app.on_created", "app.on_deleted"} <= set(route.reach.definitions)
     notes = [f for f in report.findings if f.rule == "route-several-branches"]
-    assert [(f.route, "app.on_created, app.on_deleted" in f.message) for f in notes] == [
-        ("EventBridgeRule CreatedOrDeleted", True)
+    assert [(f.route, "app.on_created, app.on_deleted" in f.message, "sliced" in f.message) for f in notes] == [
+        ("EventBridgeRule CreatedOrDeleted", True, True)
     ]
 
 

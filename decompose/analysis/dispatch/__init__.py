@@ -9,6 +9,7 @@ function (`handler = Mangum(app)`, a Chalice app) is read by the module strategi
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass
 
 from decompose.analysis.dispatch.base import (
@@ -24,6 +25,7 @@ from decompose.analysis.dispatch.chalice_app import ChaliceAnalyzer
 from decompose.analysis.dispatch.event_source import EventSourceAnalyzer
 from decompose.analysis.dispatch.fastapi_app import FastAPIAnalyzer
 from decompose.analysis.dispatch.flask_app import FlaskAnalyzer
+from decompose.analysis.dispatch.framework import FrameworkAnalyzer
 from decompose.analysis.dispatch.if_chain import IfChainAnalyzer
 from decompose.analysis.dispatch.match import MatchAnalyzer
 from decompose.analysis.dispatch.powertools import PowertoolsAnalyzer
@@ -64,6 +66,24 @@ def built_in_strategies() -> Strategies:
     )
 
 
+def _read_views(
+    context: DispatchContext, strategies: Strategies, routes: list[CodeRoute], decisions: Decisions
+) -> None:
+    """Record the request tests of each framework view registered for several routes (`methods=["GET",
+    "PUT"]` and `if request.method == "PUT":` inside), so that every route runs only its own branches."""
+    frameworks = {s.name: s for s in strategies.modules if isinstance(s, FrameworkAnalyzer)}
+    served = Counter((r.constraint.strategy, r.entry) for r in routes)
+    for (name, entry), count in served.items():
+        view = context.symbols.definitions.get(entry)
+        strategy = frameworks.get(name or "")
+        if count < 2 or view is None or strategy is None or view.kind not in ("function", "method"):
+            continue
+        env = strategy.view_environment(view)
+        if env:
+            own = DispatchContext(context.symbols, context.graph, view, context.module)
+            DispatchWalker(own, strategies.conditions, (), (), decisions).walk_view(view, env)
+
+
 def find_routes(
     context: DispatchContext, strategies: Strategies, decisions: Decisions | None = None
 ) -> tuple[list[CodeRoute], list[DispatchIssue]]:
@@ -73,6 +93,8 @@ def find_routes(
     for strategy in strategies.modules:
         for found in strategy.routes(context):
             (routes if isinstance(found, CodeRoute) else issues).append(found)
+    if decisions is not None:
+        _read_views(context, strategies, routes, decisions)
     if context.handler.kind != "function":
         if not routes:
             issues.append(

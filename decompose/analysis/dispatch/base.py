@@ -129,6 +129,7 @@ class CodeRoute:
     # how the dispatcher calls the entry (`operations[op](dynamo, payload)`): (the dispatcher's definition id,
     # the call), so that the values it hands over (a client, a table) are the entry's parameters' values
     passed: tuple[str, ast.Call] | None = None
+    dispatcher: str | None = None  # the walked definition whose branch serves the route (its leaf's function)
 
 
 @dataclass(frozen=True)
@@ -195,15 +196,19 @@ class Decisions:
     `kind` is "test" (an `if`: the alternatives its test implies), "guard" (an early-exit `if`: what the rest of
     its block may assume), "case" (a `match` case) or "key" (a dispatch-table key: the route part it names).
     A node walked several times (a helper called twice) keeps every reading; None means "not a dispatch test".
-    `walked` are the functions the walker followed, the handler first.
+    `walked` are the functions the walker followed, the handler first; `owners` the tests read in each of them
+    (definition id -> node ids), so that one function can be sliced alone (`slicing.entry_slice`).
     """
 
     readings: dict[int, tuple[str, ast.AST, list[list[Constraint] | None]]] = field(default_factory=dict)
     walked: dict[str, Definition] = field(default_factory=dict)
+    owners: dict[str, dict[int, None]] = field(default_factory=dict)
 
-    def record(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None) -> None:
+    def record(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None, owner: str | None = None) -> None:
         entry = self.readings.setdefault(id(node), (kind, node, []))
         entry[2].append(alternatives)
+        if owner is not None:
+            self.owners.setdefault(owner, {})[id(node)] = None
 
     def of(self, node: ast.AST, kind: str) -> list[list[Constraint] | None] | None:
         entry = self.readings.get(id(node))

@@ -82,6 +82,7 @@ class ChaliceAnalyzer(FrameworkAnalyzer):
     name: ClassVar[str] = "chalice"
     packages: ClassVar[frozenset[str]] = frozenset({"chalice"})
     classes: ClassVar[frozenset[str]] = frozenset({"chalice.Chalice", "chalice.Blueprint"})
+    request_attribute: ClassVar[str | None] = "current_request"
 
     def __init__(self) -> None:
         super().__init__()

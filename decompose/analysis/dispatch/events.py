@@ -107,7 +107,17 @@ class InstanceValue:
     origin: str | None = None  # the module-level assignment that builds the object (`init.root = Root(db).run`)
 
 
-Symbolic = EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch | InstanceValue
+@dataclass(frozen=True)
+class RequestValue:
+    """A web framework's current request (Flask's `request`, a Starlette `Request` parameter), whose `.method`
+    is the HTTP method; with `via`, what holds it (a Chalice app: `app.current_request`, the `flask` module)."""
+
+    via: str | None = None
+
+
+Symbolic = (
+    EventPath | RoleValue | RouteKeyValue | TupleValue | SegmentsValue | RegexMatch | InstanceValue | RequestValue
+)
 
 
 def role_of(path: EventPath) -> RoleValue | None:
@@ -158,6 +168,12 @@ class Evaluator:
             return TupleValue(tuple(self.eval(e) for e in node.elts))
         if isinstance(node, ast.NamedExpr):
             return self.eval(node.value)
+        if isinstance(node, ast.Attribute):
+            base = self.eval(node.value)
+            if isinstance(base, RequestValue) and base.via is not None:
+                return RequestValue() if node.attr == base.via else None
+            if isinstance(base, RequestValue) and node.attr == "method":
+                return RoleValue(Role.METHOD)
         return None
 
     def _call(self, node: ast.Call) -> Symbolic | None:

@@ -50,6 +50,9 @@ class FastAPIAnalyzer(FrameworkAnalyzer):
     classes: ClassVar[frozenset[str]] = frozenset(
         {"fastapi.FastAPI", "fastapi.APIRouter", "starlette.Starlette", "starlette.Router"}
     )
+    request_classes: ClassVar[frozenset[str]] = frozenset(
+        {"fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request"}
+    )
 
     def on_object(self, scope: Scope, obj: FrameworkObject) -> None:
         registry = self.registry

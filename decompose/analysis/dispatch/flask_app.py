@@ -83,6 +83,7 @@ class FlaskAnalyzer(FrameworkAnalyzer):
     name: ClassVar[str] = "flask"
     packages: ClassVar[frozenset[str]] = frozenset({"flask"})
     classes: ClassVar[frozenset[str]] = frozenset({"flask.Flask", "flask.Blueprint"})
+    request_names: ClassVar[frozenset[str]] = frozenset({"flask.request"})
 
     def on_decorator(self, scope: Scope, owner: str, use: Decorator) -> bool:
         attr, call, entry = use.attr, use.call, use.entry

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, DispatchContext, DispatchIssue
-from decompose.analysis.dispatch.events import Evaluator
+from decompose.analysis.dispatch.events import Evaluator, RequestValue, Symbolic
 from decompose.analysis.dispatch.literals import strings
 from decompose.analysis.dispatch.powertools import import_closure
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets
@@ -249,6 +249,11 @@ class FrameworkAnalyzer:
     packages: ClassVar[frozenset[str]] = frozenset()  # top-level packages of the framework
     classes: ClassVar[frozenset[str]] = frozenset()  # `pkg.Class` names that build route owners
     payload: ClassVar[str] = "v1"
+    # how a view reads the current request: names it imports (`flask.request`), an attribute of the framework
+    # objects (Chalice's `app.current_request`), the annotation of a parameter receiving it (Starlette's Request)
+    request_names: ClassVar[frozenset[str]] = frozenset()
+    request_attribute: ClassVar[str | None] = None
+    request_classes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         self._registry: Registry | None = None
@@ -666,6 +671,36 @@ class FrameworkAnalyzer:
 
     def hook_applies(self, hook: Hook, spec: RouteSpec, skipped: frozenset[str]) -> bool:
         return hook.kind not in skipped
+
+    def view_environment(self, view: Definition) -> dict[str, Symbolic]:
+        """The names through which `view` reads the current request, as the dispatch walk reads them: its
+        tests of `request.method` then slice it for each method it is registered with (`slicing.entry_slice`).
+        Empty when it reads none."""
+        node = view.nodes[0] if view.nodes else None
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return {}
+        symbols = self.symbols
+        scope = function_scope(symbols, view)
+        env: dict[str, Symbolic] = {}
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            annotation = arg.annotation
+            if (
+                isinstance(annotation, ast.Name | ast.Attribute)
+                and external_name(symbols, view.module, annotation, scope.imports) in self.request_classes
+            ):
+                env[arg.arg] = RequestValue()
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and self.request_names and inner.id not in scope.locals:
+                if external_name(symbols, view.module, inner) in self.request_names:
+                    env[inner.id] = RequestValue()
+            elif (
+                isinstance(inner, ast.Attribute)
+                and inner.attr == self.request_attribute
+                and isinstance(inner.value, ast.Name)
+                and self.resolve_object(scope, inner.value) is not None
+            ):
+                env[inner.value.id] = RequestValue(via=self.request_attribute)
+        return env
 
     # ------------------------------------------------------------------------------- the routes
     def routes(self, context: DispatchContext) -> Iterator[CodeRoute | DispatchIssue]:

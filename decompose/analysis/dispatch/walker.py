@@ -100,6 +100,12 @@ class DispatchWalker:
             self.routes = [replace(r, extra=(*r.extra, decorator)) for r in self.routes]
         return self.routes, self.issues
 
+    def walk_view(self, view: Definition, env: dict[str, Symbolic]) -> None:
+        """Read a framework view's own tests of the request (`if request.method == "PUT":`, `env` naming the
+        request) into the decisions, so that each route it is registered for can be sliced from it. The view's
+        routes are the framework's: whatever the walk would emit here is dropped."""
+        self._walk_function(view, dict(env), Constraint(), ())
+
     def _wrapper(self, handler: Definition) -> tuple[Definition, Definition] | None:
         """`@route_key def handler(key, event, context)` whose decorator's wrapper computes the route key and
         calls the handler with it: (the decorator, its wrapper as a definition); the walk starts there."""
@@ -134,7 +140,7 @@ class DispatchWalker:
 
     def decide(self, kind: str, node: ast.AST, alternatives: list[Constraint] | None) -> None:
         """Record what a dispatch test says (`Decisions`): the handler generator slices by it."""
-        self.decisions.record(kind, node, alternatives)
+        self.decisions.record(kind, node, alternatives, self._current.id)
 
     def entry_for(self, value: ast.expr, evaluator: Evaluator) -> tuple[str, int] | None:
         """The definition a dispatch-table value names: a function, a method, a lambda, or a method bound to
@@ -421,9 +427,8 @@ class DispatchWalker:
                 definition = self.symbols.definitions[entry]
                 node = (leaf.nodes or {}).get(entry)
                 passed = (leaf.definition.id, node) if node is not None else None  # `create(table, mgmt, event)`
-                self.emit(
-                    CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), passed=passed)
-                )
+                route = CodeRoute(leaf.constraint, entry, definition.line, definition.module, (pseudo,), passed=passed)
+                self.emit(replace(route, dispatcher=leaf.definition.id))
             else:
                 self.issues.append(
                     DispatchIssue(
@@ -440,6 +445,7 @@ class DispatchWalker:
                         leaf.definition.module,
                         (pseudo,),
                         inline=True,
+                        dispatcher=leaf.definition.id,
                     )
                 )
 
