@@ -116,7 +116,14 @@ class _Const:
     value: Any
 
 
-_Value = _Event | _Raw | _Part | _Const
+@dataclass(frozen=True)
+class _Instance:
+    """An instance of a project class (`Repository()`, `self`, a parameter annotated with the class)."""
+
+    cls: str
+
+
+_Value = _Event | _Raw | _Part | _Const | _Instance
 
 
 @dataclass
@@ -259,13 +266,19 @@ class _Reader:
         env: dict[str, set[_Value]] = {}
         node = definition.nodes[0]
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-            if definition.kind == "method" and params:
-                params = params[1:]
+            arguments = [*node.args.posonlyargs, *node.args.args]
+            if definition.kind == "method" and arguments and definition.owner:
+                env[arguments[0].arg] = {_Instance(definition.owner)}  # self
+                arguments = arguments[1:]
+            params = [a.arg for a in arguments]
             for name, values in zip(params, positional, strict=False):
                 env.setdefault(name, set()).update(values)
             for name, values in keywords.items():
                 env.setdefault(name, set()).update(values)
+            for arg in [*arguments, *node.args.kwonlyargs]:
+                cls = self._class(arg.annotation, scope)
+                if cls is not None and not env.get(arg.arg):
+                    env[arg.arg] = {_Instance(cls.id)}  # `catalog: Catalog = Depends(get_catalog)`
             defaults = node.args.defaults
             for arg, default in zip(params[len(params) - len(defaults) :], defaults, strict=False):
                 if arg not in env:
@@ -513,6 +526,9 @@ class _Reader:
             inputs = {v for v in receiver if isinstance(v, _Event | _Part | _Raw)}
             if inputs:
                 return self._method(inputs, method, args, frame)
+            instances = [v.cls for v in receiver if isinstance(v, _Instance)]
+            if instances:
+                return self._instance_call(instances, method, args, keywords)
         binding = frame.scope.resolve(func) if isinstance(func, ast.Name | ast.Attribute) else None
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if isinstance(binding, ModuleRef):
@@ -534,12 +550,21 @@ class _Reader:
         if definition is not None and definition.id in self.allowed and definition.kind in ("function", "method"):
             return self.run(definition, args, len(self._stack), keywords)
         if definition is not None and definition.kind == "class":
-            init = self.symbols.method_of(definition.id, "__init__")
-            if init is not None and init in self.allowed:
-                self.run(self.symbols.definitions[init], args, len(self._stack), keywords)
-                return set()
+            self._instance_call([definition.id], "__init__", args, keywords)
+            return {_Instance(definition.id)}
         self._escapes(name, [*args, *keywords.values()], node, frame, definition)
         return set()
+
+    def _instance_call(
+        self, classes: list[str], method: str, args: list[set[_Value]], keywords: Mapping[str, set[_Value]]
+    ) -> set[_Value]:
+        """`instance.method(...)` on project classes: the method read with the arguments, where reached."""
+        out: set[_Value] = set()
+        for cls in classes:
+            found = self.symbols.method_of(cls, method)
+            if found is not None and found in self.allowed:
+                out |= self.run(self.symbols.definitions[found], args, len(self._stack), keywords)
+        return out
 
     def _body(self) -> set[_Value]:
         self._hint(_Part("body"))
@@ -676,14 +701,18 @@ class _Reader:
                 bound[arg.arg] = {part}
         return bound
 
-    def _model(self, annotation: ast.expr | None, scope: Scope) -> Definition | None:
+    def _class(self, annotation: ast.expr | None, scope: Scope) -> Definition | None:
+        """The project class an annotation names, if it does."""
         if not isinstance(annotation, ast.Name | ast.Attribute):
             return None
         binding = scope.resolve(annotation)
         definition = self.symbols.definitions.get(binding) if isinstance(binding, str) else None
-        if definition is None or definition.kind != "class":
-            return None
-        cls = definition.nodes[0]
+        return definition if definition is not None and definition.kind == "class" else None
+
+    def _model(self, annotation: ast.expr | None, scope: Scope) -> Definition | None:
+        """A model class (a project class with bases: pydantic's `BaseModel`, a project model base)."""
+        definition = self._class(annotation, scope)
+        cls = definition.nodes[0] if definition is not None else None
         return definition if isinstance(cls, ast.ClassDef) and cls.bases else None
 
     def _model_fields(self, model: Definition, part: _Part, depth: int) -> None:

@@ -285,3 +285,43 @@ def test_fastapi_model_fields_and_query_parameters(tmp_path: Path) -> None:
     assert created.query == ()
     assert sorted(name for name, _ in listed.query) == ["limit", "status"]
     assert dict(listed.query)["limit"].kind == "int"
+
+
+def test_a_body_passed_to_a_project_class_method_is_followed(tmp_path: Path) -> None:
+    """`Repository().add(body)` reads the method; `self._check(item)` inside it, and a parameter annotated
+    with the class (`repo: Repository`), too."""
+    shapes = _shapes(
+        tmp_path,
+        {
+            "app.py": """
+            import json
+
+            from repository import Repository
+
+            def lambda_handler(event, context):
+                body = json.loads(event["body"])
+                Repository().add(body)
+                return _audit(Repository(), body)
+
+            def _audit(repo: Repository, body):
+                return repo.trail(body["actor"])
+            """,
+            "repository.py": """
+            class Repository:
+                def add(self, item):
+                    self._check(item)
+                    return {"sku": item["sku"]}
+
+                def _check(self, item):
+                    if int(item["qty"]) < 1:
+                        raise ValueError("qty")
+
+                def trail(self, actor):
+                    return actor.lower()
+            """,
+        },
+    )
+    (shape,) = shapes.values()
+    assert shape.body_keys == ("actor", "qty", "sku")
+    assert _field(shape, "qty").kind == "int"
+    assert _field(shape, "actor").kind == "string"
