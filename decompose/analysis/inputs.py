@@ -74,11 +74,18 @@ class InputShape:
     multi_query: tuple[tuple[str, InputField], ...] = ()
     styles: tuple[str, ...] = ()
     unfollowed: tuple[str, ...] = ()
+    headers: tuple[tuple[str, InputField], ...] = ()
+    context: InputField | None = None  # what is read of `requestContext` (an authorizer's claims)
 
     @property
     def body_keys(self) -> tuple[str, ...]:
         """The body's keys, nested ones dotted (`address.city`, `items[].qty`)."""
         return tuple(_dotted(self.body)) if self.body is not None else ()
+
+    @property
+    def context_keys(self) -> tuple[str, ...]:
+        """The leaves read of `requestContext`, dotted (`authorizer.jwt.claims.sub`)."""
+        return tuple(_leaves(self.context)) if self.context is not None else ()
 
 
 def _dotted(node: InputField, prefix: str = "") -> Iterator[str]:
@@ -88,6 +95,14 @@ def _dotted(node: InputField, prefix: str = "") -> Iterator[str]:
         yield from _dotted(child, name + ".")
     if node.element is not None:
         yield from _dotted(node.element, f"{prefix.rstrip('.')}[].")
+
+
+def _leaves(node: InputField, prefix: str = "") -> Iterator[str]:
+    for key, child in node.keys:
+        if child.keys:
+            yield from _leaves(child, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
 
 
 # ------------------------------------------------------------------------------------------- abstract values
@@ -192,7 +207,10 @@ class _Reader:
         body = self._field("body", ()) if ("body", ()) in self.hints else None
         query = self._field("query", ()).keys if ("query", ()) in self.hints else ()
         multi = self._field("multi_query", ()).keys if ("multi_query", ()) in self.hints else ()
-        return InputShape(body, query, multi, tuple(sorted(self.styles)), tuple(dict.fromkeys(self.unfollowed)))
+        headers = self._field("headers", ()).keys if ("headers", ()) in self.hints else ()
+        context = self._field("context", ()) if ("context", ()) in self.hints else None
+        styles, unfollowed = tuple(sorted(self.styles)), tuple(dict.fromkeys(self.unfollowed))
+        return InputShape(body, query, multi, styles, unfollowed, headers, context)
 
     def _field(self, origin: str, path: tuple[str, ...]) -> InputField:
         hint = self.hints[(origin, path)]

@@ -26,12 +26,15 @@ class PolicyVerdict(StrEnum):
 
 @dataclass(frozen=True)
 class SynthesizedInput:
-    """What a synthesized HTTP event's request holds: the body keys (nested dotted, `items[].qty`) and query
-    parameters read from the route's code, and what of its input could not be followed (None: nothing)."""
+    """What a synthesized HTTP event's request holds: the body keys (nested dotted, `items[].qty`), query
+    parameters, headers and `requestContext` leaves (an authorizer's claims) read from the route's code, and
+    what of its input could not be followed (None: nothing)."""
 
     body_keys: tuple[str, ...] = ()
     query: tuple[str, ...] = ()
     unknown: str | None = None
+    headers: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -193,18 +193,22 @@ def synthesized(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
     payload = _synthesize(target, names, seed)
     if payload is None:
         return None
-    described = _described(target) if target.route.trigger.is_http else None
+    described = None
+    if target.route.trigger.is_http:
+        added = _with_read_parts(payload, target, seed)
+        described = _described(target, added)
     return Event(f"synthesized {target.route.id}", "synthesized", target.route.id, target.function, payload,
                  input=described)  # fmt: skip
 
 
-def _described(target: Target) -> SynthesizedInput:
+def _described(target: Target, added: tuple[tuple[str, ...], tuple[str, ...]]) -> SynthesizedInput:
     shape = target.shape or InputShape(unfollowed=("the route's code was not read",))
     unknown = list(shape.unfollowed)
     if shape.body is None and _method(target) in BODY_METHODS:
         unknown.append("its reach reads no request body decompose can see: the body is {}")
     query = tuple(name for name, _ in shape.query) + tuple(f"{name}[]" for name, _ in shape.multi_query)
-    return SynthesizedInput(shape.body_keys, query, "; ".join(unknown) or None)
+    headers, context = added
+    return SynthesizedInput(shape.body_keys, query, "; ".join(unknown) or None, headers, context)
 
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -246,11 +250,49 @@ def _query_value(node: InputField, name: str, seed: Mapping[str, Any]) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
+def _with_read_parts(
+    payload: dict[str, Any], target: Target, seed: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Add to `payload` the headers and `requestContext` keys the code reads that it lacks (an authorizer's
+    claims: `requestContext.authorizer.jwt.claims.sub`), never replacing what it has; (headers, context
+    keys) added."""
+    shape = target.shape or InputShape()
+    headers: list[str] = []
+    for name, node in shape.headers:
+        if name.lower() not in {h.lower() for h in payload["headers"]}:
+            payload["headers"][name] = _query_value(node, name, seed)
+            headers.append(name)
+            if "multiValueHeaders" in payload:
+                payload["multiValueHeaders"][name] = [payload["headers"][name]]
+    context: list[str] = []
+    if shape.context is not None:
+        _merge_missing(payload["requestContext"], _input_value(shape.context, "requestContext", seed), "", context)
+    return tuple(headers), tuple(context)
+
+
+def _leaf_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, child in value.items() for leaf in _leaf_paths(child, f"{path}.{key}")]
+    return [path]
+
+
+def _merge_missing(into: dict[str, Any], extra: Any, prefix: str, added: list[str]) -> None:
+    if not isinstance(extra, dict):
+        return
+    for key, value in extra.items():
+        if key not in into:
+            into[key] = value
+            added += _leaf_paths(value, prefix + key)
+        elif isinstance(into[key], dict):
+            _merge_missing(into[key], value, f"{prefix}{key}.", added)
+
+
 def _request_input(target: Target, seed: Mapping[str, Any]) -> tuple[str | None, dict[str, list[str]]]:
     """The synthesized body (JSON text, or None) and query parameters (name -> values) of an HTTP route."""
     shape = target.shape or InputShape()
     if shape.body is not None:
-        body: str | None = json.dumps(_input_value(shape.body, "body", seed))
+        root = shape.body if shape.body.kind in ("object", "list") else InputField("object")
+        body: str | None = json.dumps(_input_value(root, "body", seed))
     else:
         body = "{}" if _method(target) in BODY_METHODS else None
     query = {name: [_query_value(node, name, seed)] for name, node in shape.query}

@@ -85,13 +85,25 @@ def _route(verdict: RouteVerdict) -> dict[str, Any]:
 def _input(described: SynthesizedInput | None) -> dict[str, Any] | None:
     if described is None:
         return None
-    return {"body_keys": list(described.body_keys), "query": list(described.query), "unknown": described.unknown}
+    return {
+        "body_keys": list(described.body_keys),
+        "query": list(described.query),
+        "headers": list(described.headers),
+        "context": list(described.context),
+        "unknown": described.unknown,
+    }
 
 
 def _read_input(data: Any) -> SynthesizedInput | None:
     if not isinstance(data, dict):
         return None
-    return SynthesizedInput(tuple(data["body_keys"]), tuple(data["query"]), data.get("unknown"))
+    return SynthesizedInput(
+        tuple(data["body_keys"]),
+        tuple(data["query"]),
+        data.get("unknown"),
+        tuple(data.get("headers", ())),
+        tuple(data.get("context", ())),
+    )
 
 
 def render_json(result: VerifyResult) -> str:

@@ -325,3 +325,25 @@ def test_a_body_passed_to_a_project_class_method_is_followed(tmp_path: Path) -> 
     assert shape.body_keys == ("actor", "qty", "sku")
     assert _field(shape, "qty").kind == "int"
     assert _field(shape, "actor").kind == "string"
+
+
+def test_headers_and_authorizer_claims_are_read(tmp_path: Path) -> None:
+    """`event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]` in a helper, and a header."""
+    shapes = _shapes(
+        tmp_path,
+        {
+            "app.py": """
+            def _caller(event):
+                claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+                return claims["sub"]
+
+            def lambda_handler(event, context):
+                if event.get("headers", {}).get("x-api-key") != "k-1":
+                    return {"statusCode": 403}
+                return {"statusCode": 200, "body": _caller(event)}
+            """
+        },
+    )
+    (shape,) = shapes.values()
+    assert shape.context_keys == ("authorizer.jwt.claims.sub",)
+    assert [(name, node.choices) for name, node in shape.headers] == [("x-api-key", ("k-1",))]

@@ -166,3 +166,31 @@ def test_a_body_route_whose_reads_are_not_seen_says_so() -> None:
     assert unseen.input.unknown == "its reach reads no request body decompose can see: the body is {}"
     assert hidden.input is not None
     assert hidden.input.unknown == "src/app.py:6: the request body is passed to load()"
+
+
+def test_authorizer_claims_and_headers_the_code_reads_are_added_never_replaced() -> None:
+    """`requestContext.authorizer.jwt.claims.sub` and an `x-api-key` header are added; the event's own
+    `requestContext.http.method` and `content-type` are kept as they are."""
+    context = InputField(
+        "object",
+        keys=(
+            ("authorizer", InputField("object", keys=(
+                ("jwt", InputField("object", keys=(("claims", InputField("object", keys=(("sub", InputField()),))),))),
+            ))),
+            ("http", InputField("object", keys=(("method", InputField("string", choices=("DELETE",))),))),
+        ),
+    )  # fmt: skip
+    headers = (("x-api-key", InputField()), ("Content-Type", InputField()))
+    shape = InputShape(context=context, headers=headers)
+    event = synthesized(_shaped("HttpApi", "GET", "/orders", shape), NAMES, {"items": [{"item": {"sub": "u-1"}}]})
+    assert event is not None
+    assert event.payload["requestContext"]["authorizer"] == {"jwt": {"claims": {"sub": "u-1"}}}
+    assert event.payload["requestContext"]["http"]["method"] == "GET"
+    assert event.payload["headers"] == {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "x-api-key": "x-api-key-1",
+    }
+    assert event.input is not None
+    assert event.input.context == ("authorizer.jwt.claims.sub",)
+    assert event.input.headers == ("x-api-key",)
