@@ -536,8 +536,8 @@ class _Reader:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, frame) for a in node.args]
         keywords = {k.arg: self.eval(k.value, frame) for k in node.keywords if k.arg}
         for k in node.keywords:
-            if k.arg is None:
-                self.eval(k.value, frame)
+            if k.arg is None and any(_whole_body(v) for v in self.eval(k.value, frame)):
+                self._note(frame.definition, node, f"the request body is unpacked into {_last_name(func)}(**...)")
         if isinstance(func, ast.Attribute):
             receiver = self.eval(func.value, frame)
             method = func.attr
@@ -594,7 +594,7 @@ class _Reader:
         if name in self.rules["inert_calls"] or definition is not None:
             return  # a project definition outside the reach is another route's
         for values in args:
-            if any(isinstance(v, _Raw) or (isinstance(v, _Part) and v.origin == "body" and not v.path) for v in values):
+            if any(_whole_body(v) for v in values):
                 message = f"the request body is passed to {name}(), which decompose does not read"
                 self._note(frame.definition, node, message)
                 return
@@ -762,6 +762,10 @@ class _Reader:
 
 
 # ------------------------------------------------------------------------------------------- helpers
+def _whole_body(value: _Value) -> bool:
+    return isinstance(value, _Raw) or (isinstance(value, _Part) and value.origin == "body" and not value.path)
+
+
 def _chain(node: ast.expr) -> str | None:
     """`request.get_json(...)` -> "request.get_json()", `app.current_event.json_body` -> the same dotted."""
     parts: list[str] = []

@@ -114,25 +114,30 @@ def test_a_rest_route_reads_query_parameters_single_and_multi_valued(tmp_path: P
 
 
 def test_a_body_passed_to_code_outside_the_project_is_said(tmp_path: Path) -> None:
-    """The reader does not guess what a schema library reads: a note with file:line names the call."""
+    """The reader does not guess what a schema library or a constructor takes: a note with file:line names
+    each call."""
     shapes = _shapes(
         tmp_path,
         {
             "app.py": """
             import json
             from marshmallow import Schema
+            from models import Order
 
             def lambda_handler(event, context):
                 body = json.loads(event["body"])
                 order = Schema().load(body)
-                return {"statusCode": 200, "body": json.dumps(order)}
+                return {"statusCode": 200, "body": json.dumps(Order(**body))}
             """
         },
     )
     (shape,) = shapes.values()
     assert shape.body is not None
     assert shape.body_keys == ()
-    assert shape.unfollowed == ("src/app.py:6: the request body is passed to load(), which decompose does not read",)
+    assert shape.unfollowed == (
+        "src/app.py:7: the request body is passed to load(), which decompose does not read",
+        "src/app.py:8: the request body is unpacked into Order(**...)",
+    )
 
 
 def test_powertools_json_body_and_query_string_value(tmp_path: Path) -> None:
