@@ -217,12 +217,17 @@ class _Reader:
         children = sorted(p[-1] for o, p in self.hints if o == origin and len(p) == len(path) + 1 and p[:-1] == path)
         keys = tuple((name, self._field(origin, (*path, name))) for name in children if name != ELEMENT)
         element = self._field(origin, (*path, ELEMENT)) if ELEMENT in children else None
+        kinds = set(hint.kinds)
+        if element is not None and not keys and ("string" in kinds or element.kind == "char"):
+            element = None  # iterated for its characters: `for c in name.lower()`, `ord(c) for c in name`
+            kinds = (kinds - {"list"}) | {"string"}
         if keys:
             kind = "object"
         elif element is not None:
             kind = "list"
         else:
-            kind = next((k for k in ("object", "list", "int", "number", "bool", "string") if k in hint.kinds), "any")
+            order = ("object", "list", "int", "number", "bool", "string", "char")
+            kind = next((k for k in order if k in kinds), "any")
         return InputField(kind, tuple(dict.fromkeys(hint.choices)), keys, element)
 
     def _hint(self, part: _Part, kind: str | None = None, choice: Any = None) -> None:
@@ -309,11 +314,11 @@ class _Reader:
             values = self.eval(stmt.value, frame)
             for target in stmt.targets:
                 self._bind(target, values, frame)
-        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        elif isinstance(stmt, ast.AugAssign):
+            self._arithmetic(stmt.op, [self.eval(stmt.target, frame), self.eval(stmt.value, frame)])
+        elif isinstance(stmt, ast.AnnAssign):
             if stmt.value is not None:
-                values = self.eval(stmt.value, frame)
-                if isinstance(stmt, ast.AnnAssign):
-                    self._bind(stmt.target, values, frame)
+                self._bind(stmt.target, self.eval(stmt.value, frame), frame)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
             self._bind_loop(stmt.target, stmt.iter, frame, frame.env)
             self._block([*stmt.body, *stmt.orelse], frame)
@@ -445,7 +450,10 @@ class _Reader:
             return set()
         if isinstance(node, ast.Lambda):
             return set()
-        for child in ast.iter_child_nodes(node):  # BinOp, UnaryOp, JoinedStr, Dict, Starred, Await...
+        if isinstance(node, ast.BinOp):
+            self._arithmetic(node.op, [self.eval(node.left, frame), self.eval(node.right, frame)])
+            return set()
+        for child in ast.iter_child_nodes(node):  # UnaryOp, JoinedStr, Dict, Starred, Await...
             if isinstance(child, ast.expr):
                 self.eval(child, frame)
         return set()
@@ -527,6 +535,18 @@ class _Reader:
             and isinstance(a.value, str)
         ):
             self._hint(_Part(b.origin, (*b.path, a.value)))  # "name" in body
+
+    def _arithmetic(self, op: ast.operator, operands: list[set[_Value]]) -> None:
+        """`a * b`, `total -= x`, `n + 1`: an input operand is a number (synthesized as `1`, which mixes with
+        Decimal and float alike). `+` with no number beside it may join strings, `%` format one: no kind."""
+        numeric = isinstance(op, ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Pow)
+        if isinstance(op, ast.Add):
+            numeric = any(isinstance(v, _Const) and _kind_of(v.value) in ("int", "number") for o in operands for v in o)
+        if numeric:
+            for values in operands:
+                for value in values:
+                    if isinstance(value, _Part):
+                        self._hint(value, "number")
 
     def _call(self, node: ast.Call, frame: _Frame) -> set[_Value]:
         read = self._reader(node, frame)
@@ -629,6 +649,11 @@ class _Reader:
         kind = self.rules["conversions"].get(name)
         if kind is not None:
             return self._converted(args, kind)
+        if name in self.rules["character_calls"]:
+            for value in args[0] if args else ():
+                if isinstance(value, _Part):
+                    self._hint(value, "char")
+            return set()
         if name in ("str", "tuple", "list", "frozenset", "sorted"):
             if name in ("tuple", "list", "frozenset") and args:
                 return {v for v in args[0] if isinstance(v, _Const) and isinstance(v.value, tuple)} | {

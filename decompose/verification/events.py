@@ -239,10 +239,12 @@ def _input_value(node: InputField, name: str, seed: Mapping[str, Any]) -> Any:
 
 
 def _number(seeded: str | None) -> int | float:
+    """The seed's number (an int when it is whole: an int mixes with Decimal, a float does not), else 1."""
     try:
-        return float(seeded) if seeded is not None else 1
+        number = float(seeded) if seeded is not None else 1.0
     except ValueError:
         return 1
+    return int(number) if number.is_integer() else number
 
 
 def _query_value(node: InputField, name: str, seed: Mapping[str, Any]) -> str:

@@ -352,3 +352,38 @@ def test_headers_and_authorizer_claims_are_read(tmp_path: Path) -> None:
     (shape,) = shapes.values()
     assert shape.context_keys == ("authorizer.jwt.claims.sub",)
     assert [(name, node.choices) for name, node in shape.headers] == [("x-api-key", ("k-1",))]
+
+
+def test_arithmetic_makes_a_number_and_character_iteration_a_string(tmp_path: Path) -> None:
+    """`Decimal(...) * line["quantity"]` and `count += body["extra"]` make numbers; `ord(c) for c in title`
+    and `for c in name.lower()` iterate a string, not a list; `"a" + x` says nothing."""
+    shapes = _shapes(
+        tmp_path,
+        {
+            "app.py": """
+            import json
+            from decimal import Decimal
+
+            def lambda_handler(event, context):
+                body = json.loads(event["body"])
+                net = sum(Decimal(str(line["price"])) * line["quantity"] for line in body["lines"])
+                count = 0
+                count += body["extra"]
+                code = sum(ord(c) for c in body["title"])
+                initials = [c for c in body["name"].lower()]
+                label = "order " + body["label"]
+                return {"statusCode": 200, "body": json.dumps([str(net), count, code, initials, label])}
+            """
+        },
+    )
+    (shape,) = shapes.values()
+    kinds = {key: _field(shape, key).kind for key in shape.body_keys}
+    assert kinds == {
+        "extra": "number",
+        "label": "any",
+        "lines": "list",
+        "lines[].price": "number",
+        "lines[].quantity": "number",
+        "name": "string",
+        "title": "string",
+    }
