@@ -6,7 +6,8 @@ statically from the route's reach (its reached definitions, in the definition gr
 
 - **where input comes from**: the Lambda handler's first parameter is the event; `event["body"]` /
   `event.get("body")` is the raw body, and a JSON decoder over it (`json.loads`, through `or "{}"` or
-  `base64.b64decode` too) the body; `event["queryStringParameters"]` (and `multiValue...`) the query.
+  `base64.b64decode` too) the body; `event["queryStringParameters"]` (and `multiValue...`) the query;
+  `event["headers"]` the headers; `event["requestContext"]` what an authorizer puts there (JWT claims).
   Framework readers are data (`data/input_readers.json`): Powertools `app.current_event.json_body` /
   `query_string_parameters` / `get_query_string_value("x")`, Flask `request.get_json()` / `request.json` /
   `request.args`, Chalice `app.current_request.json_body` / `query_params`; FastAPI's pydantic model
@@ -14,15 +15,15 @@ statically from the route's reach (its reached definitions, in the definition gr
 - **what is read of it**: `x["k"]`, `x.get("k")`, keys from literals reached through locals, parameters,
   loops over literal tuples and module constants (`for name in ("a", "b"): body.get(name)`), `"k" in x`,
   iteration (a list), element access (`for item in body["items"]: item["qty"]`).
-- **what a value must be**: `int(x)` / `float` / `Decimal` (a number), `isinstance`, string methods
-  (`.lower()`), `.items()` (an object), `==` against a literal and membership in a literal tuple (a
-  member is chosen).
+- **what a value must be**: `int(x)` / `float` / `Decimal` and arithmetic (a number), `isinstance`, string
+  methods (`.lower()`) and `ord()` of its characters (a string), `.items()` (an object), `==` against a
+  literal and membership in a literal tuple (a member is chosen).
 
-Values are followed through local assignments (flow-insensitively), into the project functions of the
-reach they are passed to (per call site, so one helper called with two keys reads both, each with its own
-uses) and out of their returns. What the reader cannot follow is a note with file:line: a body passed to a
-call outside the project (a schema library, a model constructor), an entry the handler never calls with the
-event. It never executes user code.
+Values are followed through local assignments (flow-insensitively), into the project functions and class
+methods of the reach they are passed to (per call site, so one helper called with two keys reads both,
+each with its own uses) and out of their returns. What the reader cannot follow is a note with file:line:
+a body passed to a call outside the project (a schema library) or to a receiver it cannot resolve, a body
+unpacked into a call (`Order(**body)`). It never executes user code.
 """
 
 from __future__ import annotations
@@ -578,8 +579,8 @@ class _Reader:
                 return self._body() if raw else set()
             if name in self.rules["raw_passthrough"].get(module, ()):
                 return {v for v in (args[0] if args else ()) if isinstance(v, _Raw)}
-            if module == "decimal" and name == "Decimal":
-                return self._converted(args, "number")
+            if name in self.rules["external_conversions"].get(module, ()):
+                return self._converted(args, self.rules["conversions"][name])
         if binding is None and isinstance(func, ast.Name) and not frame.scope.is_local(name):
             builtin = self._builtin(name, node, args, frame)
             if builtin is not None:

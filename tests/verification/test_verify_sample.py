@@ -135,9 +135,10 @@ def test_each_synthesized_http_event_says_which_body_keys_it_carries(clean: Veri
         r["route"]: next(e["input"] for e in r["events"] if e["origin"] == "synthesized")
         for r in clean.document["routes"]
     }
-    assert inputs["POST /invoices"] == {"body_keys": ["order_id"], "query": [], "unknown": None}
+    nothing = {"body_keys": [], "query": [], "headers": [], "context": [], "unknown": None}
+    assert inputs["POST /invoices"] == {**nothing, "body_keys": ["order_id"]}
     assert inputs["POST /payments"]["body_keys"] == ["amount", "card_token", "currency", "order_id"]
-    assert inputs["GET /orders/{order_id}"] == {"body_keys": [], "query": [], "unknown": None}
+    assert inputs["GET /orders/{order_id}"] == nothing
     assert inputs["S3 UploadsBucket"] is None
 
 
