@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from decompose.analysis.codebase import load_codebase
+from decompose.analysis.inputs import InputShape, read_input_shape
 from decompose.domain.model import FunctionAnalysis, FunctionSpec
 from decompose.domain.verification import (
     DeniedCall,
@@ -109,7 +111,8 @@ def verify(
         if seed_path
         else {"items": [], "objects": [], "parameters": [], "secrets": []}
     )
-    targets = [_target(f, route) for f in functions for route in f.analysis.routes]
+    targets = [t for f in functions for t in _targets(f, root)]
+    notes += [f"{t.route.id}: {u}" for t in targets for u in (t.shape.unfollowed if t.shape else ())]
     shown = project.display(events_dir) if events_dir else ""
     found, event_notes = project_events(events_dir, targets, physical, shown) if events_dir else ([], [])
     notes += event_notes
@@ -216,12 +219,20 @@ def _by_id(functions: Sequence[_Function], logical_id: str) -> _Function:
     return next(f for f in functions if f.logical_id == logical_id)
 
 
-def _target(function: _Function, route: Any) -> Target:
+def _targets(function: _Function, root: Path) -> list[Target]:
+    """The function's routes to verify, each HTTP route with the input shape its code reads."""
+    http = [r for r in function.analysis.routes if r.trigger.is_http]
+    graph = load_codebase(root / function.spec.code_uri, root).graph if http else None
+    shapes = {r.id: read_input_shape(graph, function.spec.handler, r) for r in http} if graph else {}
+    return [_target(function, route, shapes.get(route.id)) for route in function.analysis.routes]
+
+
+def _target(function: _Function, route: Any, shape: InputShape | None) -> Target:
     event = next((e for e in function.spec.events if e.name == route.trigger.event), None)
     catch_all = event is None or event.is_catch_all
     if event is None or (route.trigger.is_http and event.path != route.trigger.path):
         catch_all = True
-    return Target(function.logical_id, route, event, catch_all=catch_all and route.trigger.is_http)
+    return Target(function.logical_id, route, event, catch_all=catch_all and route.trigger.is_http, shape=shape)
 
 
 def _names(root: Path, template: LoadedTemplate, template_path: Path) -> Names:
@@ -368,7 +379,7 @@ def _verdict(
     function_run: Mapping[str, Any] | None,
     function: _Function,
 ) -> RouteVerdict:
-    used = tuple(EventUse(e.name, e.origin, e.file) for e in events)
+    used = tuple(EventUse(e.name, e.origin, e.file, e.input) for e in events)
     base = {"function": target.function, "route": target.route.id, "events": used}
     if function.problem is not None:
         return RouteVerdict(

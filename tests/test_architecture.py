@@ -112,6 +112,7 @@ def test_wheel_ships_templates_and_data(wheel: Path) -> None:
     assert "decompose/templates/handler.py.j2" in names
     assert "decompose/refactoring/moves.py" in names
     assert "decompose/analysis/data/import_names.json" in names
+    assert "decompose/analysis/data/input_readers.json" in names
     assert "decompose/templates/dry_run.html.j2" in names
     assert "decompose/reporting/data/dry_run.schema.json" in names
     assert "decompose/measuring/imports.py" in names

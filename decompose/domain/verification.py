@@ -25,12 +25,26 @@ class PolicyVerdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class SynthesizedInput:
+    """What a synthesized HTTP event's request holds: the body keys (nested dotted, `items[].qty`), query
+    parameters, headers and `requestContext` leaves (an authorizer's claims) read from the route's code, and
+    what of its input could not be followed (None: nothing)."""
+
+    body_keys: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()
+    unknown: str | None = None
+    headers: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EventUse:
     """One event a route was run with: `origin` "project" (a file of the events folder) or "synthesized"."""
 
     name: str
     origin: str
     file: str | None = None
+    input: SynthesizedInput | None = None  # a synthesized HTTP event's body and query
 
 
 @dataclass(frozen=True)

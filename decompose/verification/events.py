@@ -15,8 +15,12 @@ shape (REST payload 1.0 for `Api`, payload 2.0 for `HttpApi`, with `$default` fo
 through a catch-all; records for S3, SQS, SNS, DynamoDB streams and Kinesis; EventBridge with the rule's
 first source and detail type; schedule; WebSocket), with concrete path parameters: a path parameter takes
 the value of the seed's first item holding an attribute of that name, else `<name>-1`. An S3 record names
-the seed's first object in the bucket. A synthesized event has no request body beyond `{}`: record an event
-in the events folder to take a route past its input validation.
+the seed's first object in the bucket. An HTTP event carries the input its route's code reads
+(`analysis.inputs`): a JSON body with the keys it reads and a query string with the parameters it reads,
+each value a literal the code compares it with, else the seed's value of an attribute of that name, else a
+placeholder of the kind the code needs (`1` for a number, `<name>-1` for a string); the event's `input`
+says which keys were synthesized and what could not be followed. What the code reads that the reader does
+not see stays out: record an event in the events folder to take such a route past its input validation.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from __future__ import annotations
 import base64
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from decompose.analysis.inputs import InputField, InputShape
 from decompose.domain.model import Route, TriggerEvent
+from decompose.domain.verification import SynthesizedInput
 from decompose.verification.codec import decode
 from decompose.verification.world import ACCOUNT, REGION, SEED_NAMES
 
@@ -42,6 +49,7 @@ class Target:
     route: Route
     event: TriggerEvent | None
     catch_all: bool = False
+    shape: InputShape | None = None  # the input its code reads (HTTP routes), see `analysis.inputs`
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Event:
     function: str
     payload: Mapping[str, Any]
     file: str | None = None
+    input: SynthesizedInput | None = None  # what a synthesized HTTP event's body and query hold
 
 
 def project_events(
@@ -184,7 +193,115 @@ def synthesized(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
     payload = _synthesize(target, names, seed)
     if payload is None:
         return None
-    return Event(f"synthesized {target.route.id}", "synthesized", target.route.id, target.function, payload)
+    described = None
+    if target.route.trigger.is_http:
+        added = _with_read_parts(payload, target, seed)
+        described = _described(target, added)
+    return Event(f"synthesized {target.route.id}", "synthesized", target.route.id, target.function, payload,
+                 input=described)  # fmt: skip
+
+
+def _described(target: Target, added: tuple[tuple[str, ...], tuple[str, ...]]) -> SynthesizedInput:
+    shape = target.shape or InputShape(unfollowed=("the route's code was not read",))
+    unknown = list(shape.unfollowed)
+    if shape.body is None and _method(target) in BODY_METHODS:
+        unknown.append("its reach reads no request body decompose can see: the body is {}")
+    query = tuple(name for name, _ in shape.query) + tuple(f"{name}[]" for name, _ in shape.multi_query)
+    headers, context = added
+    return SynthesizedInput(shape.body_keys, query, "; ".join(unknown) or None, headers, context)
+
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def _method(target: Target) -> str:
+    method = target.route.trigger.method
+    return method if method not in (None, "ANY") else "GET"
+
+
+def _input_value(node: InputField, name: str, seed: Mapping[str, Any]) -> Any:
+    """A JSON value `node` accepts: a literal it is compared with, the seed's value of an attribute of that
+    name, else a placeholder of its kind."""
+    if node.choices:
+        return node.choices[0]
+    if node.kind == "object":
+        return {key: _input_value(child, key, seed) for key, child in node.keys}
+    if node.kind == "list":
+        return [_input_value(node.element, name, seed)] if node.element is not None else []
+    seeded = _seed_value(seed, name)
+    if node.kind == "int":
+        return int(seeded) if seeded is not None and seeded.lstrip("-").isdigit() else 1
+    if node.kind == "number":
+        return _number(seeded)
+    if node.kind == "bool":
+        return True
+    return seeded if seeded is not None else f"{name}-1"
+
+
+def _number(seeded: str | None) -> int | float:
+    """The seed's number (an int when it is whole: an int mixes with Decimal, a float does not), else 1."""
+    try:
+        number = float(seeded) if seeded is not None else 1.0
+    except ValueError:
+        return 1
+    return int(number) if number.is_integer() else number
+
+
+def _query_value(node: InputField, name: str, seed: Mapping[str, Any]) -> str:
+    value = _input_value(node, name, seed)
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+def _with_read_parts(
+    payload: dict[str, Any], target: Target, seed: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Add to `payload` the headers and `requestContext` keys the code reads that it lacks (an authorizer's
+    claims: `requestContext.authorizer.jwt.claims.sub`), never replacing what it has; (headers, context
+    keys) added."""
+    shape = target.shape or InputShape()
+    headers: list[str] = []
+    for name, node in shape.headers:
+        if name.lower() not in {h.lower() for h in payload["headers"]}:
+            payload["headers"][name] = _query_value(node, name, seed)
+            headers.append(name)
+            if "multiValueHeaders" in payload:
+                payload["multiValueHeaders"][name] = [payload["headers"][name]]
+    context: list[str] = []
+    if shape.context is not None:
+        _merge_missing(payload["requestContext"], _input_value(shape.context, "requestContext", seed), "", context)
+    return tuple(headers), tuple(context)
+
+
+def _leaf_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, child in value.items() for leaf in _leaf_paths(child, f"{path}.{key}")]
+    return [path]
+
+
+def _merge_missing(into: dict[str, Any], extra: Any, prefix: str, added: list[str]) -> None:
+    if not isinstance(extra, dict):
+        return
+    for key, value in extra.items():
+        if key not in into:
+            into[key] = value
+            added += _leaf_paths(value, prefix + key)
+        elif isinstance(into[key], dict):
+            _merge_missing(into[key], value, f"{prefix}{key}.", added)
+
+
+def _request_input(target: Target, seed: Mapping[str, Any]) -> tuple[str | None, dict[str, list[str]]]:
+    """The synthesized body (JSON text, or None) and query parameters (name -> values) of an HTTP route."""
+    shape = target.shape or InputShape()
+    if shape.body is not None:
+        root = shape.body if shape.body.kind in ("object", "list") else InputField("object")
+        body: str | None = json.dumps(_input_value(root, "body", seed))
+    else:
+        body = "{}" if _method(target) in BODY_METHODS else None
+    query = {name: [_query_value(node, name, seed)] for name, node in shape.query}
+    for name, node in shape.multi_query:
+        value = _input_value(node, name, seed)
+        query.setdefault(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return body, query
 
 
 def _seed_value(seed: Mapping[str, Any], attribute: str) -> str | None:
@@ -214,8 +331,9 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
     kind = trigger.type
     if kind in ("Api", "HttpApi"):
         path, params = _fill(trigger.path or "/", seed)
-        method = trigger.method if trigger.method not in (None, "ANY") else "GET"
-        body = "{}" if method in ("POST", "PUT", "PATCH") else None
+        method = _method(target)
+        body, query = _request_input(target, seed)
+        single = {name: values[-1] for name, values in query.items()} or None
         headers = {"content-type": "application/json", "accept": "application/json"}
         if kind == "Api":
             resource = "/{proxy+}" if target.catch_all else trigger.path
@@ -225,8 +343,8 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
                 "httpMethod": method,
                 "headers": headers,
                 "multiValueHeaders": {k: [v] for k, v in headers.items()},
-                "queryStringParameters": None,
-                "multiValueQueryStringParameters": None,
+                "queryStringParameters": single,
+                "multiValueQueryStringParameters": query or None,
                 "pathParameters": ({"proxy": path.lstrip("/")} if target.catch_all else params) or None,
                 "stageVariables": None,
                 "requestContext": {
@@ -246,9 +364,9 @@ def _synthesize(target: Target, names: Mapping[str, str], seed: Mapping[str, Any
             "version": "2.0",
             "routeKey": route_key,
             "rawPath": path,
-            "rawQueryString": "",
+            "rawQueryString": urllib.parse.urlencode([(k, v) for k, vs in query.items() for v in vs]),
             "headers": headers,
-            "queryStringParameters": None,
+            "queryStringParameters": {name: ",".join(values) for name, values in query.items()} or None,
             "pathParameters": None if target.catch_all else (params or None),
             "requestContext": {
                 "accountId": ACCOUNT,

@@ -20,6 +20,7 @@ from decompose.domain.verification import (
     PolicyVerdict,
     RouteVerdict,
     Status,
+    SynthesizedInput,
     VerifyResult,
 )
 from decompose.errors import InputError
@@ -61,7 +62,9 @@ def _route(verdict: RouteVerdict) -> dict[str, Any]:
         "status": verdict.status.value,
         "policy": verdict.policy.value,
         "reason": verdict.reason,
-        "events": [{"name": e.name, "origin": e.origin, "file": e.file} for e in verdict.events],
+        "events": [
+            {"name": e.name, "origin": e.origin, "file": e.file, "input": _input(e.input)} for e in verdict.events
+        ],
         "differences": [
             {"event": d.event, "aspect": d.aspect, "message": d.message, "diff": d.diff} for d in verdict.differences
         ],
@@ -77,6 +80,30 @@ def _route(verdict: RouteVerdict) -> dict[str, Any]:
             for d in verdict.denied
         ],
     }
+
+
+def _input(described: SynthesizedInput | None) -> dict[str, Any] | None:
+    if described is None:
+        return None
+    return {
+        "body_keys": list(described.body_keys),
+        "query": list(described.query),
+        "headers": list(described.headers),
+        "context": list(described.context),
+        "unknown": described.unknown,
+    }
+
+
+def _read_input(data: Any) -> SynthesizedInput | None:
+    if not isinstance(data, dict):
+        return None
+    return SynthesizedInput(
+        tuple(data["body_keys"]),
+        tuple(data["query"]),
+        data.get("unknown"),
+        tuple(data.get("headers", ())),
+        tuple(data.get("context", ())),
+    )
 
 
 def render_json(result: VerifyResult) -> str:
@@ -122,7 +149,9 @@ def _verdict(data: dict[str, Any]) -> RouteVerdict:
         route=data["route"],
         status=Status(data["status"]),
         policy=PolicyVerdict(data["policy"]),
-        events=tuple(EventUse(e["name"], e["origin"], e.get("file")) for e in data["events"]),
+        events=tuple(
+            EventUse(e["name"], e["origin"], e.get("file"), _read_input(e.get("input"))) for e in data["events"]
+        ),
         differences=tuple(
             Difference(d["event"], d["aspect"], d["message"], d.get("diff", "")) for d in data["differences"]
         ),

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from decompose.analysis.inputs import InputField, InputShape
 from decompose.domain.model import Location, Route, Trigger, TriggerEvent
+from decompose.domain.verification import SynthesizedInput
 from decompose.verification.events import Target, project_events, route_of, synthesized
 
 NAMES = {"UploadsBucket": "shop-uploads", "JobsQueue": "shop-JobsQueue", "OrdersTable": "shop-OrdersTable"}
@@ -98,3 +100,97 @@ def test_a_synthesized_s3_event_names_the_seeded_object() -> None:
     assert record["s3"]["bucket"]["name"] == "shop-uploads"
     assert record["s3"]["object"]["key"] == "uploads/c.csv"
     assert route_of(event.payload, TARGETS, NAMES) == TARGETS[3]
+
+
+def _shaped(kind: str, method: str, path: str, shape: InputShape, catch_all: bool = False) -> Target:
+    target = _target(kind, method, path)
+    return Target(target.function, target.route, target.event, catch_all=catch_all, shape=shape)
+
+
+ORDER_SHAPE = InputShape(
+    body=InputField(
+        "object",
+        keys=(
+            ("customer_id", InputField()),
+            ("items", InputField("list", element=InputField("object", keys=(("qty", InputField("int")),)))),
+            ("status", InputField("string", choices=("PENDING",))),
+            ("total", InputField("number")),
+            ("note", InputField("string")),
+        ),
+    ),
+    query=(("limit", InputField("int")), ("q", InputField())),
+    multi_query=(("tag", InputField()),),
+)
+SEED = {"items": [{"table": "t", "item": {"customer_id": "cus-7", "order_id": "ord-1001"}}]}
+
+
+def test_a_synthesized_rest_event_carries_the_body_and_query_its_code_reads() -> None:
+    """Keys the code reads, each with a compared literal, a seed value of its name, or a value of its kind;
+    the query in both the single- and multi-value maps; the event's input says what was synthesized."""
+    event = synthesized(_shaped("Api", "POST", "/orders", ORDER_SHAPE), NAMES, SEED)
+    assert event is not None
+    assert json.loads(event.payload["body"]) == {
+        "customer_id": "cus-7",
+        "items": [{"qty": 1}],
+        "status": "PENDING",
+        "total": 1,
+        "note": "note-1",
+    }
+    assert event.payload["queryStringParameters"] == {"limit": "1", "q": "q-1", "tag": "tag-1"}
+    assert event.payload["multiValueQueryStringParameters"] == {"limit": ["1"], "q": ["q-1"], "tag": ["tag-1"]}
+    assert event.input == SynthesizedInput(
+        ("customer_id", "items", "items[].qty", "status", "total", "note"), ("limit", "q", "tag[]"), None
+    )
+
+
+def test_a_synthesized_http_api_event_has_a_raw_query_string_and_the_body() -> None:
+    """Payload 2.0: `rawQueryString` and comma-joined `queryStringParameters`, also behind `$default`."""
+    event = synthesized(_shaped("HttpApi", "POST", "/orders", ORDER_SHAPE, catch_all=True), NAMES, SEED)
+    assert event is not None
+    assert event.payload["routeKey"] == "$default"
+    assert event.payload["rawQueryString"] == "limit=1&q=q-1&tag=tag-1"
+    assert event.payload["queryStringParameters"] == {"limit": "1", "q": "q-1", "tag": "tag-1"}
+    assert json.loads(event.payload["body"])["items"] == [{"qty": 1}]
+
+
+def test_a_body_route_whose_reads_are_not_seen_says_so() -> None:
+    """A POST whose code reads no body the reader sees keeps `{}`, and its input says why; so does what the
+    reader could not follow."""
+    unseen = synthesized(_shaped("Api", "POST", "/orders", InputShape()), NAMES, {})
+    passed = InputShape(body=InputField("object"), unfollowed=("src/app.py:6: the request body is passed to load()",))
+    hidden = synthesized(_shaped("Api", "POST", "/orders", passed), NAMES, {})
+    assert unseen is not None
+    assert hidden is not None
+    assert unseen.payload["body"] == "{}"
+    assert unseen.input is not None
+    assert unseen.input.unknown == "its reach reads no request body decompose can see: the body is {}"
+    assert hidden.input is not None
+    assert hidden.input.unknown == "src/app.py:6: the request body is passed to load()"
+
+
+def test_authorizer_claims_and_headers_the_code_reads_are_added_never_replaced() -> None:
+    """`requestContext.authorizer.jwt.claims.sub` and an `x-api-key` header are added; the event's own
+    `requestContext.http.method` and `content-type` are kept as they are."""
+    context = InputField(
+        "object",
+        keys=(
+            ("authorizer", InputField("object", keys=(
+                ("jwt", InputField("object", keys=(("claims", InputField("object", keys=(("sub", InputField()),))),))),
+            ))),
+            ("http", InputField("object", keys=(("method", InputField("string", choices=("DELETE",))),))),
+        ),
+    )  # fmt: skip
+    headers = (("x-api-key", InputField()), ("Content-Type", InputField()))
+    shape = InputShape(context=context, headers=headers)
+    event = synthesized(_shaped("HttpApi", "GET", "/orders", shape), NAMES, {"items": [{"item": {"sub": "u-1"}}]})
+    assert event is not None
+    assert event.payload["requestContext"]["authorizer"] == {"jwt": {"claims": {"sub": "u-1"}}}
+    assert event.payload["requestContext"]["http"]["method"] == "GET"
+    assert event.payload["headers"] == {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "x-api-key": "x-api-key-1",
+    }
+    assert event.input is not None
+    assert event.input.context == ("authorizer.jwt.claims.sub",)
+    assert event.input.headers == ("x-api-key",)

@@ -15,6 +15,7 @@ from decompose.domain.verification import (
     PolicyVerdict,
     RouteVerdict,
     Status,
+    SynthesizedInput,
     VerifyResult,
 )
 from decompose.errors import InputError
@@ -37,7 +38,13 @@ RESULT = VerifyResult(
             "POST /orders",
             Status.DIFFERENT,
             PolicyVerdict.DENIED,
-            (EventUse("synthesized POST /orders", "synthesized"),),
+            (
+                EventUse(
+                    "synthesized POST /orders",
+                    "synthesized",
+                    input=SynthesizedInput(("customer", "items", "items[].qty"), ("dry_run",), "src/app.py:9: ..."),
+                ),
+            ),
             (Difference("CreateOrder", "response.status", "status 201 from the monolith, 500 from X"),),
             (
                 DeniedCall(

@@ -128,6 +128,20 @@ def test_each_route_ran_its_recorded_event_and_a_synthesized_one(clean: Verified
         assert origins == ["project", "synthesized"], route
 
 
+def test_each_synthesized_http_event_says_which_body_keys_it_carries(clean: Verified) -> None:
+    """The synthesized events carry the body keys the routes' code reads (through `parse_json_body` and
+    `require_fields`), and the result says so; a non-HTTP event has no `input`."""
+    inputs = {
+        r["route"]: next(e["input"] for e in r["events"] if e["origin"] == "synthesized")
+        for r in clean.document["routes"]
+    }
+    nothing = {"body_keys": [], "query": [], "headers": [], "context": [], "unknown": None}
+    assert inputs["POST /invoices"] == {**nothing, "body_keys": ["order_id"]}
+    assert inputs["POST /payments"]["body_keys"] == ["amount", "card_token", "currency", "order_id"]
+    assert inputs["GET /orders/{order_id}"] == nothing
+    assert inputs["S3 UploadsBucket"] is None
+
+
 def test_the_baseline_is_the_monolith_before_the_split(clean: Verified) -> None:
     """The monolith compared against is HEAD's (before apply), not the refactored working tree."""
     head = git(clean.root, "rev-parse", "--short", "HEAD").strip()
