@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import stat
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -573,6 +574,7 @@ class _IamWork:
     run: _Context
     granted: Sequence[GrantedStatement] | None
     routes: list[tuple[Route, MatchedRoute, Reached]]
+    shared: frozenset[str] = frozenset()  # the definitions two or more of the routes reach (`_derive_all`)
 
 
 PARALLEL_MIN_ROUTES = 200
@@ -589,6 +591,8 @@ def _derive_all(work: _IamWork) -> list[_Derived]:
     cores = os.cpu_count() or 1
     total = len(work.routes)
     name = work.spec.logical_id or work.spec.handler
+    reached = Counter(node for index in range(total) for node in _iam_reach(work, index))
+    work.shared = frozenset(node for node, routes in reached.items() if routes > 1)
     if total < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
         results = (_derive_one(work, index) for index in range(total))
         return _reported(results, total, name, work.run.progress)
@@ -621,10 +625,9 @@ def _derive_forked(index: int) -> _Derived:
 def _derive_one(work: _IamWork, index: int) -> _Derived:
     """One route's least-privilege permissions and SAM policy list, checked against the monolith's role; and the
     SDK and library calls it makes, for the anti-pattern rules."""
-    _, item, reached = work.routes[index]
+    _, item, _ = work.routes[index]
     code = item.code
-    # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
-    nodes = reached.nodes | {code.entry} if code.inline else reached.nodes
+    nodes = _iam_reach(work, index)
     derived = derive_route_policy(
         symbols=work.tree.symbols,
         graph=work.tree.graph,
@@ -638,10 +641,18 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         services=work.tree.services,
         library=library_table(),
         passed=code.passed,
+        shared=work.shared,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
     extra = {"calls": derived.calls, "library_calls": derived.library_calls, "gaps": derived.gaps}
     return permissions, tuple(plain(list(derived.policies))), list(derived.findings), extra
+
+
+def _iam_reach(work: _IamWork, index: int) -> frozenset[str]:
+    """The definitions the IAM stage reads for one route."""
+    _, item, reached = work.routes[index]
+    # An inline route's code is a branch of the handler: its calls are the handler's (sound, not minimal).
+    return reached.nodes | {item.code.entry} if item.code.inline else reached.nodes
 
 
 def _location(symbols: SymbolTable, route: CodeRoute) -> Location:
