@@ -550,7 +550,9 @@ class SdkCallFinder:
         return ast.copy_location(ast.Call(func=node.args[0], args=[], keywords=[]), node)
 
     def _infer_node(self, node: ast.AST, definition: Definition) -> None:
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        if isinstance(node, ast.Call):  # most nodes (the kinds below are disjoint)
+            self._flow_arguments(node, definition)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             values = self.eval(node.value, definition)
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -563,8 +565,6 @@ class SdkCallFinder:
             self._bind(node.target, self._elements(self.eval(node.iter, definition)), definition)
         elif isinstance(node, ast.Return) and node.value is not None:
             self._add("return", definition.id, self.eval(node.value, definition))
-        elif isinstance(node, ast.Call):
-            self._flow_arguments(node, definition)
 
     def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
         if isinstance(target, ast.Name):
@@ -667,6 +667,13 @@ class SdkCallFinder:
     def eval(self, node: ast.AST | None, definition: Definition) -> set[Value]:
         if node is None:
             return set()
+        # the node kinds are disjoint: the most frequent ones first
+        if isinstance(node, ast.Name):
+            return self._name(node.id, definition)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, definition)
+        if isinstance(node, ast.Call):
+            return self._call(node, definition)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return {Text(ValueSource("literal", node.value))}
         if isinstance(node, ast.JoinedStr):
@@ -678,14 +685,8 @@ class SdkCallFinder:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)
             )
             return {DictLiteral(node, definition.id, members)}
-        if isinstance(node, ast.Name):
-            return self._name(node.id, definition)
-        if isinstance(node, ast.Attribute):
-            return self._attribute(node, definition)
         if isinstance(node, ast.Subscript):
             return self._subscript(node, definition)
-        if isinstance(node, ast.Call):
-            return self._call(node, definition)
         if isinstance(node, ast.BoolOp):
             return set().union(*(self.eval(v, definition) for v in node.values))
         if isinstance(node, ast.IfExp):
@@ -773,6 +774,8 @@ class SdkCallFinder:
         return out
 
     def _member(self, base: Value, attr: str) -> set[Value]:
+        if type(base) in _MEMBERLESS:  # the most frequent case (a dict display's `.get`), before the checks
+            return set()
         if isinstance(base, EventPart):
             return {EventPart((*base.keys, attr))}  # an event object's attribute (Chalice's `event.bucket`)
         if isinstance(base, Module):
@@ -1312,6 +1315,8 @@ class SdkCallFinder:
 
 
 # ----------------------------------------------------------------------------------------------- helpers
+# values no attribute of which is known (`_member` ends in the empty set for each of them)
+_MEMBERLESS = frozenset({DictLiteral, Text, FunctionRef, SuperBound})
 _INFERRED = (
     ast.Assign,
     ast.AnnAssign,
