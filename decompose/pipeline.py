@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import stat
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -632,6 +633,7 @@ class _IamWork:
     run: _Context
     granted: Sequence[GrantedStatement] | None
     routes: list[tuple[Route, MatchedRoute, frozenset[str]]]  # each with the definitions its IAM reads
+    shared: frozenset[str] = frozenset()  # the definitions two or more of the routes reach (`_derive_all`)
 
 
 PARALLEL_MIN_ROUTES = 200
@@ -648,6 +650,8 @@ def _derive_all(work: _IamWork) -> list[_Derived]:
     cores = os.cpu_count() or 1
     total = len(work.routes)
     name = work.spec.logical_id or work.spec.handler
+    reached = Counter(node for _, _, nodes in work.routes for node in nodes)
+    work.shared = frozenset(node for node, routes in reached.items() if routes > 1)
     if total < PARALLEL_MIN_ROUTES or cores < 2 or sys.platform != "linux":
         results = (_derive_one(work, index) for index in range(total))
         return _reported(results, total, name, work.run.progress)
@@ -695,6 +699,7 @@ def _derive_one(work: _IamWork, index: int) -> _Derived:
         services=work.tree.services,
         library=library_table(),
         passed=code.passed,
+        shared=work.shared,
     )
     permissions = tuple(replace(p, arn=plain(p.arn)) for p in derived.permissions)
     extra = {"calls": derived.calls, "library_calls": derived.library_calls, "gaps": derived.gaps}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets, is_external
-from decompose.analysis.walk import descendants
+from decompose.analysis.walk import children, descendants
 
 MODULE = "mod:"
 DUNDER_ALWAYS = frozenset({"__init__", "__post_init__", "__call__", "__new__", "__init_subclass__", "__set_name__"})
@@ -260,9 +260,21 @@ class _Collector(ast.NodeVisitor):
 
     # ------------------------------------------------------------------------------------- visitors
     def visit(self, node: ast.AST) -> None:
-        """Visit `node` unless it only registers routes (a framework decorator or mount, anywhere)."""
+        """Visit `node` unless it only registers routes (a framework decorator or mount, anywhere).
+
+        `ast.NodeVisitor`'s dispatch (`visit_<class name>`, else `generic_visit`) without building the method
+        name and looking it up for every node: the visitors are few and known."""
         if id(node) not in self.ignored:
-            super().visit(node)
+            method = _VISITORS.get(node.__class__.__name__)
+            if method is None:
+                self.generic_visit(node)
+            else:
+                method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """`ast.NodeVisitor.generic_visit`: every child in field order (`walk.children`, no generators)."""
+        for child in children(node):
+            self.visit(child)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:  # nested function: same definition
         for decorator in node.decorator_list:
@@ -357,3 +369,12 @@ class _Collector(ast.NodeVisitor):
                 or (isinstance(func, ast.Name) and func.id == "import_module")
             )
         )
+
+
+# `_Collector`'s visitors by the class name they visit (ast.NodeVisitor's `visit_Constant` only forwards to
+# deprecated visitors and then to `generic_visit`, which is what the fallback does)
+_VISITORS = {
+    name[len("visit_") :]: method
+    for name, method in vars(_Collector).items()
+    if name.startswith("visit_") and callable(method)
+}

@@ -46,14 +46,16 @@ def derive_route_policy(
     services: frozenset[str] | None = frozenset(),
     library: LibraryTable | None = None,
     passed: Any = None,
+    shared: frozenset[str] | None = None,
 ) -> RoutePolicy:
     """Everything IAM about one route, from the definitions it reaches (and the `library` calls it makes).
 
     `services` are the services the project creates clients for (`completeness.project_services`; None:
-    any): calls named like their operations on receivers the inference did not resolve are gaps.
+    any): calls named like their operations on receivers the inference did not resolve are gaps. `shared`:
+    the definitions other routes sharing `memo` reach too (only those are remembered; None: every one).
     """
     route = trigger.route_id
-    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed)
+    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed, shared=shared)
     calls = finder.calls()
     calls += library_operations(finder.library_calls())  # what a third-party SDK calls inside its methods
     unresolved = unresolved_calls(finder, services)

@@ -210,9 +210,28 @@ Value = object
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 _Read = tuple[tuple[str, object], "str | tuple[str, int]"]  # (fact, reader: a definition id, or (id, node id))
 # definition id -> (the facts it touched, as they were; the facts it added; who read which fact) for its last
-# few inferences
-InferenceMemo = dict[str, list[tuple[tuple[Fact, ...], tuple[Fact, ...], tuple[_Read, ...]]]]
+# few inferences; and (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint
+InferenceMemo = dict[object, list]
 MEMO_VARIANTS = 8
+PASSES = "passes"
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """What the passes after the fixpoint found in one definition (its SDK calls, its library calls), and what
+    that was a function of: the facts they read, as they were; the module-level assignments they asked for
+    (each already evaluated, or outside the reach: the passes then wrote nothing); the definitions whose
+    scopes a dict display's members were read in, and whether each was in the reach; the route's loadable
+    resource attributes."""
+
+    facts: tuple[Fact, ...]
+    globals: tuple[str, ...]
+    owners: tuple[tuple[str, bool], ...]
+    loadable: frozenset[str]
+    calls: tuple[SdkCall, ...]
+    library: tuple[LibraryCall, ...]
+
+
 _NOTHING: frozenset[Value] = frozenset()
 
 
@@ -229,6 +248,7 @@ class SdkCallFinder:
         *,
         library: LibraryTable | None = None,
         passed: tuple[str, ast.Call] | None = None,
+        shared: frozenset[str] | None = None,
     ) -> None:
         self.symbols = symbols
         self.library = library
@@ -263,7 +283,15 @@ class SdkCallFinder:
         # who read which fact
         self._recording: tuple[dict[tuple[str, object], frozenset[Value]], list[Fact], dict[_Read, None]] | None = None
         self._outside: str | None = None  # the definition whose default values are being evaluated
+        # while the passes after the fixpoint read one definition: the facts read (as they were), the
+        # module-level assignments asked for (and whether each was evaluated or outside the reach then), the
+        # definitions a dict display's members were read in (and whether each is in the reach)
+        self._summary: tuple[dict[tuple[str, object], frozenset[Value]], dict[str, bool], dict[str, bool]] | None
+        self._summary = None
         self._passed = passed  # how the dispatcher calls the entry: (its definition id, the call)
+        # the definitions other routes sharing the memo reach too (None: any may be): only theirs are worth
+        # remembering, a definition no other route reaches is never replayed from the memo
+        self._shared = shared
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -283,9 +311,10 @@ class SdkCallFinder:
         found: dict[tuple, SdkCall] = {}
         library: dict[tuple, LibraryCall] = {}
         for definition in self.definitions:
-            for call in self._sdk_calls(definition):
+            sdk, used_calls = self._passes(definition)
+            for call in sdk:
                 found.setdefault((call.service, call.operation, call.location, call.params, call.via), call)
-            for used in self._library_uses(definition):
+            for used in used_calls:
                 library.setdefault((used.function, used.location, used.argument, used.base), used)
         self._library_calls = sorted(library.values(), key=lambda c: (c.location, c.function))
         return sorted(found.values(), key=lambda c: (c.location, c.service, c.operation, c.via, c.params))
@@ -293,6 +322,43 @@ class SdkCallFinder:
     def library_calls(self) -> list[LibraryCall]:
         """The calls of `library` functions in the route's reach (after `calls()`, which finds them too)."""
         return list(self._library_calls)
+
+    def _passes(self, definition: Definition) -> tuple[tuple[SdkCall, ...], tuple[LibraryCall, ...]]:
+        """The SDK and library calls of one definition, from its summary when an earlier route of the tree
+        read the same facts there (the passes are a function of them: routes share helpers, and a helper
+        whose receivers hold what they held then makes the calls it made then)."""
+        if self._shared is not None and definition.id not in self._shared:
+            return tuple(self._sdk_calls(definition)), tuple(self._library_uses(definition))
+        summaries = self._memo.setdefault((PASSES, definition.id), [])
+        stores, done, scopes = self._stores, self._globals_done, self._scopes
+        for summary in summaries:
+            if (
+                summary.loadable == self._loadable
+                and all(g in done or g not in scopes for g in summary.globals)
+                and all((owner in scopes) == reached for owner, reached in summary.owners)
+                and all(stores[store].get(key, _NOTHING) == values for store, key, values in summary.facts)  # type: ignore[call-overload]
+            ):
+                return summary.calls, summary.library
+        self._summary = ({}, {}, {})
+        try:
+            calls = tuple(self._sdk_calls(definition))
+            library = tuple(self._library_uses(definition))
+            facts, asked, owners = self._summary
+        finally:
+            self._summary = None
+        if all(asked.values()):  # every assignment asked for was known: the passes wrote no fact
+            summaries.append(
+                _Summary(
+                    tuple((store, key, values) for (store, key), values in facts.items()),
+                    tuple(asked),
+                    tuple(owners.items()),
+                    self._loadable,
+                    calls,
+                    library,
+                )
+            )
+            del summaries[:-MEMO_VARIANTS]
+        return calls, library
 
     # -------------------------------------------------------------------------------------- inference
     def _seed_entry(self) -> None:
@@ -330,6 +396,9 @@ class SdkCallFinder:
     def _ensure_global(self, definition: Definition) -> None:
         """Evaluate a module-level assignment the first time it is read, so constants are known before use
         (the facts only grow: a value computed from a not-yet-known constant would stay as a spurious one)."""
+        if self._summary is not None:
+            asked = self._summary[1]
+            asked.setdefault(definition.id, definition.id in self._globals_done or definition.id not in self._scopes)
         if definition.id in self._globals_done or definition.id not in self._scopes:
             return
         self._globals_done.add(definition.id)
@@ -360,6 +429,10 @@ class SdkCallFinder:
                 self._infer_nodes(definition, dirty)
             return
         self._dirty.pop(definition.id, None)
+        if self._shared is not None and definition.id not in self._shared:
+            self._fine.add(definition.id)
+            self._infer(definition)
+            return
         entries = self._memo.setdefault(definition.id, [])
         for snapshot, writes, reads in entries:
             stores = self._stores
@@ -397,7 +470,10 @@ class SdkCallFinder:
             if self._recording is not None:
                 self._recording[2][((store, key), reader)] = None
         self._touch(store, key)
-        return self._stores[store].get(key, set())  # type: ignore[call-overload]
+        found = self._stores[store].get(key, set())  # type: ignore[call-overload]
+        if self._summary is not None and (store, key) not in self._summary[0]:
+            self._summary[0][(store, key)] = frozenset(found)
+        return found
 
     def _add(self, store: str, key: object, values: Iterable[Value]) -> None:
         values = frozenset(values)
@@ -479,7 +555,9 @@ class SdkCallFinder:
         return ast.copy_location(ast.Call(func=node.args[0], args=[], keywords=[]), node)
 
     def _infer_node(self, node: ast.AST, definition: Definition) -> None:
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        if isinstance(node, ast.Call):  # most nodes (the kinds below are disjoint)
+            self._flow_arguments(node, definition)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             values = self.eval(node.value, definition)
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -492,8 +570,6 @@ class SdkCallFinder:
             self._bind(node.target, self._elements(self.eval(node.iter, definition)), definition)
         elif isinstance(node, ast.Return) and node.value is not None:
             self._add("return", definition.id, self.eval(node.value, definition))
-        elif isinstance(node, ast.Call):
-            self._flow_arguments(node, definition)
 
     def _bind(self, target: ast.expr, values: set[Value], definition: Definition) -> None:
         if isinstance(target, ast.Name):
@@ -596,6 +672,13 @@ class SdkCallFinder:
     def eval(self, node: ast.AST | None, definition: Definition) -> set[Value]:
         if node is None:
             return set()
+        # the node kinds are disjoint: the most frequent ones first
+        if isinstance(node, ast.Name):
+            return self._name(node.id, definition)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, definition)
+        if isinstance(node, ast.Call):
+            return self._call(node, definition)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return {Text(ValueSource("literal", node.value))}
         if isinstance(node, ast.JoinedStr):
@@ -607,14 +690,8 @@ class SdkCallFinder:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)
             )
             return {DictLiteral(node, definition.id, members)}
-        if isinstance(node, ast.Name):
-            return self._name(node.id, definition)
-        if isinstance(node, ast.Attribute):
-            return self._attribute(node, definition)
         if isinstance(node, ast.Subscript):
             return self._subscript(node, definition)
-        if isinstance(node, ast.Call):
-            return self._call(node, definition)
         if isinstance(node, ast.BoolOp):
             return set().union(*(self.eval(v, definition) for v in node.values))
         if isinstance(node, ast.IfExp):
@@ -702,6 +779,8 @@ class SdkCallFinder:
         return out
 
     def _member(self, base: Value, attr: str) -> set[Value]:
+        if type(base) in _MEMBERLESS:  # the most frequent case (a dict display's `.get`), before the checks
+            return set()
         if isinstance(base, EventPart):
             return {EventPart((*base.keys, attr))}  # an event object's attribute (Chalice's `event.bucket`)
         if isinstance(base, Module):
@@ -1186,9 +1265,16 @@ class SdkCallFinder:
                 continue
             for value in self.eval(keyword.value, definition):
                 if isinstance(value, DictLiteral):
-                    owner = self.symbols.definitions.get(value.definition, definition)
+                    owner = self._dict_owner(value, definition)
                     out += self._params_from_dict(value.node, owner)
         return out
+
+    def _dict_owner(self, value: DictLiteral, definition: Definition) -> Definition:
+        """The definition a dict display was written in, whose scope reads its members."""
+        owner = self.symbols.definitions.get(value.definition, definition)
+        if self._summary is not None:
+            self._summary[2].setdefault(owner.id, owner.id in self._scopes)
+        return owner
 
     def _structure(self, name: str, node: ast.expr, definition: Definition, depth: int = 0) -> list[tuple[str, object]]:
         """The members of a request structure, by path: the elements of a list display (`Entries=[{
@@ -1200,7 +1286,7 @@ class SdkCallFinder:
         if isinstance(node, ast.Name):
             for value in self.eval(node, definition):
                 if isinstance(value, DictLiteral):
-                    owner = self.symbols.definitions.get(value.definition, definition)
+                    owner = self._dict_owner(value, definition)
                     return self._structure(name, value.node, owner, depth + 1)
             return []
         out: list[tuple[str, object]] = []
@@ -1241,6 +1327,8 @@ class SdkCallFinder:
 
 
 # ----------------------------------------------------------------------------------------------- helpers
+# values no attribute of which is known (`_member` ends in the empty set for each of them)
+_MEMBERLESS = frozenset({DictLiteral, Text, FunctionRef, SuperBound})
 _INFERRED = (
     ast.Assign,
     ast.AnnAssign,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, SymbolTable
-from decompose.analysis.walk import descendants
+from decompose.analysis.walk import children, descendants
 from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Location, Route
 
@@ -176,12 +176,12 @@ def shallow_nodes(node: ast.AST, kinds: tuple[type[ast.AST], ...]) -> tuple[ast.
 @functools.lru_cache(maxsize=1 << 17)
 def _shallow(node: ast.AST) -> tuple[ast.AST, ...]:
     out: list[ast.AST] = []
-    todo = list(ast.iter_child_nodes(node))
+    todo = children(node)
     while todo:
         inner = todo.pop()
         out.append(inner)
         if not isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            todo.extend(ast.iter_child_nodes(inner))
+            todo.extend(children(inner))
     return tuple(out)
 
 

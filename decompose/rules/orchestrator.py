@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from decompose.analysis.symbols import Definition
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam.actions import access_level
@@ -197,7 +198,7 @@ def _status_flow(
 
 
 def _status_tests(test: ast.expr, names: set[str]) -> Iterator[tuple[str, str]]:
-    for node in ast.walk(test):
+    for node in descendants(test):  # ast.walk's order, read once for every route
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
             field = _status_field(node.left, names)
             right = node.comparators[0]

@@ -208,7 +208,7 @@ def _enclosing_loop(definition: Definition, target: ast.AST) -> ast.While | ast.
 
 def _tests_status(test: ast.expr, names: set[str]) -> bool:
     """A loop condition on a status-like value (`status == "RUNNING"`, `job["state"] in (...)`)."""
-    for node in ast.walk(test):
+    for node in descendants(test):  # ast.walk's order, read once for every route
         if not isinstance(node, ast.Compare):
             continue
         for side in (node.left, *node.comparators):

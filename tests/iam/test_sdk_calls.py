@@ -8,7 +8,7 @@ import pytest
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
-from decompose.iam.sdk_calls import SdkCallFinder
+from decompose.iam.sdk_calls import PASSES, LibraryTable, SdkCallFinder
 from decompose.loading.source import read_sources
 from tests.conftest import write_app
 
@@ -504,3 +504,78 @@ def test_routes_sharing_a_memo_find_what_each_finds_alone(tmp_path, order: tuple
     shared: dict = {}
     assert {route: calls(route, shared) for route in order} == alone
     assert alone == {"a": {("s3", "PutObject")}, "b": {("sqs", "SendMessage")}, "c": set()}
+
+
+PASS_SUMMARY = {
+    "app.py": """
+    import clients
+    import helpers
+    def route_a(event, context):
+        helpers.put(clients.S3, "a", "https://one")
+    def route_b(event, context):
+        helpers.put(clients.SQS, "b", "https://two")
+    def route_c(event, context):
+        helpers.put(clients.S3, "a", "https://one")  # as route_a: the same facts, the same calls
+        helpers.audit("c")
+    def route_d(event, context):
+        helpers.audit("d")
+    """,
+    "clients.py": """
+    import boto3
+    S3 = boto3.client("s3")
+    SQS = boto3.client("sqs")
+    """,
+    "helpers.py": """
+    import boto3
+    import requests
+    AUDIT = boto3.client("sns")  # read only by the SDK-call pass (no project call flows through it)
+    def put(client, key, hook):
+        client.put_object(Bucket="b", Key=key)
+        client.send_message(QueueUrl="https://q", MessageBody=key)
+        requests.post(hook)
+    def audit(what):
+        AUDIT.publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message=what)
+    """,
+}
+
+
+@pytest.mark.parametrize("order", [("a", "b", "c", "d"), ("d", "c", "b", "a"), ("c", "a", "d", "b")])
+@pytest.mark.parametrize("shared", [None, frozenset({"helpers.put", "helpers.audit"}), frozenset()])
+def test_routes_sharing_pass_summaries_find_what_each_finds_alone(
+    tmp_path, order: tuple[str, ...], shared: frozenset[str] | None
+) -> None:
+    """The passes after the fixpoint replay a definition's SDK and library calls from an earlier route only when
+    the facts they read are as they were: a helper given another client, another URL, or a module-level
+    client the pass itself has to evaluate first finds what it finds with a memo of its own; remembering only
+    the `shared` definitions changes nothing either."""
+    write_app(tmp_path, {name: textwrap.dedent(text) for name, text in PASS_SUMMARY.items()})
+    symbols = SymbolTable(read_sources(tmp_path, tmp_path))
+    graph = DefinitionGraph(symbols)
+    library = LibraryTable({"requests.post": (0, "url")})
+
+    def found(route: str, memo: dict, only: frozenset[str] | None) -> tuple[set, set]:
+        entry = f"app.route_{route}"
+        finder = SdkCallFinder(symbols, graph, graph.reach(entry).nodes, entry, memo, library=library, shared=only)
+        calls = {(call.service, call.operation, call.params) for call in finder.calls()}
+        return calls, {(used.function, used.argument) for used in finder.library_calls()}
+
+    alone = {route: found(route, {}, None) for route in order}
+    memo: dict = {}
+    assert {route: found(route, memo, shared) for route in order} == alone
+    assert {route: {(s, o) for s, o, _ in calls} for route, (calls, _) in alone.items()} == {
+        "a": {("s3", "PutObject")},
+        "b": {("sqs", "SendMessage")},
+        "c": {("s3", "PutObject"), ("sns", "Publish")},
+        "d": {("sns", "Publish")},
+    }
+    assert {route: {value.value for _, value in used} for route, (_, used) in alone.items()} == {
+        "a": {"https://one"},
+        "b": {"https://two"},
+        "c": {"https://one"},
+        "d": set(),
+    }
+    if shared == frozenset():
+        assert memo == {}  # nothing is remembered for definitions no other route reaches
+    else:  # route_c replayed route_a's summary of `put` (or the reverse); `audit` asks the pass for AUDIT first
+        assert len(memo[(PASSES, "helpers.put")]) == 2
+        assert memo[(PASSES, "helpers.audit")] == []

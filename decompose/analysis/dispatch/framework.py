@@ -48,6 +48,7 @@ from decompose.analysis.dispatch.events import Evaluator, RequestValue, Symbolic
 from decompose.analysis.dispatch.literals import strings
 from decompose.analysis.dispatch.powertools import import_closure
 from decompose.analysis.symbols import Binding, Definition, ModuleRef, SymbolTable, import_targets
+from decompose.analysis.walk import statements
 
 MAX_MOUNT_DEPTH = 16
 VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -943,7 +944,7 @@ def _local_value(function: Definition, name: str) -> ast.expr | None:
 def _imported_packages(source) -> frozenset[str]:  # noqa: ANN001 - a SourceModule
     """The top-level packages a module imports anywhere (function-local imports included), read once."""
     found: set[str] = set()
-    for node in ast.walk(source.tree):
+    for node in statements(source.tree):  # an import is a statement: no expression needs reading
         if isinstance(node, ast.Import | ast.ImportFrom):
             found.update(target.split(".")[0] for _, target, _ in import_targets(node, source))
     return frozenset(found)

@@ -16,6 +16,7 @@ from typing import ClassVar
 from decompose.analysis.dispatch.base import HTTP, CodeRoute, Constraint, DispatchContext, DispatchIssue
 from decompose.analysis.dispatch.literals import normalise_path, strings
 from decompose.analysis.symbols import Definition, SymbolTable
+from decompose.analysis.walk import descendants
 
 PACKAGE = "aws_lambda_powertools"
 # resolver class -> payload shape (v1 keys -> Api trigger, v2 -> HttpApi)
@@ -129,7 +130,7 @@ class PowertoolsAnalyzer:
 
     def _delegate(self, symbols: SymbolTable, handler: Definition, registry: _Registry) -> str | None:
         """The resolver whose `.resolve(...)` the handler returns."""
-        for call in ast.walk(handler.nodes[0]):
+        for call in descendants(handler.nodes[0]):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "resolve":
                 owner = symbols.resolve_expression(handler.module, call.func.value)
                 if owner in registry.resolvers:

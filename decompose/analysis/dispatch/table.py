@@ -28,6 +28,7 @@ from decompose.analysis.dispatch.events import (
 from decompose.analysis.dispatch.if_chain import literal_value, tuple_constraint
 from decompose.analysis.dispatch.literals import literal_path, split_route_key
 from decompose.analysis.symbols import SymbolTable
+from decompose.analysis.walk import descendants
 
 SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
 MAX_CLASS_DEPTH = 8
@@ -179,7 +180,7 @@ def _assigned_name(stmt: ast.stmt, lookup: ast.expr) -> str | None:
 def _lookups(stmt: ast.stmt) -> Iterator[ast.expr]:
     """Outermost subscripts and `.get()` calls of a statement (a chain counts once)."""
     inner: set[int] = set()
-    for node in ast.walk(stmt):
+    for node in descendants(stmt):
         if id(node) in inner:
             continue
         if _is_lookup(node):
@@ -266,7 +267,7 @@ def _local_assignment(name: str, evaluator: Evaluator) -> ast.Dict | None:
 def _local_dicts(function: ast.AST) -> dict[str, ast.Dict]:
     """Dict literals assigned to plain names anywhere in a function (the first assignment wins)."""
     found: dict[str, ast.Dict] = {}
-    for node in ast.walk(function):
+    for node in descendants(function):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
             for target in node.targets:
                 if isinstance(target, ast.Name):
