@@ -129,7 +129,7 @@ def verify(
             notes.append(base.note)
         monolith_spec, monolith_build = _baseline_monolith(base.root, project.template.relative_to(root), monolith_id)
         progress("packaging the monolith and the functions")
-        monolith = _monolith_package(base.root / monolith_spec.code_uri, monolith_id, monolith_build, folder)
+        monolith = _monolith_package(base.root, monolith_spec, monolith_build, folder)
         for function in functions:
             _prepare(function, root, names, folder / "packages" / function.logical_id)
         runnable = [f for f in functions if f.problem is None]
@@ -266,12 +266,15 @@ def _build_method(resource: object) -> str | None:
 
 
 def _monolith_package(
-    code_root: Path, monolith_id: str, build_method: str | None, folder: Path
+    base_root: Path, spec: FunctionSpec, build_method: str | None, folder: Path
 ) -> MaterialisedPackage | str:
     """The baseline monolith's package, built as `sam build` builds it (its CodeUri and what its own
     requirements file installs), or why it cannot be made."""
+    layers = [base_root / layer for layer in spec.layers]
     try:
-        return materialise(code_root, monolith_id, build_method, folder / "monolith-package")
+        return materialise(
+            base_root / spec.code_uri, spec.logical_id or "", build_method, folder / "monolith-package", layers
+        )
     except PackageUnavailableError as error:
         return str(error)
 
@@ -283,8 +286,9 @@ def _prepare(function: _Function, root: Path, names: Names, destination: Path) -
         function.problem = f"its policy cannot be rendered: {error}"
         return
     try:
+        layers = [root / layer for layer in function.spec.layers]
         function.package = materialise(
-            root / function.spec.code_uri, function.logical_id, function.build_method, destination
+            root / function.spec.code_uri, function.logical_id, function.build_method, destination, layers
         )
     except PackageUnavailableError as error:
         function.problem = f"its package cannot be made: {error}"

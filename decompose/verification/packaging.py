@@ -26,6 +26,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -53,12 +54,16 @@ class MaterialisedPackage:
     source: str
 
 
-def materialise(code_root: Path, logical_id: str, build_method: str | None, destination: Path) -> MaterialisedPackage:
+def materialise(
+    code_root: Path, logical_id: str, build_method: str | None, destination: Path, layers: Sequence[Path] = ()
+) -> MaterialisedPackage:
     """The package of function `logical_id` (CodeUri `code_root`) made into `destination` (an empty folder;
-    unused when the whole CodeUri is the package)."""
+    unused when the whole CodeUri is the package). The distributions the requirements.txt of its local
+    `layers` (folders) install are importable too, as Lambda puts a layer's on the path."""
+    layered = {n for layer in layers for n in read_requirements(layer / "requirements.txt")}
     if build_method != "makefile":
         requirements = read_requirements(code_root / "requirements.txt")  # what SAM's python builder installs
-        names = _closure(set(requirements))
+        names = _closure(set(requirements) | layered)
         files = tuple(sorted(p.relative_to(code_root).as_posix() for p in code_root.rglob("*.py")))
         installs = "requirements.txt" if (code_root / "requirements.txt").is_file() else "no requirements.txt"
         source = f"CodeUri {code_root.name}/ as a whole, {installs}"
@@ -80,7 +85,7 @@ def materialise(code_root: Path, logical_id: str, build_method: str | None, dest
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise PackageUnavailableError(f"`make build-{logical_id}` failed: {tail[0]}")
     requirement_files = _requirement_files(done.stdout)
-    wanted: set[str] = set()
+    wanted: set[str] = set(layered)
     for rel in requirement_files:
         wanted |= set(read_requirements(scratch / rel))
     shutil.rmtree(scratch, ignore_errors=True)
