@@ -1,8 +1,10 @@
 """The split measured: every extracted function against its monolith, from real `sam build` artifacts.
 
-For `sample_monolith/` and each fixture app, on a scratch copy: `decompose plan --extract <every route>`,
-`decompose apply --force --phase extract` (straight to the extracted code: a shim runs the monolith's own
-package, the monolith's row), then `sam build` (aws-sam-cli from `.venv/sam`, python3.12 on PATH for SAM's own
+For `sample_monolith/` and each fixture app, on a scratch copy committed to a fresh git repository (verify's
+baseline): `decompose plan --extract <every route apply can move>` (routes one view serves through one
+registration merged into one function, as a user edits the plan: `TOGETHER`), `decompose apply --force
+--phase extract` (straight to the extracted code: a shim runs the monolith's own package, the monolith's
+row), then `sam build` (aws-sam-cli from `.venv/sam`, python3.12 on PATH for SAM's own
 builder of the monolith). Per function, and for the monolith:
 
 - package: bytes and files of its built artifact (`.aws-sam/build/<LogicalId>`);
@@ -18,10 +20,12 @@ builder of the monolith). Per function, and for the monolith:
 - IAM: distinct actions its `Policies` grant (SAM policy templates expanded by decompose, wildcards by
   parliament's action catalogue) and statements granting on `*`;
 - verified: routes `decompose verify` reports equivalent with every call allowed, of the function's routes,
-  when this decompose has the `verify` command (`-` otherwise).
+  when this decompose has the `verify` command (`-` otherwise); the app's last row adds verify's summary
+  (routes, events recorded + synthesized, equivalent, seconds).
 
-Routes the template edit cannot move yet (WebSocket routes) and routes without a template event stay in the
-monolith and are listed.
+Routes the template edit cannot move yet (WebSocket routes), routes without a template event and routes
+whose reach is dynamic (`unresolved-dynamic`: the refactor refuses to move them) stay in the monolith and
+are listed.
 Run: `.venv/bin/python bench/bench_split.py [APP ...]` (a few minutes; prints Markdown tables).
 """
 
@@ -41,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from iam.harness import expand_action  # noqa: E402 - the harness lives with the tests
+from verification.projects import merge_functions  # noqa: E402 - the plan edit a user makes, as verify's tests
 
 from decompose.iam.monolith import granted_statements  # noqa: E402
 from decompose.loading.template import load_template  # noqa: E402
@@ -48,6 +53,8 @@ from decompose.loading.template import load_template  # noqa: E402
 RUNS = 7
 RUNTIME = "lambda-runtime"  # boto3 as the Lambda python3.12 runtime provides it (/var/runtime, after the code)
 UNMOVABLE = ("WebSocket ", "Invoke ")
+# routes one registration serves (a Flask MethodView): one function, or `plan` reports a problem for each
+TOGETHER = {"flask_app": (("GET /v1/files/{key+}", "PUT /v1/files/{key+}"),)}
 APPS = [REPO / "sample_monolith", *sorted(p.parent for p in (REPO / "tests" / "fixtures").glob("*/template.yaml"))]
 
 
@@ -147,13 +154,7 @@ def _iam(policies: tuple[object, ...]) -> tuple[int, int]:
 def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
     work = scratch / app.name
     shutil.copytree(app, work, ignore=shutil.ignore_patterns(".aws-sam", "__pycache__", "expected.json"))
-    report = json.loads(_decompose("analyze", str(work), "--format", "json", "--no-iam"))
-    monolith = max(report["functions"], key=lambda f: len(f["routes"]))
-    movable = [r["id"] for r in monolith["routes"] if not r["id"].startswith(UNMOVABLE) and r["trigger"].get("event")]
-    kept = [r["id"] for r in monolith["routes"] if r["id"] not in movable]  # WebSocket, or no template event
-    extract = [arg for route in movable for arg in ("--extract", route)]
-    _decompose("plan", str(work), "--function", monolith["logical_id"], *extract)
-    _decompose("apply", str(work), "--force", "--phase", "extract")
+    monolith, kept = _split(app, work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env |= {"SAM_CLI_TELEMETRY": "0", "PATH": os.pathsep.join([str(python.parent), env.get("PATH", "")])}
     started = time.perf_counter()
@@ -198,11 +199,51 @@ def bench(app: Path, scratch: Path, sam: str, python: Path) -> list[str]:
             f"{cpu[name]:.0f} ms | {over} | {ratio} | {actions} | "
             f"{wildcard} | {checked} |"
         )
-    rows.append(f"| {app.name} | sam build {seconds:.0f} s; kept in the monolith: {', '.join(kept) or 'none'} |")
+    summary = f"; verify: {verified.summary}" if verified is not None else ""
+    rows.append(
+        f"| {app.name} | sam build {seconds:.0f} s; kept in the monolith: {', '.join(kept) or 'none'}{summary} |"
+    )
     return rows
 
 
-def _verified(work: Path) -> dict[str, bool] | None:
+def _split(app: Path, work: Path) -> tuple[dict, list[str]]:
+    """Commit `work`, plan every route apply can move, apply: (the monolith's analysis, the routes kept)."""
+    _git(work, "init", "-q")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "the monolith")  # verify compares with this commit: the monolith before the split
+    report = json.loads(_decompose("analyze", str(work), "--format", "json", "--no-iam"))
+    monolith = max(report["functions"], key=lambda f: len(f["routes"]))
+    dynamic = {f.get("route") for f in report["findings"] if f["rule"] == "unresolved-dynamic"}
+    movable = [
+        r["id"]
+        for r in monolith["routes"]
+        if not r["id"].startswith(UNMOVABLE) and r["trigger"].get("event") and r["id"] not in dynamic
+    ]
+    kept = [r["id"] for r in monolith["routes"] if r["id"] not in movable]  # WebSocket, no event, dynamic reach
+    extract = [arg for route in movable for arg in ("--extract", route)]
+    if app.name in TOGETHER:  # `plan` writes the plan and reports the routes it separated; merged, none remain
+        command = [sys.executable, "-m", "decompose", "plan", str(work), *extract]
+        subprocess.run(command, capture_output=True, check=False)
+        merge_functions(work / "decompose.yaml", TOGETHER[app.name])
+        _decompose("plan", str(work), "--check")
+    else:
+        _decompose("plan", str(work), "--function", monolith["logical_id"], *extract)
+    _decompose("apply", str(work), "--force", "--phase", "extract")
+    return monolith, kept
+
+
+def _git(root: Path, *args: str) -> None:
+    command = ["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@localhost", *args]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+class Verified(dict[str, bool]):
+    """Route id -> equivalent with every call allowed, and verify's summary line for the app."""
+
+    summary = ""
+
+
+def _verified(work: Path) -> Verified | None:
     """Route id -> equivalent with every call allowed, from `decompose verify --format json`; None when this
     decompose has no `verify` command or it could not run (the table then says `-`)."""
     result = subprocess.run(
@@ -215,9 +256,18 @@ def _verified(work: Path) -> dict[str, bool] | None:
         document = json.loads(result.stdout)
     except ValueError:
         return None
-    verdicts: dict[str, bool] = {}
-    for route in document.get("routes", []) if isinstance(document, dict) else []:  # README: verify's JSON
+    verdicts = Verified()
+    routes = document.get("routes", []) if isinstance(document, dict) else []
+    for route in routes:  # README: verify's JSON
         verdicts[route.get("route")] = route.get("status") == "equivalent" and route.get("policy") == "allowed"
+    events = [e for r in routes for e in r.get("events", [])]
+    recorded = sum(e.get("origin") == "project" for e in events)
+    verdicts.summary = (
+        f"{len(routes)} routes, {recorded} + {len(events) - recorded} events, "
+        f"{sum(verdicts.values())} equivalent and allowed, {document.get('seconds', 0):.0f} s"
+        if isinstance(document, dict)
+        else ""
+    )
     return verdicts or None
 
 

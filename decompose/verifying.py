@@ -5,8 +5,9 @@
             -> the world: moto state from the template's resources and the seed (`verification.world`)
             -> the events: the project's own, routed to the extracted routes, and one synthesized per route
                (`verification.events`)
-            -> each function's package as `sam build` makes it (`verification.packaging`), its policy
-               rendered to concrete ARNs (`verification.policy`)
+            -> each function's package as `sam build` makes it, and the baseline monolith's from its own build
+               (`verification.packaging`), the function's policy rendered to concrete ARNs
+               (`verification.policy`)
             -> one fresh interpreter for the monolith and one per function, every event in a fresh world
                (`verification.runner`), the function's run again under moto's access control with only its
                policy
@@ -48,7 +49,7 @@ from decompose.splitting import Project
 from decompose.verification.baseline import find_baseline
 from decompose.verification.compare import differences
 from decompose.verification.events import Event, Target, project_events, synthesized
-from decompose.verification.packaging import PackageUnavailableError, materialise
+from decompose.verification.packaging import MaterialisedPackage, PackageUnavailableError, materialise
 from decompose.verification.policy import Policy, RecordedCall, rendered_policy
 from decompose.verification.processes import run_jobs
 from decompose.verification.world import ACCOUNT, REGION, Names, find_seed, read_seed, stack_name, world_spec
@@ -129,42 +130,59 @@ def verify(
         base = find_baseline(root, template.path, [f.logical_id for f in functions], baseline, folder / "baseline")
         if base.note:
             notes.append(base.note)
-        monolith_spec = _baseline_monolith(base.root, project.template.relative_to(root), monolith_id)
-        progress("packaging the functions")
+        monolith_spec, monolith_build = _baseline_monolith(base.root, project.template.relative_to(root), monolith_id)
+        progress("packaging the monolith and the functions")
+        monolith = _monolith_package(base.root, monolith_spec, monolith_build, folder)
         for function in functions:
             _prepare(function, root, names, folder / "packages" / function.logical_id)
-        jobs = [_monolith_job(base.root, monolith_spec, names, spec, seed, template, root, all_events, notes)]
         runnable = [f for f in functions if f.problem is None]
-        for function in runnable:
-            mine = [e for e in all_events if e.function == function.logical_id]
-            jobs.append(_function_job(function, names, spec, seed, template, root, mine))
-        progress(f"running {len(all_events)} event(s) through the monolith and {len(runnable)} function(s)")
-        results = run_jobs(jobs, folder / "runs")
-    monolith_run = results[0]
-    by_function = {f.logical_id: r for f, r in zip(runnable, results[1:], strict=True)}
+        jobs = []
+        if isinstance(monolith, MaterialisedPackage):
+            jobs.append(_monolith_job(monolith, monolith_spec, names, spec, seed, template, root, all_events, notes))
+            for function in runnable:
+                mine = [e for e in all_events if e.function == function.logical_id]
+                jobs.append(_function_job(function, names, spec, seed, template, root, mine))
+            progress(f"running {len(all_events)} event(s) through the monolith and {len(runnable)} function(s)")
+        results = run_jobs(jobs, folder / "runs") if jobs else []
+    monolith_run, by_function = _outcomes(monolith, results, runnable)
     verdicts = [
         _verdict(target, [e for e in all_events if e.route == target.route.id and e.function == target.function],
                  monolith_run, by_function.get(target.function), _by_id(functions, target.function))
         for target in targets
     ]  # fmt: skip
-    packages = tuple(
-        PackageView(f.logical_id, f.package.files, f.package.distributions, f.package.source)
-        for f in functions
-        if f.package is not None
-    )
-    for function in functions:
-        if function.policy is not None:
-            notes += [f"{function.logical_id}'s policy: {p}" for p in function.policy.problems]
+    notes += [f"{f.logical_id}'s policy: {p}" for f in functions if f.policy is not None for p in f.policy.problems]
     return VerifyResult(
         template=template.path,
         monolith=monolith_id,
         baseline=base.label,
         routes=tuple(verdicts),
-        packages=packages,
+        packages=_package_views(monolith_id, monolith, functions),
         created=tuple(created),
         not_created=tuple(not_created),
         notes=tuple(dict.fromkeys(notes)),
         seconds=round(time.monotonic() - began, 2),
+    )
+
+
+def _outcomes(
+    monolith: MaterialisedPackage | str, results: Sequence[Mapping[str, Any]], runnable: Sequence[_Function]
+) -> tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]:
+    """The monolith's run (a failure when its package cannot be made: nothing ran) and each function's."""
+    if isinstance(monolith, str):
+        return {"failure": f"its package cannot be made: {monolith}"}, {}
+    by_function = {f.logical_id: r for f, r in zip(runnable, results[1:], strict=True)}
+    return {**results[0], "package": monolith.source}, by_function
+
+
+def _package_views(
+    monolith_id: str, monolith: MaterialisedPackage | str, functions: Sequence[_Function]
+) -> tuple[PackageView, ...]:
+    """What each variant ran with: the baseline monolith's build first, then each function's package."""
+    built = [(monolith_id, monolith)] if isinstance(monolith, MaterialisedPackage) else []
+    return tuple(
+        PackageView(name, package.files, package.distributions, package.source)
+        for name, package in [*built, *((f.logical_id, f.package) for f in functions)]
+        if package is not None
     )
 
 
@@ -209,10 +227,7 @@ def _chosen(project: Project, template: LoadedTemplate, plan_file: Path | None) 
 
 def _function(logical_id: str, analyses: Mapping[str | None, FunctionAnalysis], template: LoadedTemplate) -> _Function:
     analysis = analyses[logical_id]
-    resource = template.resources[logical_id]
-    metadata = resource.get("Metadata") if isinstance(resource, Mapping) else None
-    build = metadata.get("BuildMethod") if isinstance(metadata, Mapping) else None
-    return _Function(logical_id, analysis.spec, analysis, str(build) if build else None)
+    return _Function(logical_id, analysis.spec, analysis, _build_method(template.resources[logical_id]))
 
 
 def _by_id(functions: Sequence[_Function], logical_id: str) -> _Function:
@@ -246,12 +261,33 @@ def _names(root: Path, template: LoadedTemplate, template_path: Path) -> Names:
     return Names(stack_name(root), template.resources, parameters)
 
 
-def _baseline_monolith(root: Path, template_rel: Path, monolith_id: str) -> FunctionSpec:
+def _baseline_monolith(root: Path, template_rel: Path, monolith_id: str) -> tuple[FunctionSpec, str | None]:
+    """The baseline's monolith and its BuildMethod."""
     loaded = load_template(root, root / template_rel)
     spec = next((f for f in loaded.functions if f.logical_id == monolith_id), None)
     if spec is None:
         raise UsageError(f"the baseline's {template_rel.as_posix()} has no function {monolith_id}")
-    return spec
+    return spec, _build_method(loaded.resources.get(monolith_id))
+
+
+def _build_method(resource: object) -> str | None:
+    metadata = resource.get("Metadata") if isinstance(resource, Mapping) else None
+    build = metadata.get("BuildMethod") if isinstance(metadata, Mapping) else None
+    return str(build) if build else None
+
+
+def _monolith_package(
+    base_root: Path, spec: FunctionSpec, build_method: str | None, folder: Path
+) -> MaterialisedPackage | str:
+    """The baseline monolith's package, built as `sam build` builds it (its CodeUri and what its own
+    requirements file installs), or why it cannot be made."""
+    layers = [base_root / layer for layer in spec.layers]
+    try:
+        return materialise(
+            base_root / spec.code_uri, spec.logical_id or "", build_method, folder / "monolith-package", layers
+        )
+    except PackageUnavailableError as error:
+        return str(error)
 
 
 def _prepare(function: _Function, root: Path, names: Names, destination: Path) -> None:
@@ -261,8 +297,9 @@ def _prepare(function: _Function, root: Path, names: Names, destination: Path) -
         function.problem = f"its policy cannot be rendered: {error}"
         return
     try:
+        layers = [root / layer for layer in function.spec.layers]
         function.package = materialise(
-            root / function.spec.code_uri, function.logical_id, function.build_method, destination
+            root / function.spec.code_uri, function.logical_id, function.build_method, destination, layers
         )
     except PackageUnavailableError as error:
         function.problem = f"its package cannot be made: {error}"
@@ -320,7 +357,7 @@ def _key(event: Event) -> str:
 
 
 def _monolith_job(  # noqa: PLR0917 - one private call site
-    base_root: Path,
+    package: MaterialisedPackage,
     spec_: FunctionSpec,
     names: Names,
     spec: Mapping[str, Any],
@@ -333,8 +370,10 @@ def _monolith_job(  # noqa: PLR0917 - one private call site
     environment, problems = names.environment(spec_.environment)
     notes += [f"{spec_.logical_id}: {p}" for p in problems]
     functions = _in_stack(template, names, root, {spec_.logical_id or ""} | _split_ids(template))
-    return _job(base_root / spec_.code_uri, spec_.handler, environment, _identity(names, spec_.logical_id or ""),
-                spec, seed, functions, events)  # fmt: skip
+    job = _job(package.folder, spec_.handler, environment, _identity(names, spec_.logical_id or ""),
+               spec, seed, functions, events)  # fmt: skip
+    job["guard"] = {"allowed": list(package.allowed)}  # its own build, like every function's
+    return job
 
 
 def _split_ids(template: LoadedTemplate) -> set[str]:
@@ -366,7 +405,7 @@ def _function_job(  # noqa: PLR0917 - one private call site
     functions = _in_stack(template, names, root, _split_ids(template) | monolith)
     job = _job(function.package.folder, function.spec.handler, environment, _identity(names, function.logical_id),
                spec, seed, functions, events)  # fmt: skip
-    job["guard"] = {"allowed": list(function.package.allowed)} if function.build_method == "makefile" else None
+    job["guard"] = {"allowed": list(function.package.allowed)}  # a shim's, the monolith's own build's, too
     job["policy"] = function.policy.moto_view() if function.policy is not None else None
     return job
 
@@ -406,6 +445,10 @@ def _verdict(
         if (before["plain"].get("error") or {}).get("phase") == "import":
             error = before["plain"]["error"]
             reason = f"the monolith's handler does not import: {error['type']}: {error['message']}"
+            if error["type"] == "ModuleNotFoundError":
+                missing = error.get("module") or error["message"]
+                reason += (f" (its package lacks {missing!r}: the monolith's own build, {monolith_run.get('package')}, "
+                           "leaves it out, so it would fail in Lambda too)")  # fmt: skip
             return RouteVerdict(**base, status=Status.NOT_VERIFIABLE, policy=PolicyVerdict.NOT_CHECKED, reason=reason)
         found += differences(event.name, before["plain"], after["plain"], target.function)
         if (after["plain"].get("error") or {}).get("phase") != "import":

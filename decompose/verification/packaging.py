@@ -1,4 +1,4 @@
-"""A new function's package as `sam build` makes it, for the runner: exactly its files and distributions.
+"""A function's package as `sam build` makes it, for the runner: exactly its files and distributions.
 
 For a function with `Metadata: BuildMethod: makefile` (what `apply` generates), `materialise` copies the
 CodeUri to a scratch folder and runs the function's own `build-<LogicalId>` target of the Makefile there,
@@ -11,8 +11,11 @@ on `sys.path` and refuses, from the package's own code, any import of a top-leve
 the package, nor one of those distributions', nor the standard library: a module or distribution the
 Makefile or the requirements file leaves out fails the run like it would fail in Lambda.
 
-A function built otherwise (no `BuildMethod`: SAM packages the whole CodeUri) runs from its CodeUri with
-the distributions of the project's requirements file.
+A function built otherwise (no `BuildMethod`: SAM's python builder packages the whole CodeUri and installs
+the requirements.txt it finds there, none elsewhere) runs from its CodeUri with that file's distributions,
+what they require and what the runtime provides, under the same guard: the monolith (from the baseline)
+and a shim (`apply --phase shim`, the monolith's own code and build) are packaged this way, so a
+distribution their own build leaves out is missing in verify as it is in Lambda.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -50,13 +54,20 @@ class MaterialisedPackage:
     source: str
 
 
-def materialise(code_root: Path, logical_id: str, build_method: str | None, destination: Path) -> MaterialisedPackage:
-    """The package of function `logical_id` (CodeUri `code_root`) made into `destination` (an empty folder)."""
+def materialise(
+    code_root: Path, logical_id: str, build_method: str | None, destination: Path, layers: Sequence[Path] = ()
+) -> MaterialisedPackage:
+    """The package of function `logical_id` (CodeUri `code_root`) made into `destination` (an empty folder;
+    unused when the whole CodeUri is the package). The distributions the requirements.txt of its local
+    `layers` (folders) install are importable too, as Lambda puts a layer's on the path."""
+    layered = {n for layer in layers for n in read_requirements(layer / "requirements.txt")}
     if build_method != "makefile":
-        requirements = read_requirements(code_root / "requirements.txt", code_root.parent / "requirements.txt")
-        names = _closure(set(requirements))
+        requirements = read_requirements(code_root / "requirements.txt")  # what SAM's python builder installs
+        names = _closure(set(requirements) | layered)
         files = tuple(sorted(p.relative_to(code_root).as_posix() for p in code_root.rglob("*.py")))
-        return MaterialisedPackage(code_root, files, names, _tops(names), f"CodeUri {code_root.name}/ as a whole")
+        installs = "requirements.txt" if (code_root / "requirements.txt").is_file() else "no requirements.txt"
+        source = f"CodeUri {code_root.name}/ as a whole, {installs}"
+        return MaterialisedPackage(code_root, files, names, _tops(names), source)
     make = shutil.which("make")
     if make is None:
         raise PackageUnavailableError("`make` is not installed (SAM's makefile builder needs it too)")
@@ -74,7 +85,7 @@ def materialise(code_root: Path, logical_id: str, build_method: str | None, dest
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise PackageUnavailableError(f"`make build-{logical_id}` failed: {tail[0]}")
     requirement_files = _requirement_files(done.stdout)
-    wanted: set[str] = set()
+    wanted: set[str] = set(layered)
     for rel in requirement_files:
         wanted |= set(read_requirements(scratch / rel))
     shutil.rmtree(scratch, ignore_errors=True)

@@ -3,7 +3,7 @@
 `decompose verify` starts `python -I -m decompose.verification.runner JOB` once for the monolith and once
 per new function. JOB is a JSON file (written by `verification.run`) naming the handler and the folder it is
 imported from, the function's environment, the world to create (`world.build`), the seed, the in-stack
-functions, the events, and for a new function the import guard and the policy to enforce. The runner
+functions, the events, the import guard, and for a new function the policy to enforce. The runner
 writes its results as JSON to the file the job names; it prints nothing the parent reads.
 
 Per event, for each mode (`plain`, then `enforced` when the job has a policy):
@@ -26,10 +26,10 @@ Per event, for each mode (`plain`, then `enforced` when the job has a policy):
 4. The response or the exception, the calls, the AccessDenied errors moto returned, and (in `plain` mode)
    the world's state (`world.dump`) are the event's outcome.
 
-For a new function the job's `guard` lists the top-level names its package may import besides its own
-files and the standard library (`packaging`): an import of any other name from the package's own code
-raises `ModuleNotFoundError`, as it would in Lambda, even though the runner itself has moto and its
-dependencies loaded.
+The job's `guard` (the monolith's, a shim's and a new function's alike) lists the top-level names its
+package may import besides its own files and the standard library (`packaging`): an import of any other
+name from the package's own code raises `ModuleNotFoundError`, as it would in Lambda, even though the
+runner itself has moto and its dependencies loaded.
 """
 
 from __future__ import annotations

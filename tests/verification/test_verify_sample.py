@@ -157,6 +157,10 @@ def test_each_function_ran_with_only_its_own_package(clean: Verified) -> None:
     assert packages["GetOrderFunction"]["source"] == "make build-GetOrderFunction"
     assert "fpdf2" in packages["CreateInvoiceFunction"]["distributions"]
     assert "fpdf2" not in packages["GetOrderFunction"]["distributions"]
+    # the monolith ran from its own build too: the baseline's CodeUri and what its requirements.txt installs
+    assert packages["MonolithFunction"]["source"] == "CodeUri src/ as a whole, requirements.txt"
+    assert {"fpdf2", "boto3"} <= set(packages["MonolithFunction"]["distributions"])
+    assert "flask" not in packages["MonolithFunction"]["distributions"]  # installed here, not in its build
 
 
 def test_verify_writes_nothing_into_the_project(clean: Verified) -> None:

@@ -113,12 +113,13 @@ class AppSlice:
     and each mount (`register_blueprint`, `include_router`) of a group left with none of the routes. The
     slice applies to the code the generated handler copies: the handler module's statements and the body of
     the factory that builds the app (`factory`, a function id, when one does). Views registered elsewhere
-    are registered by importing their module (`modules`), which the refactor leaves holding only them."""
+    are registered by importing their module (`modules`), which the refactor leaves holding only them; so are
+    hooks the refactor moved out of the handler module."""
 
     root: str  # the app object the handler serves
     factory: str | None  # the function building it (`factory.create_app`), None at module level
     dropped: frozenset[int]  # ids of the statements (decorated defs, registration calls) that go
-    modules: tuple[str, ...]  # modules whose import registers the kept routes (module-level registrations)
+    modules: tuple[str, ...]  # modules whose import registers the kept routes or the app's hooks (module level)
     unsliced: tuple[RouteSpec, ...] = ()  # kept routes registered where no slice reaches (a Starlette list)
     refusal: str | None = None  # why the app cannot serve one route behind an event of its own (file:line)
     entangled: tuple[RouteSpec, RouteSpec] | None = None  # a kept view registered with another's (a MethodView)
@@ -607,9 +608,17 @@ class FrameworkAnalyzer:
                     work.append(parent)
         dropped: set[int] = set()
         modules: dict[str, None] = {}
+        hooked: dict[str, None] = {}  # modules registering a hook of the kept app at module level
         factory = registry.objects[root].scope if root in registry.objects else None
         entangled: tuple[RouteSpec, RouteSpec] | None = None
         for registration in registry.by_node.values():
+            if registration.hooks and not registration.routes and registration.scope is None:
+                applies = any(
+                    h.owner in kept or h.owner == root or (h.app_wide and self._app_of(h.owner) == root)
+                    for h in registration.hooks
+                )
+                if applies and self._runs(registration.module):
+                    hooked[registration.module] = None
             mixed = (
                 [s for s in registration.routes if s.entry in entries],
                 [s for s in registration.routes if s.entry is not None and s.entry not in entries],
@@ -623,6 +632,11 @@ class FrameworkAnalyzer:
                     modules[registration.module] = None
             elif registration.mounts and not any(m.child in kept for m in registration.mounts):
                 dropped.add(id(registration.statement))
+        # a hook the refactor moved out of the handler module (`@app.middleware`, `@app.exception_handler` now
+        # in a shared module) registers when its module is imported: the function imports it as the monolith
+        # does, unless that module also registers other functions' views (before the refactor empties it)
+        others = {r.module for r in registry.by_node.values() if id(r.statement) in dropped and r.routes}
+        modules.update(dict.fromkeys(m for m in hooked if m not in others))
         mine = [spec for spec in registry.routes if spec.entry in entries and spec.kind == HTTP]
         unsliced = [spec for spec in mine if not any(spec in r.routes for r in registry.by_node.values())]
         refusal = self.split_refusal(context)
