@@ -55,7 +55,9 @@ def derive_route_policy(
     the definitions other routes sharing `memo` reach too (only those are remembered; None: every one).
     """
     route = trigger.route_id
-    finder = SdkCallFinder(symbols, graph, reached, entry, memo, library=library, passed=passed, shared=shared)
+    finder = SdkCallFinder(
+        symbols, graph, reached, entry, memo, library=library, passed=passed, shared=shared, services=services
+    )
     calls = finder.calls()
     calls += library_operations(finder.library_calls())  # what a third-party SDK calls inside its methods
     unresolved = unresolved_calls(finder, services)

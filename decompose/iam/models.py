@@ -393,6 +393,21 @@ def waiter_timing(service: str, waiter_name: str) -> tuple[int, int] | None:
 
 
 @functools.cache
+def operation_method_names(services: frozenset[str]) -> frozenset[str]:
+    """Every method name that performs an operation on a client or a boto3 resource of `services`: the
+    clients' operation methods, the resources' actions (as the model spells them and snake-cased), `load` and
+    `reload`. A resource's `wait_until_*` waiters are not listed (they are known by their prefix)."""
+    names: set[str] = {"load", "reload"}
+    for _, methods in client_methods(services):
+        names |= methods
+    for service in services:
+        for resource_type in resource_types(service):
+            actions = (_resource_definition(service, resource_type) or {}).get("actions", {})
+            names.update(actions, (xform_name(action) for action in actions))
+    return frozenset(names)
+
+
+@functools.cache
 def resource_waiter(service: str, resource_type: str, method: str) -> str | None:
     """The botocore waiter behind a resource's `wait_until_*` method (`Table.wait_until_exists` -> TableExists)."""
     definition = _resource_definition(service, resource_type) or {}

@@ -60,6 +60,12 @@ RESOURCE_TRANSFER = {
     "copy_from": ("CopyObject", ()),
 }
 COLLECTION_METHODS = frozenset({"all", "filter", "limit", "page_size"})
+WAIT_UNTIL = "wait_until_"  # a resource's waiter methods
+# the method names the SDK pass reads beside the services' operations: helpers, a batch writer's, a collection's,
+# a paginator's and a waiter's methods (`_operation`)
+_NON_OPERATIONS = frozenset(
+    {*PRESIGN, *TRANSFER, *RESOURCE_TRANSFER, *COLLECTION_METHODS, "put_item", "delete_item", "paginate", "wait"}
+)
 # Packages whose objects may be AWS clients: calls into any other external module give `External` values.
 AWS_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore"})
 
@@ -222,12 +228,13 @@ class _Summary:
     that was a function of: the facts they read, as they were; the module-level assignments they asked for
     (each already evaluated, or outside the reach: the passes then wrote nothing); the definitions whose
     scopes a dict display's members were read in, and whether each was in the reach; the route's loadable
-    resource attributes."""
+    resource attributes and the services whose operations it looked for."""
 
     facts: tuple[Fact, ...]
     globals: tuple[str, ...]
     owners: tuple[tuple[str, bool], ...]
     loadable: frozenset[str]
+    held: frozenset[str] | None
     calls: tuple[SdkCall, ...]
     library: tuple[LibraryCall, ...]
 
@@ -249,6 +256,7 @@ class SdkCallFinder:
         library: LibraryTable | None = None,
         passed: tuple[str, ast.Call] | None = None,
         shared: frozenset[str] | None = None,
+        services: frozenset[str] | None = None,
     ) -> None:
         self.symbols = symbols
         self.library = library
@@ -278,6 +286,12 @@ class SdkCallFinder:
         self._queued: set[str] = set()
         self._globals_done: set[str] = set()
         self._loadable: frozenset[str] = frozenset()
+        # the services the code makes clients and resources for (`completeness.project_services`; None: not
+        # known), and after the fixpoint with those the route holds: the SDK pass reads only the receivers of
+        # method calls named like one of their operations (None: of every method call)
+        self._services = services
+        self._held: frozenset[str] | None = None
+        self._operations: frozenset[str] | None = None
         self._memo: InferenceMemo = memo if memo is not None else {}
         # while a definition is inferred whole: the facts it touched (as they were), the facts it added, and
         # who read which fact
@@ -307,7 +321,8 @@ class SdkCallFinder:
             self._current = current
             self._process(by_id[current])
         self._current = None
-        self._loadable = self._loadable_attributes()
+        self._loadable, self._held = self._held_resources()
+        self._operations = None if self._held is None else models.operation_method_names(self._held) | _NON_OPERATIONS
         found: dict[tuple, SdkCall] = {}
         library: dict[tuple, LibraryCall] = {}
         for definition in self.definitions:
@@ -334,6 +349,7 @@ class SdkCallFinder:
         for summary in summaries:
             if (
                 summary.loadable == self._loadable
+                and summary.held == self._held
                 and all(g in done or g not in scopes for g in summary.globals)
                 and all((owner in scopes) == reached for owner, reached in summary.owners)
                 and all(stores[store].get(key, _NOTHING) == values for store, key, values in summary.facts)  # type: ignore[call-overload]
@@ -353,6 +369,7 @@ class SdkCallFinder:
                     tuple(asked),
                     tuple(owners.items()),
                     self._loadable,
+                    self._held,
                     calls,
                     library,
                 )
@@ -515,13 +532,15 @@ class SdkCallFinder:
     def _infer_nodes(self, definition: Definition, dirty: set[int]) -> None:
         """Re-infer only the `dirty` statements and calls of a definition, in their order."""
         for node in definition.nodes:
-            for inner in _interesting(node):
-                if id(inner) in dirty:
-                    self._current_node = id(inner)
-                    try:
-                        self._infer_node(inner, definition)
-                    finally:
-                        self._current_node = None
+            inner_nodes = _interesting(node)
+            positions = _positions(node)
+            for position in sorted(positions[i] for i in dirty if i in positions):
+                inner = inner_nodes[position]
+                self._current_node = id(inner)
+                try:
+                    self._infer_node(inner, definition)
+                finally:
+                    self._current_node = None
 
     def _defaults(self, args: ast.arguments, definition: Definition) -> None:
         """`def __init__(self, table=TABLE)`: a parameter can hold its default value."""
@@ -1085,7 +1104,7 @@ class SdkCallFinder:
             for call in _calls_and_loops(node):
                 if id(call) in unused:
                     continue
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and self._may_operate(call.func):
                     for receiver in self.eval(call.func.value, definition):
                         yield from self._operation(receiver, call, definition, Location(path, call.lineno))
                 if isinstance(call, ast.Attribute) and call.attr in self._loadable:
@@ -1180,16 +1199,36 @@ class SdkCallFinder:
             params = self._keywords(call, definition)
             yield from self._emit(receiver.service, receiver.operation, where, params, receiver.via)
 
-    def _loadable_attributes(self) -> frozenset[str]:
-        """Data attribute names of the resource types this route holds (most routes hold none)."""
-        kinds = {
-            (value.service, value.type)
-            for store in self._stores.values()
-            for values in store.values()
-            for value in values
-            if isinstance(value, Resource)
-        }
-        return frozenset().union(*(models.resource_attributes(service, kind) for service, kind in kinds))
+    def _held_resources(self) -> tuple[frozenset[str], frozenset[str] | None]:
+        """The data attribute names of the resource types this route holds (most routes hold none), and the
+        services it can call: the code's own (None when not known), the clients of the SDK libraries it uses,
+        and those of the clients and resources it holds (in dict displays too)."""
+        kinds: set[tuple[str, str]] = set()
+        services: set[str] = set()
+        for store in self._stores.values():
+            for values in store.values():
+                for value in values:
+                    if isinstance(value, Resource):
+                        kinds.add((value.service, value.type))
+                    _add_services(value, services)
+        loadable = frozenset().union(*(models.resource_attributes(service, kind) for service, kind in kinds))
+        if self._services is None:
+            return loadable, None
+        library = frozenset(self.library.clients.values()) if self.library is not None else frozenset()
+        return loadable, self._services | library | services
+
+    def _may_operate(self, func: ast.Attribute) -> bool:
+        """Whether `receiver.name(...)` can perform an operation of a service the route can call (a client or
+        resource method, a presign or transfer helper, a paginator's or waiter's method). A receiver read from a
+        name (`table`, `self.client`, `clients["s3"]`) holds what the route holds; any other receiver
+        (`boto3.client(name).send_message`) is read whatever the method's name."""
+        names = self._operations
+        if names is None or func.attr in names or func.attr.startswith(WAIT_UNTIL):
+            return True
+        receiver = func.value
+        while isinstance(receiver, ast.Attribute | ast.Subscript):
+            receiver = receiver.value
+        return not isinstance(receiver, ast.Name)
 
     def _lazy_load(
         self, receiver: Value, node: ast.Attribute, definition: Definition, where: Location
@@ -1347,6 +1386,25 @@ def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
     """The nodes of a definition the inference reads (computed once per definition, not once per round)."""
     roots = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
     return tuple(inner for root in roots for inner in descendants(root) if isinstance(inner, _INFERRED))
+
+
+def _add_services(value: Value, services: set[str]) -> None:
+    """The services whose operations `value` (or a dict display's members) can perform."""
+    if isinstance(value, Resource | Client | Deferred):
+        services.add(value.service)
+    elif isinstance(value, Collection | BatchWriter):
+        services.add(value.resource.service)
+    elif isinstance(value, DictLiteral):
+        for _, members in value.members:
+            for member in members:
+                _add_services(member, services)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _positions(node: ast.AST) -> dict[int, int]:
+    """Where each node `_interesting` lists is in that list, by node id: a partial re-run finds its few dirty
+    nodes without reading the others."""
+    return {id(inner): position for position, inner in enumerate(_interesting(node))}
 
 
 @functools.lru_cache(maxsize=1 << 17)

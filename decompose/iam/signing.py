@@ -67,11 +67,25 @@ def signed_requests(finder: SdkCallFinder) -> list[SignedRequest]:
     for definition in finder.definitions:
         path = finder.symbols.modules[definition.module].module.path
         for node in definition.nodes:
-            for call in descendants(node):
-                if isinstance(call, ast.Call):
-                    for request in _signed(finder, call, definition, Location(path, call.lineno)):
-                        found.setdefault((request.location, request.service, request.method), request)
+            for call in _signing_calls(node):
+                for request in _signed(finder, call, definition, Location(path, call.lineno)):
+                    found.setdefault((request.location, request.service, request.method), request)
     return sorted(found.values(), key=lambda r: (r.location, r.service or "", r.method or ""))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _signing_calls(node: ast.AST) -> tuple[ast.Call, ...]:
+    """The calls under `node` that can sign a request (`auth=` given, or `.add_auth(...)`), found once per
+    definition: every route reaching it reads the same few, not every call again."""
+    return tuple(
+        call
+        for call in descendants(node)
+        if isinstance(call, ast.Call)
+        and (
+            any(k.arg == "auth" for k in call.keywords)
+            or (isinstance(call.func, ast.Attribute) and call.func.attr == ADD_AUTH)
+        )
+    )
 
 
 def _signed(finder: SdkCallFinder, call: ast.Call, definition: Any, where: Location) -> Iterator[SignedRequest]:

@@ -8,6 +8,7 @@ import pytest
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
+from decompose.iam.completeness import project_services
 from decompose.iam.sdk_calls import PASSES, LibraryTable, SdkCallFinder
 from decompose.loading.source import read_sources
 from tests.conftest import write_app
@@ -579,3 +580,93 @@ def test_routes_sharing_pass_summaries_find_what_each_finds_alone(
     else:  # route_c replayed route_a's summary of `put` (or the reverse); `audit` asks the pass for AUDIT first
         assert len(memo[(PASSES, "helpers.put")]) == 2
         assert memo[(PASSES, "helpers.audit")] == []
+
+
+HELD_SERVICES = {
+    "app.py": """
+    import boto3
+    import clients
+    import wrap
+    from wrap import make
+    TABLES = {"orders": boto3.resource("dynamodb").Table("orders")}
+    QUEUES = {"jobs": boto3.client("sqs")}
+    class Store:
+        def __init__(self):
+            self.client = boto3.client("s3")
+        def save(self, key):
+            self.client.upload_file("/tmp/x", "bucket", key)
+            return self.client.generate_presigned_url("get_object", Params={"Bucket": "bucket", "Key": key})
+    def route_a(event, context):
+        TABLES["orders"].meta.client.describe_table(TableName="orders")
+        QUEUES["jobs"].send_message(QueueUrl="https://q", MessageBody="x")
+        Store().save("k")
+        bucket = boto3.resource("s3").Bucket("b")
+        bucket.wait_until_exists()
+        notifier = make("sns")
+        notifier.publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message="m")
+        clients.LOGS.get_paginator("filter_log_events").paginate(logGroupName="g")
+        options = {"a": 1}
+        return options.get("a")
+    def route_b(event, context):
+        wrap.notify("sns", "m")
+        return clients.LOGS.describe_log_groups()
+    def route_c(event, context):
+        found = wrap.registry("events")
+        found["events"].put_events(Entries=[])
+    """,
+    "clients.py": """
+    import boto3
+    SESSION = boto3.session.Session()
+    LOGS = boto3.client("logs")
+    """,
+    "wrap.py": """
+    import clients
+    # no boto3 import here: the project's services do not include what these make
+    def make(name):
+        return clients.SESSION.client(name)
+    def notify(name, message):
+        clients.SESSION.client(name).publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message=message)
+    def registry(name):
+        return {"events": clients.SESSION.client(name)}
+    """,
+}
+
+
+@pytest.mark.parametrize("order", [("a", "b", "c"), ("c", "b", "a")])
+def test_the_sdk_pass_given_the_project_services_finds_what_it_finds_reading_every_receiver(
+    tmp_path, order: tuple[str, ...]
+) -> None:
+    """Given the services the code makes clients for, the SDK pass reads only the receivers of calls named like
+    one of their operations, or of the services of the clients and resources the route holds (in dict displays
+    too), or receivers that are not read from a name: clients made from a name another module passes, held,
+    made inline or kept in a dict display, a resource's client, presign, transfer, waiter and paginator calls
+    are all still found, with or without a shared memo."""
+    write_app(tmp_path, {name: textwrap.dedent(text) for name, text in HELD_SERVICES.items()})
+    symbols = SymbolTable(read_sources(tmp_path, tmp_path))
+    graph = DefinitionGraph(symbols)
+    services = project_services(symbols, graph)
+    assert services is not None
+    assert "sns" not in services
+    assert "events" not in services
+
+    def found(route: str, memo: dict, known: frozenset[str] | None) -> set[tuple[str, str]]:
+        entry = f"app.route_{route}"
+        finder = SdkCallFinder(symbols, graph, graph.reach(entry).nodes, entry, memo, services=known)
+        return {(call.service, call.operation) for call in finder.calls()}
+
+    every = {route: found(route, {}, None) for route in order}
+    memo: dict = {}
+    assert {route: found(route, memo, services) for route in order} == every
+    assert every == {
+        "a": {
+            ("dynamodb", "DescribeTable"),
+            ("sqs", "SendMessage"),
+            ("s3", "PutObject"),
+            ("s3", "GetObject"),
+            ("s3", "HeadBucket"),
+            ("sns", "Publish"),
+            ("logs", "FilterLogEvents"),
+        },
+        "b": {("sns", "Publish"), ("logs", "DescribeLogGroups")},
+        "c": {("events", "PutEvents")},
+    }
