@@ -26,6 +26,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
@@ -216,10 +217,12 @@ Value = object
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 _Read = tuple[tuple[str, object], "str | tuple[str, int]"]  # (fact, reader: a definition id, or (id, node id))
 # definition id -> (the facts it touched, as they were; the facts it added; who read which fact) for its last
-# few inferences; and (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint
-InferenceMemo = dict[object, list]
+# few inferences; (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint; and
+# (INFERRED, definition id) -> the nodes the inference reads there (`_inferred`)
+InferenceMemo = dict[object, Any]
 MEMO_VARIANTS = 8
 PASSES = "passes"
+INFERRED = "inferred"
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,7 @@ class SdkCallFinder:
         # the definitions other routes sharing the memo reach too (None: any may be): only theirs are worth
         # remembering, a definition no other route reaches is never replayed from the memo
         self._shared = shared
+        self._own: InferenceMemo = {}  # what `_inferred` found in the definitions only this route reaches
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -480,16 +484,19 @@ class SdkCallFinder:
     def _read(self, store: str, key: object) -> set[Value]:
         """A fact of the inference; the definition being processed (or its node that read it) is re-run when
         it grows."""
+        fact = (store, key)
+        recording = self._recording
         if self._current is not None:
             node = self._current_node
             reader = self._current if node is None else (self._current, node)
-            self._readers[(store, key)].add(reader)
-            if self._recording is not None:
-                self._recording[2][((store, key), reader)] = None
-        self._touch(store, key)
+            self._readers[fact].add(reader)
+            if recording is not None:
+                recording[2][(fact, reader)] = None
         found = self._stores[store].get(key, set())  # type: ignore[call-overload]
-        if self._summary is not None and (store, key) not in self._summary[0]:
-            self._summary[0][(store, key)] = frozenset(found)
+        if recording is not None and fact not in recording[0]:  # `_touch`
+            recording[0][fact] = frozenset(found)
+        if self._summary is not None and fact not in self._summary[0]:
+            self._summary[0][fact] = frozenset(found)
         return found
 
     def _add(self, store: str, key: object, values: Iterable[Value]) -> None:
@@ -497,6 +504,8 @@ class SdkCallFinder:
         if self._recording is not None:
             self._touch(store, key)
             self._recording[1].append((store, key, values))
+        elif not values:  # nothing grows (most evaluations hold nothing an SDK call reads)
+            return
         target = self._stores[store][key]  # type: ignore[index]
         before = len(target)
         target.update(values)
@@ -522,7 +531,8 @@ class SdkCallFinder:
                 continue
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._defaults(node.args, definition)
-            for inner in _interesting(node):
+        if definition.kind != "assignment":
+            for inner in self._inferred(definition)[0]:
                 self._current_node = id(inner)
                 try:
                     self._infer_node(inner, definition)
@@ -531,16 +541,32 @@ class SdkCallFinder:
 
     def _infer_nodes(self, definition: Definition, dirty: set[int]) -> None:
         """Re-infer only the `dirty` statements and calls of a definition, in their order."""
-        for node in definition.nodes:
-            inner_nodes = _interesting(node)
-            positions = _positions(node)
-            for position in sorted(positions[i] for i in dirty if i in positions):
-                inner = inner_nodes[position]
-                self._current_node = id(inner)
-                try:
-                    self._infer_node(inner, definition)
-                finally:
-                    self._current_node = None
+        inner_nodes, positions = self._inferred(definition)
+        for position in sorted(positions[i] for i in dirty if i in positions):
+            inner = inner_nodes[position]
+            self._current_node = id(inner)
+            try:
+                self._infer_node(inner, definition)
+            finally:
+                self._current_node = None
+
+    def _inferred(self, definition: Definition) -> tuple[tuple[ast.AST, ...], dict[int, int]]:
+        """The nodes of a definition the inference reads, in order, and where each is by node id (a partial
+        re-run finds its few dirty nodes without reading the others); once per code tree for a definition
+        other routes reach too (in the memo), once per route for the others. A call that cannot reach a project
+        function (`int(x)`, `json.loads(s)`) is left out: it would flow no argument and read nothing."""
+        key = (INFERRED, definition.id)
+        cache = self._memo if self._shared is None or definition.id in self._shared else self._own
+        found = cache.get(key)
+        if found is None:
+            nodes = tuple(
+                inner
+                for node in definition.nodes
+                for inner in _interesting(node)
+                if not isinstance(inner, ast.Call) or self._may_call_project(inner.func, definition)
+            )
+            found = cache[key] = (nodes, {id(inner): position for position, inner in enumerate(nodes)})
+        return found
 
     def _defaults(self, args: ast.arguments, definition: Definition) -> None:
         """`def __init__(self, table=TABLE)`: a parameter can hold its default value."""
@@ -1205,12 +1231,20 @@ class SdkCallFinder:
         and those of the clients and resources it holds (in dict displays too)."""
         kinds: set[tuple[str, str]] = set()
         services: set[str] = set()
+        displays: dict[int, DictLiteral] = {}  # the same display is held by many facts: read each once
         for store in self._stores.values():
             for values in store.values():
                 for value in values:
-                    if isinstance(value, Resource):
-                        kinds.add((value.service, value.type))
-                    _add_services(value, services)
+                    kind = type(value)
+                    if kind is DictLiteral:
+                        displays[id(value)] = value  # type: ignore[assignment]
+                    elif kind is Resource:
+                        kinds.add((value.service, value.type))  # type: ignore[attr-defined]
+                        services.add(value.service)  # type: ignore[attr-defined]
+                    elif kind in _HOLDING_SERVICES:
+                        _add_services(value, services)
+        for display in displays.values():
+            _add_services(display, services)
         loadable = frozenset().union(*(models.resource_attributes(service, kind) for service, kind in kinds))
         if self._services is None:
             return loadable, None
@@ -1388,6 +1422,9 @@ def _interesting(node: ast.AST) -> tuple[ast.AST, ...]:
     return tuple(inner for root in roots for inner in descendants(root) if isinstance(inner, _INFERRED))
 
 
+_HOLDING_SERVICES = frozenset({Resource, Client, Deferred, Collection, BatchWriter})
+
+
 def _add_services(value: Value, services: set[str]) -> None:
     """The services whose operations `value` (or a dict display's members) can perform."""
     if isinstance(value, Resource | Client | Deferred):
@@ -1398,13 +1435,6 @@ def _add_services(value: Value, services: set[str]) -> None:
         for _, members in value.members:
             for member in members:
                 _add_services(member, services)
-
-
-@functools.lru_cache(maxsize=1 << 17)
-def _positions(node: ast.AST) -> dict[int, int]:
-    """Where each node `_interesting` lists is in that list, by node id: a partial re-run finds its few dirty
-    nodes without reading the others."""
-    return {id(inner): position for position, inner in enumerate(_interesting(node))}
 
 
 @functools.lru_cache(maxsize=1 << 17)
