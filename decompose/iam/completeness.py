@@ -46,6 +46,9 @@ _BUILTIN_METHODS = frozenset(
     if not name.startswith("_")
 )
 MAX_SERVICES_SHOWN = 3
+# `SdkCallFinder.static` kind: a definition's calls that can be gaps (for the services of its code tree, which
+# are one per memo)
+CANDIDATES = "unresolved-candidates"
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,10 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
     lost: set[str] | None = None
     for definition in finder.definitions:
         path = finder.symbols.modules[definition.module].module.path
-        for call in _attribute_calls(definition):
+        candidates = finder.static(CANDIDATES, definition, lambda d=definition: _candidates(finder, d, methods))
+        for call, matching in candidates:
             func = call.func
             assert isinstance(func, ast.Attribute)
-            matching = methods.get(func.attr)
-            if matching is None or _static_receiver(finder, definition, func.value):
-                continue
             if _resolved(finder.eval(func.value, definition)):
                 continue
             if _on_unbound_self(finder, definition, func.value):
@@ -153,6 +154,21 @@ def unresolved_calls(finder: SdkCallFinder, services: frozenset[str] | None) -> 
             receiver = ast.unparse(func.value)
             found.setdefault((where, receiver, func.attr), UnresolvedCall(where, receiver, func.attr, matching))
     return sorted(found.values(), key=lambda c: (c.location, c.receiver, c.method))
+
+
+def _candidates(
+    finder: SdkCallFinder, definition: Definition, methods: Mapping[str, tuple[str, ...]]
+) -> tuple[tuple[ast.Call, tuple[str, ...]], ...]:
+    """The calls of a definition named like an operation (with the services it is one of) whose receiver does
+    not name a module or a project definition outright: the calls that can be gaps, whatever the facts."""
+    out = []
+    for call in _attribute_calls(definition):
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        matching = methods.get(func.attr)
+        if matching is not None and not _static_receiver(finder, definition, func.value):
+            out.append((call, matching))
+    return tuple(out)
 
 
 def _resolved(values: set[object]) -> bool:

@@ -24,9 +24,9 @@ import ast
 import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import Definition, ModuleRef, SymbolTable
@@ -214,11 +214,12 @@ class LibraryTable:
 
 
 Value = object
+_T = TypeVar("_T")
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 _Read = tuple[tuple[str, object], "str | tuple[str, int]"]  # (fact, reader: a definition id, or (id, node id))
 # definition id -> (the facts it touched, as they were; the facts it added; who read which fact) for its last
 # few inferences; (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint; and
-# (INFERRED, definition id) -> the nodes the inference reads there (`_inferred`)
+# (kind, definition id) -> what `SdkCallFinder.static` found there (the nodes the inference reads: INFERRED)
 InferenceMemo = dict[object, Any]
 MEMO_VARIANTS = 8
 PASSES = "passes"
@@ -309,7 +310,7 @@ class SdkCallFinder:
         # the definitions other routes sharing the memo reach too (None: any may be): only theirs are worth
         # remembering, a definition no other route reaches is never replayed from the memo
         self._shared = shared
-        self._own: InferenceMemo = {}  # what `_inferred` found in the definitions only this route reaches
+        self._own: InferenceMemo = {}  # what `static` found in the definitions only this route reaches
 
     # ----------------------------------------------------------------------------------------- public
     def calls(self) -> list[SdkCall]:
@@ -552,21 +553,29 @@ class SdkCallFinder:
 
     def _inferred(self, definition: Definition) -> tuple[tuple[ast.AST, ...], dict[int, int]]:
         """The nodes of a definition the inference reads, in order, and where each is by node id (a partial
-        re-run finds its few dirty nodes without reading the others); once per code tree for a definition
-        other routes reach too (in the memo), once per route for the others. A call that cannot reach a project
+        re-run finds its few dirty nodes without reading the others). A call that cannot reach a project
         function (`int(x)`, `json.loads(s)`) is left out: it would flow no argument and read nothing."""
-        key = (INFERRED, definition.id)
-        cache = self._memo if self._shared is None or definition.id in self._shared else self._own
-        found = cache.get(key)
-        if found is None:
+
+        def listed() -> tuple[tuple[ast.AST, ...], dict[int, int]]:
             nodes = tuple(
                 inner
                 for node in definition.nodes
                 for inner in _interesting(node)
                 if not isinstance(inner, ast.Call) or self._may_call_project(inner.func, definition)
             )
-            found = cache[key] = (nodes, {id(inner): position for position, inner in enumerate(nodes)})
-        return found
+            return nodes, {id(inner): position for position, inner in enumerate(nodes)}
+
+        return self.static(INFERRED, definition, listed)
+
+    def static(self, kind: str, definition: Definition, compute: Callable[[], _T]) -> _T:
+        """What `compute` finds in a definition from its code and names alone (never from the facts), once
+        per code tree for a definition other routes reach too (in the shared memo), once per route for the
+        others."""
+        key = (kind, definition.id)
+        cache = self._memo if self._shared is None or definition.id in self._shared else self._own
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]  # type: ignore[no-any-return]
 
     def _defaults(self, args: ast.arguments, definition: Definition) -> None:
         """`def __init__(self, table=TABLE)`: a parameter can hold its default value."""
