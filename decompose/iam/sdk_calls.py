@@ -218,11 +218,13 @@ _T = TypeVar("_T")
 Fact = tuple[str, object, frozenset[Value]]  # (store, key, values)
 _Read = tuple[tuple[str, object], "str | tuple[str, int]"]  # (fact, reader: a definition id, or (id, node id))
 # definition id -> (the facts it touched, as they were; the facts it added; who read which fact) for its last
-# few inferences; (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint; and
+# few inferences; (RERUN, definition id, node ids) -> the same for its last few re-runs of those nodes alone;
+# (PASSES, definition id) -> its last few `_Summary` of the passes after the fixpoint; and
 # (kind, definition id) -> what `SdkCallFinder.static` found there (the nodes the inference reads: INFERRED)
 InferenceMemo = dict[object, Any]
 MEMO_VARIANTS = 8
 PASSES = "passes"
+RERUN = "rerun"
 INFERRED = "inferred"
 
 
@@ -443,38 +445,44 @@ class SdkCallFinder:
         Routes share helpers, and a helper that sees the same facts as in an earlier route (the memo is
         shared by the routes of one code tree) writes the same facts: replaying them skips the evaluation.
         A definition already inferred whole in this route re-runs only its statements and calls that read
-        a fact that grew since: the others would read what they read and write what they wrote.
+        a fact that grew since: the others would read what they read and write what they wrote. Such a
+        re-run is remembered too: the facts a shared helper's callers bring arrive in the same order in
+        every route, so most re-runs repeat one of an earlier route.
         """
         if definition.id in self._fine:
             dirty = self._dirty.pop(definition.id, None)
             if dirty:
-                self._infer_nodes(definition, dirty)
+                key = (RERUN, definition.id, frozenset(dirty))
+                self._memoized(key, definition, lambda: self._infer_nodes(definition, dirty))
             return
         self._dirty.pop(definition.id, None)
+        self._fine.add(definition.id)  # before: a whole-definition reader fired meanwhile takes it out again
+        self._memoized(definition.id, definition, lambda: self._infer(definition))
+
+    def _memoized(self, key: object, definition: Definition, run: Callable[[], None]) -> None:
+        """`run` (an inference of `definition`, whole or in part), or a replay of what it wrote and who read
+        what when every fact it touched is as it was in an earlier run under `key`."""
         if self._shared is not None and definition.id not in self._shared:
-            self._fine.add(definition.id)
-            self._infer(definition)
+            run()  # no other route reaches it: nothing to remember
             return
-        entries = self._memo.setdefault(definition.id, [])
+        entries = self._memo.setdefault(key, [])
+        stores = self._stores
         for snapshot, writes, reads in entries:
-            stores = self._stores
-            if all(stores[store].get(key, _NOTHING) == values for store, key, values in snapshot):  # type: ignore[call-overload]
+            if all(stores[store].get(fact, _NOTHING) == values for store, fact, values in snapshot):  # type: ignore[call-overload]
                 # it reads what it read then, each fact by the node that read it: partial re-runs stay exact
                 readers = self._readers
-                for fact, reader in reads:
-                    readers[fact].add(reader)
-                self._fine.add(definition.id)
-                for store, key, values in writes:
-                    self._add(store, key, values)
+                for read, reader in reads:
+                    readers[read].add(reader)
+                for store, fact, values in writes:
+                    self._add(store, fact, values)
                 return
         outer, self._recording = self._recording, ({}, [], {})
-        self._fine.add(definition.id)  # before: a whole-definition reader fired meanwhile takes it out again
         try:
-            self._infer(definition)
+            run()
             snap, writes, read = self._recording
         finally:
             self._recording = outer
-        snapshot = tuple((store, key, values) for (store, key), values in snap.items())
+        snapshot = tuple((store, fact, values) for (store, fact), values in snap.items())
         entries.append((snapshot, tuple(writes), tuple(read)))
         del entries[:-MEMO_VARIANTS]
 

@@ -9,7 +9,7 @@ import pytest
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
 from decompose.iam.completeness import project_services
-from decompose.iam.sdk_calls import PASSES, LibraryTable, SdkCallFinder
+from decompose.iam.sdk_calls import PASSES, RERUN, LibraryTable, SdkCallFinder
 from decompose.loading.source import read_sources
 from tests.conftest import write_app
 
@@ -491,7 +491,8 @@ SHARED_HELPER = {
 @pytest.mark.parametrize("order", [("a", "b", "c"), ("c", "b", "a"), ("b", "c", "a")])
 def test_routes_sharing_a_memo_find_what_each_finds_alone(tmp_path, order: tuple[str, ...]) -> None:
     """A helper replayed from another route's memo, whose client arrives later in this route, still re-infers
-    the calls that read it: routes sharing one memo find exactly what each finds with a memo of its own."""
+    the calls that read it: routes sharing one memo find exactly what each finds with a memo of its own (the
+    re-runs of a helper's nodes are remembered and replayed too, only when what they read is as it was)."""
     write_app(tmp_path, {name: textwrap.dedent(text) for name, text in SHARED_HELPER.items()})
     symbols = SymbolTable(read_sources(tmp_path, tmp_path))
     graph = DefinitionGraph(symbols)
@@ -505,6 +506,7 @@ def test_routes_sharing_a_memo_find_what_each_finds_alone(tmp_path, order: tuple
     shared: dict = {}
     assert {route: calls(route, shared) for route in order} == alone
     assert alone == {"a": {("s3", "PutObject")}, "b": {("sqs", "SendMessage")}, "c": set()}
+    assert any(isinstance(key, tuple) and key[0] == RERUN for key in shared)  # re-runs were remembered too
 
 
 PASS_SUMMARY = {
