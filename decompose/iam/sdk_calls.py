@@ -353,7 +353,8 @@ class SdkCallFinder:
             return tuple(self._sdk_calls(definition)), tuple(self._library_uses(definition))
         summaries = self._memo.setdefault((PASSES, definition.id), [])
         stores, done, scopes = self._stores, self._globals_done, self._scopes
-        for summary in summaries:
+        for index in range(len(summaries) - 1, -1, -1):  # the most recently used first, as in `_memoized`
+            summary = summaries[index]
             if (
                 summary.loadable == self._loadable
                 and summary.held == self._held
@@ -361,6 +362,8 @@ class SdkCallFinder:
                 and all((owner in scopes) == reached for owner, reached in summary.owners)
                 and all(stores[store].get(key, _NOTHING) == values for store, key, values in summary.facts)  # type: ignore[call-overload]
             ):
+                if index != len(summaries) - 1:
+                    summaries.append(summaries.pop(index))
                 return summary.calls, summary.library
         self._summary = ({}, {}, {})
         try:
@@ -467,12 +470,15 @@ class SdkCallFinder:
             return
         entries = self._memo.setdefault(key, [])
         stores = self._stores
-        for snapshot, writes, reads in entries:
+        for index in range(len(entries) - 1, -1, -1):  # the most recently used first: routes come in runs
+            snapshot, writes, reads = entries[index]
             if all(stores[store].get(fact, _NOTHING) == values for store, fact, values in snapshot):  # type: ignore[call-overload]
+                if index != len(entries) - 1:
+                    entries.append(entries.pop(index))  # the least recently used is the one dropped
                 # it reads what it read then, each fact by the node that read it: partial re-runs stay exact
                 readers = self._readers
-                for read, reader in reads:
-                    readers[read].add(reader)
+                for read, by in reads:
+                    readers[read].update(by)
                 for store, fact, values in writes:
                     self._add(store, fact, values)
                 return
@@ -483,7 +489,10 @@ class SdkCallFinder:
         finally:
             self._recording = outer
         snapshot = tuple((store, fact, values) for (store, fact), values in snap.items())
-        entries.append((snapshot, tuple(writes), tuple(read)))
+        grouped: dict[tuple[str, object], list[str | tuple[str, int]]] = {}
+        for fact, reader in read:  # who read each fact, grouped: a replay adds them fact by fact
+            grouped.setdefault(fact, []).append(reader)
+        entries.append((snapshot, tuple(writes), tuple((fact, tuple(by)) for fact, by in grouped.items())))
         del entries[:-MEMO_VARIANTS]
 
     def _touch(self, store: str, key: object) -> None:
