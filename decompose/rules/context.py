@@ -13,17 +13,23 @@ from botocore import xform_name
 
 from decompose.analysis.graph import DefinitionGraph
 from decompose.analysis.symbols import SymbolTable
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import Permission, SdkCall
 from decompose.domain.model import AnalysisReport, FunctionAnalysis, FunctionSpec, Location, Route
-from decompose.rules.code import RouteCode
+from decompose.rules.code import CodeIndex, RouteCode
 
 
 @dataclass(frozen=True)
 class CodeView:
-    """One parsed CodeUri: its symbol table and definition graph."""
+    """One parsed CodeUri: its symbol table and definition graph, and what the rules read of its definitions
+    once for every route (`index`)."""
 
     symbols: SymbolTable
     graph: DefinitionGraph
+    index: CodeIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", CodeIndex(self.symbols, self.graph))
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ class RuleContext:
         """The route's code with its calls placed in the AST (None when its code tree is not loaded)."""
         if view.key not in self._code:
             tree = self.code.get(view.spec.code_uri)
-            self._code[view.key] = RouteCode(tree.symbols, tree.graph, view.route) if tree else None
+            self._code[view.key] = RouteCode(tree.index, view.route) if tree else None
         return self._code[view.key]
 
     def call_node(self, view: RouteView, call: SdkCall, method: str | None = None) -> ast.Call | None:
@@ -120,7 +126,7 @@ class RuleContext:
             return None
         wanted = method or xform_name(call.operation)
         for node in owner.nodes:
-            for inner in ast.walk(node):
+            for inner in descendants(node):  # ast.walk's order, walked once
                 if (
                     isinstance(inner, ast.Call)
                     and inner.lineno == call.location.line

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from botocore import xform_name
 
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Finding, FunctionAnalysis, Severity
 from decompose.loading.template import mentions
@@ -195,7 +196,7 @@ def _literal_path(context: RuleContext, view: RouteView, used: LibraryCall) -> s
     if owner is None:
         return None
     for node in owner.nodes:
-        for inner in ast.walk(node):
+        for inner in descendants(node):  # ast.walk's order, walked once
             if isinstance(inner, ast.Call) and inner.lineno == used.location.line:
                 for arg in [*inner.args, *(k.value for k in inner.keywords)]:
                     if isinstance(arg, ast.JoinedStr) and len(arg.values) > 1:

@@ -24,14 +24,16 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from decompose.analysis.symbols import Definition
-from decompose.analysis.walk import descendants
 from decompose.domain.iam import SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam.actions import access_level
 from decompose.rules.base import Rule
-from decompose.rules.code import RouteCode, shallow_nodes, walk_shallow
+from decompose.rules.code import CodeIndex, FunctionNode, RouteCode
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
+
+SHAPES = frozenset({ast.While, ast.Try, ast.TryStar, ast.Match})  # each can make a finding of its own
+LOOPS = frozenset({ast.For, ast.AsyncFor})  # a retry loop only when it counts attempts
 
 
 class FunctionOrchestratorRule(Rule):
@@ -55,9 +57,8 @@ class FunctionOrchestratorRule(Rule):
             code = context.route_code(view)
             if code is None:
                 continue
-            for definition in code.definitions:
-                function = code.function_node(definition)
-                if function is None:
+            for definition, function in code.functions():
+                if not _may_orchestrate(code, definition, function):
                     continue
                 evidence, retried, caught, choice = _patterns(view, code, definition, function)
                 if not evidence:
@@ -90,7 +91,7 @@ def _patterns(
             if inner:
                 found.append((decorator.lineno, f"retry decorator {name} around {_names(inner)}"))
                 retried |= {id(c) for c in inner}
-    for node in shallow_nodes(function, (ast.While, ast.For, ast.AsyncFor, ast.Try, ast.TryStar)):
+    for node in code.index.statements_of(function, (ast.While, ast.For, ast.AsyncFor, ast.Try, ast.TryStar)):
         if isinstance(node, ast.While | ast.For | ast.AsyncFor) and _retry_loop(code, definition, node):
             inner = code.calls_under(definition, [node])
             found.append((node.lineno, f"retry loop around {_names(inner)}"))
@@ -120,6 +121,30 @@ def _patterns(
     return found, retried, caught, (choice[0], choice[1]) if choice else None
 
 
+def _may_orchestrate(code: RouteCode, definition: Definition, function: FunctionNode) -> bool:
+    """Whether the function has a shape `_patterns` reads: a retry decorator, or a workflow shape in its
+    body (most functions have neither, and are not read further)."""
+    if code.index.fact(_workflow_shape, function):
+        return True
+    retries = rules_data()["orchestration"]["retry_decorators"]
+    return any(
+        _qualified(code, definition, d.func if isinstance(d, ast.Call) else d) in retries
+        for d in function.decorator_list
+    )
+
+
+def _workflow_shape(index: CodeIndex, function: ast.AST) -> bool:
+    """A `while` loop, a `try`, a `match`, a `for` that counts attempts or a status test somewhere under the
+    function: read from the kinds of node it holds, so a function without one is not walked."""
+    kinds = index.kinds(function)
+    if kinds & SHAPES:
+        return True
+    loops = (*index.nodes_of(function, ast.For), *index.nodes_of(function, ast.AsyncFor)) if kinds & LOOPS else ()
+    if any(_counted(loop.iter) for loop in loops):
+        return True
+    return ast.If in kinds and bool(index.fact(_status_tests, function))
+
+
 def _compensates(view: RouteView, body: list[SdkCall], handler: list[SdkCall]) -> bool:
     """A handler that undoes work: the body wrote in several steps (one may have succeeded before another
     failed), or the handler writes to a resource the body wrote to. Cleaning up something else on a known
@@ -135,10 +160,12 @@ def _compensates(view: RouteView, body: list[SdkCall], handler: list[SdkCall]) -
 def _retry_loop(code: RouteCode, definition: Definition, loop: ast.While | ast.For | ast.AsyncFor) -> bool:
     if isinstance(loop, ast.For | ast.AsyncFor) and not _counted(loop.iter):
         return False  # a loop over records or items: error isolation, not a retry
-    for node in walk_shallow(loop):
+    for node in code.index.shallow_statements(loop):
         if not isinstance(node, ast.Try | ast.TryStar) or not code.calls_under(definition, node.body):
             continue
-        leaves = any(isinstance(n, ast.Break | ast.Return) for s in [*node.body, *node.orelse] for n in _shallow(s))
+        leaves = any(
+            isinstance(n, ast.Break | ast.Return) for s in [*node.body, *node.orelse] for n in _shallow(code.index, s)
+        )
         waits = any(_waits_or_continues(code, definition, h) for h in node.handlers)
         if leaves or waits:
             return True
@@ -155,15 +182,15 @@ def _counted(iterator: ast.expr) -> bool:
 
 
 def _waits_or_continues(code: RouteCode, definition: Definition, handler: ast.ExceptHandler) -> bool:
-    if any(isinstance(n, ast.Continue) for s in handler.body for n in _shallow(s)):
+    if any(isinstance(n, ast.Continue) for s in handler.body for n in _shallow(code.index, s)):
         return True
     sleeps = rules_data()["waits"]["sleeps"]
     return any(c.function in sleeps for c in code.library_under(definition, handler.body))
 
 
-def _shallow(node: ast.AST) -> Iterator[ast.AST]:
+def _shallow(index: CodeIndex, node: ast.AST) -> Iterator[ast.AST]:
     yield node
-    yield from walk_shallow(node)
+    yield from index.shallow_statements(node)
 
 
 def _writes(view: RouteView, call: SdkCall) -> bool:
@@ -175,9 +202,9 @@ def _status_flow(
 ) -> tuple[str, list[str], int] | None:
     names = set(rules_data()["orchestration"]["status_names"])
     branches: dict[str, dict[str, tuple[int, ...]]] = {}
-    for node in shallow_nodes(function, (ast.If, ast.Match)):
+    for node in code.index.statements_of(function, (ast.If, ast.Match)):
         if isinstance(node, ast.If):
-            for field, value in _status_tests(node.test, names):
+            for field, value in code.index.fact(_status_tests, node.test):
                 calls = code.calls_under(definition, node.body)
                 if calls:
                     branches.setdefault(field, {})[value] = tuple(id(c) for c in calls)
@@ -197,13 +224,17 @@ def _status_flow(
     return None
 
 
-def _status_tests(test: ast.expr, names: set[str]) -> Iterator[tuple[str, str]]:
-    for node in descendants(test):  # ast.walk's order, read once for every route
-        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+def _status_tests(index: CodeIndex, test: ast.AST) -> tuple[tuple[str, str], ...]:
+    """(field, value) of each `status == "VALUE"` comparison in a condition, in `ast.walk`'s order."""
+    names = set(rules_data()["orchestration"]["status_names"])
+    found = []
+    for node in index.nodes_of(test, ast.Compare):
+        if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
             field = _status_field(node.left, names)
             right = node.comparators[0]
             if field and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                yield field, right.value
+                found.append((field, right.value))
+    return tuple(found)
 
 
 def _status_field(node: ast.expr, names: set[str]) -> str | None:

@@ -26,10 +26,12 @@ from typing import Any, ClassVar
 
 import networkx as nx
 
+from decompose.analysis.walk import descendants
 from decompose.domain.iam import Permission, SdkCall, ValueSource
 from decompose.domain.model import AnalysisReport, Finding, Severity
 from decompose.loading.template import referenced_id
 from decompose.rules.base import Rule
+from decompose.rules.code import CodeIndex
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
 
@@ -284,7 +286,7 @@ def _strings(context: RuleContext, view: RouteView) -> set[str]:
     code = context.route_code(view)
     for definition in code.definitions if code else []:
         for node in definition.nodes:
-            found |= {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+            found |= code.index.fact(_string_constants, node)
     if code is not None:  # module-level constants the code names (SOURCE = "shop.orders")
         for name in view.route.reach.definitions:
             definition = code.symbols.definitions.get(name)
@@ -292,6 +294,10 @@ def _strings(context: RuleContext, view: RouteView) -> set[str]:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 found.add(value.value)
     return found
+
+
+def _string_constants(index: CodeIndex, node: ast.AST) -> frozenset[str]:
+    return frozenset(n.value for n in descendants(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _bus_name(value: Any) -> str:

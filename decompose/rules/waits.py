@@ -19,7 +19,6 @@ paginator's input token, `ExclusiveStartKey`, `ContinuationToken`...) are not po
 from __future__ import annotations
 
 import ast
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -30,7 +29,7 @@ from decompose.domain.iam import LibraryCall, SdkCall
 from decompose.domain.model import Finding, Location, Severity
 from decompose.iam import models
 from decompose.rules.base import Rule
-from decompose.rules.code import RouteCode, literal_number, shallow_nodes, walk_shallow
+from decompose.rules.code import CodeIndex, RouteCode, literal_number
 from decompose.rules.context import RouteView, RuleContext, permissions_at, resource_id
 from decompose.rules.data import guidance, rules_data
 
@@ -84,7 +83,7 @@ class SynchronousWaitRule(Rule):
         evidence = [f"{used.function}({amount}) at {used.location}"]
         message = f"{used.function} sleeps {amount} inside the function: billed time spent waiting"
         if code is not None and owner is not None and node is not None:
-            loop = _enclosing_loop(owner, node)
+            loop = _enclosing_loop(code.index, owner, node)
             polled = [c for c in code.calls_under(owner, [loop]) if not _paginates(c)] if loop is not None else []
             if polled:
                 names = ", ".join(dict.fromkeys(f"{c.service}.{c.operation}" for c in polled))
@@ -125,15 +124,9 @@ class SynchronousWaitRule(Rule):
     def _busy_polls(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
         """`while status == "RUNNING": status = describe(...)`: polling with no pause at all (a sleep in the
         loop is reported as the sleep's own polling finding)."""
-        names = set(rules_data()["orchestration"]["status_names"])
         sleeps = rules_data()["waits"]["sleeps"]
-        for definition in code.definitions:
-            function = code.function_node(definition)
-            if function is None:
-                continue
-            for loop in shallow_nodes(function, (ast.While,)):
-                if not _tests_status(loop.test, names):
-                    continue
+        for definition, function in code.functions():
+            for loop in code.index.fact(_status_loops, function):
                 polled = [c for c in code.calls_under(definition, loop.body) if not _paginates(c)]
                 if not polled or any(u.function in sleeps for u in code.library_under(definition, loop.body)):
                     continue
@@ -145,11 +138,12 @@ class SynchronousWaitRule(Rule):
 
     # ----------------------------------------------------------------------------- sequential calls
     def _sequences(self, view: RouteView, code: RouteCode) -> Iterator[Finding]:
-        for definition in code.definitions:
-            function = code.function_node(definition)
-            if function is None or len(_timed_calls(code, definition, [function])) < 2:
+        if sum(not c.via.startswith("presign") for c in view.route.calls) < 2:
+            return  # a run needs two steps with different calls
+        for definition, function in code.functions():
+            if len(_timed_calls(code, definition, [function])) < 2:
                 continue  # a run needs two steps with different calls: one call (or none) under it has none
-            for block in _blocks(function):
+            for block in code.index.blocks(function):
                 for run in _independent_runs(view, code, definition, block):
                     yield self._sequence_finding(view, code, definition, run)
 
@@ -196,21 +190,30 @@ def _call_at(definition: Definition | None, location: Location) -> ast.Call | No
     return None
 
 
-def _enclosing_loop(definition: Definition, target: ast.AST) -> ast.While | ast.For | ast.AsyncFor | None:
+def _enclosing_loop(
+    index: CodeIndex, definition: Definition, target: ast.AST
+) -> ast.While | ast.For | ast.AsyncFor | None:
     """The innermost loop of the definition whose body holds `target` (not crossing nested functions)."""
     found = None
     for node in definition.nodes:
         for loop in [n for n in descendants(node) if isinstance(n, ast.While | ast.For | ast.AsyncFor)]:
-            if any(inner is target for inner in walk_shallow(loop)) and (found is None or loop.lineno >= found.lineno):
+            if any(inner is target for inner in index.shallow(loop)) and (found is None or loop.lineno >= found.lineno):
                 found = loop
     return found
 
 
-def _tests_status(test: ast.expr, names: set[str]) -> bool:
+def _status_loops(index: CodeIndex, function: ast.AST) -> tuple[ast.While, ...]:
+    """The `while` loops of a function (not in nested ones) whose condition tests a status."""
+    if ast.While not in index.kinds(function):
+        return ()
+    loops = index.statements_of(function, (ast.While,))
+    return tuple(loop for loop in loops if isinstance(loop, ast.While) and _tests_status(index, loop.test))
+
+
+def _tests_status(index: CodeIndex, test: ast.expr) -> bool:
     """A loop condition on a status-like value (`status == "RUNNING"`, `job["state"] in (...)`)."""
-    for node in descendants(test):  # ast.walk's order, read once for every route
-        if not isinstance(node, ast.Compare):
-            continue
+    names = rules_data()["orchestration"]["status_names"]
+    for node in index.nodes_of(test, ast.Compare):
         for side in (node.left, *node.comparators):
             key = side.id if isinstance(side, ast.Name) else side.attr if isinstance(side, ast.Attribute) else None
             if isinstance(side, ast.Subscript) and isinstance(side.slice, ast.Constant):
@@ -269,47 +272,24 @@ def _event_source_type(view: RouteView, call: SdkCall) -> bool:
     )
 
 
-def _blocks(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[list[ast.stmt]]:
-    """Every statement list of a function body (not entering nested functions or classes)."""
-    return iter(_block_lists(function))
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _block_lists(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[ast.stmt], ...]:
-    return tuple(_walk_blocks(function))
-
-
-def _walk_blocks(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[list[ast.stmt]]:
-    yield function.body
-    for node in walk_shallow(function):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt) and node is not function:
-                yield block
-        if isinstance(node, ast.Try | ast.TryStar):
-            for handler in node.handlers:
-                yield handler.body
-        if isinstance(node, ast.Match):
-            for case in node.cases:
-                yield case.body
-
-
 def _independent_runs(
     view: RouteView, code: RouteCode, definition: Definition, block: list[ast.stmt]
 ) -> Iterator[list[_Step]]:
     run: list[_Step] = []
     tainted: set[str] = set()
+    if sum(isinstance(statement, SIMPLE) for statement in block) < 2:
+        return  # a run is two simple statements or more
     for statement in block:
-        calls = _timed_calls(code, definition, [statement])
-        used = _loaded_names(statement)
         if not isinstance(statement, SIMPLE):
             if len(run) >= 2:
                 yield run
             run, tainted = [], set()
             continue
+        calls = _timed_calls(code, definition, [statement])
+        used = code.index.fact(_loaded_names, statement)
         if not calls:
             if used & tainted:
-                tainted |= _bound_names(statement)
+                tainted |= code.index.fact(_bound_names, statement)
             continue
         resources = frozenset(p.resource for c in calls for p in permissions_at(view.route, c)) or frozenset(
             f"{c.service}:{c.operation}" for c in calls
@@ -319,7 +299,7 @@ def _independent_runs(
             if len(run) >= 2:
                 yield run
             run, tainted = [], set()
-        step = _Step(statement, calls, resources, _bound_names(statement))
+        step = _Step(statement, calls, resources, code.index.fact(_bound_names, statement))
         run.append(step)
         tainted |= step.bound
     if len(run) >= 2:
@@ -331,17 +311,11 @@ def _timed_calls(code: RouteCode, definition: Definition, nodes: list[ast.AST]) 
     return [c for c in code.calls_under(definition, nodes) if not c.via.startswith("presign")]
 
 
-def _loaded_names(node: ast.AST) -> frozenset[str]:
-    return _names(node)[0]
+def _loaded_names(index: CodeIndex, node: ast.AST) -> frozenset[str]:
+    """The names a statement reads."""
+    return frozenset(n.id for n in index.nodes_of(node, ast.Name) if isinstance(n.ctx, ast.Load))
 
 
-def _bound_names(node: ast.AST) -> frozenset[str]:
-    return _names(node)[1]
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _names(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
-    """The names a statement reads and binds, read once for every route that reaches it."""
-    names = [n for n in descendants(node) if isinstance(n, ast.Name)]
-    loaded = frozenset(n.id for n in names if isinstance(n.ctx, ast.Load))
-    return loaded, frozenset(n.id for n in names if isinstance(n.ctx, ast.Store))
+def _bound_names(index: CodeIndex, node: ast.AST) -> frozenset[str]:
+    """The names a statement binds."""
+    return frozenset(n.id for n in index.nodes_of(node, ast.Name) if isinstance(n.ctx, ast.Store))
